@@ -1,0 +1,103 @@
+# vioshare: see README.md.  `make` builds everything into build/,
+# `make test` runs the whole suite, `make run` boots the image.
+
+BUILD   := build
+HOSTB   := $(BUILD)/host
+CC      ?= gcc
+HOSTCC  ?= gcc
+LD      := ld
+PYTHON  := python3
+
+WARN    := -Wall -Wextra -Werror
+INCS    := -Ivirtio -Ifuse -Ivfs -Iapps -Iboot
+
+# Guest code: freestanding, no red zone, no SSE (nothing saves vector state).
+GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -ffreestanding -fno-stack-protector \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -T linker/x86_64.ld
+
+# Host code (unit tests, simulated device): the same core, hosted, sanitized.
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Itests/sim -fno-strict-aliasing \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE -MMD -MP
+HOST_TOOL_CFLAGS := -std=c11 -O2 $(WARN) -D_DEFAULT_SOURCE
+
+CORE_SRC := $(wildcard virtio/*.c fuse/*.c vfs/*.c)
+APPS_SRC := $(wildcard apps/*.c)
+BOOT_SRC := $(wildcard boot/*.c boot/*.S)
+SIM_SRC  := $(wildcard tests/sim/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard tools/*.c)
+PUBLIC_HEADERS := virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h $(wildcard fuse/*.h vfs/*.h) \
+	virtio/vq.h virtio/virtiofs.h virtio/vpci.h
+
+obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
+CORE_OBJ      := $(call obj,$(BUILD)/obj,$(CORE_SRC))
+APPS_OBJ      := $(call obj,$(BUILD)/obj,$(APPS_SRC))
+BOOT_OBJ      := $(call obj,$(BUILD)/obj,$(BOOT_SRC))
+HOST_CORE_OBJ := $(call obj,$(HOSTB)/obj,$(CORE_SRC))
+HOST_APPS_OBJ := $(call obj,$(HOSTB)/obj,$(APPS_SRC))
+SIM_OBJ       := $(call obj,$(HOSTB)/obj,$(SIM_SRC))
+UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
+TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
+
+.PHONY: all run test bench deps clean headers
+all: $(BUILD)/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share/.stamp
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+$(HOSTB)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/libvioshare.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(HOSTB)/libvioshare.a: $(HOST_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(HOSTB)/libapps.a: $(HOST_APPS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+headers: $(PUBLIC_HEADERS)
+	@mkdir -p $(BUILD)/include/vioshare
+	cp $(PUBLIC_HEADERS) $(BUILD)/include/vioshare/
+
+$(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86_64.ld
+	$(LD) $(GUEST_LDFLAGS) -o $@ $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a
+	$(PYTHON) tools/pvh-only.py $@ $(BUILD)/vioshare-pvh.elf
+
+$(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/libapps.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
+
+$(HOSTB)/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_TOOL_CFLAGS) $< -o $@
+
+# The share `make run` shows when no SHARE is given.
+$(BUILD)/demo-share/.stamp: tools/mkdemoshare
+	rm -rf $(BUILD)/demo-share
+	tools/mkdemoshare $(BUILD)/demo-share
+	touch $@
+
+deps:
+	tools/deps
+
+SHARE ?= $(BUILD)/demo-share
+ARGS  ?=
+run: deps all
+	tools/vioshare-run --share $(SHARE):myfs -- $(ARGS)
+
+test: deps all
+	$(PYTHON) tests/run.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

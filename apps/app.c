@@ -1,0 +1,267 @@
+/* Running command lines and scripts: dispatch, error reporting, `-` prefix,
+ * `exit`, `run`, `echo`, and the default job. */
+#include "app.h"
+#include "cmdparse.h"
+#include "escape.h"
+#include "numparse.h"
+#include "vs_errno.h"
+
+#define SCRIPT_MAX (1u << 20)
+
+void app_init(struct app *a, const struct vs_port *port, struct fmt_out out)
+{
+    vs_memset(a, 0, sizeof(*a));
+    a->port = port;
+    a->out = out;
+    a->exit_status = APP_EXIT_NONE;
+    vfs_init(&a->vfs, port);
+}
+
+bool app_add_dev(struct app *a, const struct vs_transport *tr)
+{
+    if (a->ndevs == APP_MAX_DEVS)
+        return false;
+    struct app_dev *d = &a->devs[a->ndevs++];
+    d->tr = tr;
+    viofs_read_tag(tr, d->tag);
+    d->mounted = false;
+    return true;
+}
+
+void app_printf(struct app *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vprintf(&a->out, fmt, ap);
+    va_end(ap);
+}
+
+void app_write(struct app *a, const void *s, size_t n)
+{
+    a->out.write(a->out.ctx, s, n);
+}
+
+void app_write_escaped(struct app *a, const char *s, size_t n)
+{
+    char buf[256];
+    while (n) {
+        /* Each input byte takes at most 4 output bytes. */
+        size_t take = VS_MIN(n, (sizeof(buf) - 1) / 4);
+        size_t len = escape_bytes(s, take, buf, sizeof(buf));
+        app_write(a, buf, len);
+        s += take;
+        n -= take;
+    }
+}
+
+void app_error(struct app *a, const char *cmd, const char *path, int err)
+{
+    app_printf(a, "error: %s: ", cmd);
+    if (path) {
+        app_write_escaped(a, path, vs_strlen(path));
+        app_printf(a, ": ");
+    }
+    app_printf(a, "%s (%s)\n", vs_errno_name(err), vs_errno_text(err));
+}
+
+void app_usage(struct app *a, const char *cmd, int err, const char *message)
+{
+    app_printf(a, "error: %s: %s (%s)\n", cmd, vs_errno_name(err), message);
+}
+
+static int cmd_echo(struct app *a, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        app_printf(a, "%s%s", i > 1 ? " " : "", argv[i]);
+    app_printf(a, "\n");
+    return 0;
+}
+
+static int cmd_exit(struct app *a, int argc, char **argv)
+{
+    uint64_t n = 0;
+    if (argc > 2 || (argc == 2 && (parse_u64(argv[1], &n) || n > 127))) {
+        app_usage(a, "exit", -VS_EINVAL, "usage: exit [N], N from 0 to 127");
+        return -VS_EINVAL;
+    }
+    a->exit_status = (int)n;
+    return 0;
+}
+
+static int cmd_run(struct app *a, int argc, char **argv)
+{
+    if (argc != 2) {
+        app_usage(a, "run", -VS_EINVAL, "usage: run SCRIPT");
+        return -VS_EINVAL;
+    }
+    return app_run_script(a, argv[1]);
+}
+
+struct command {
+    const char *name;
+    app_cmd_fn fn;
+};
+
+static const struct command commands[] = {
+    {"ls", cmd_ls},           {"stat", cmd_stat},     {"cat", cmd_cat},
+    {"sha256", cmd_sha256},   {"manifest", cmd_manifest}, {"df", cmd_df},
+    {"echo", cmd_echo},       {"run", cmd_run},       {"mounts", cmd_mounts},
+    {"mount", cmd_mount},     {"umount", cmd_umount}, {"exit", cmd_exit},
+};
+
+static bool streq(const char *a, const char *b)
+{
+    size_t n = vs_strlen(a);
+    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
+}
+
+/* Runs one parsed command; returns 0 or a negative errno. */
+static int dispatch(struct app *a, struct cmd *c)
+{
+    for (size_t i = 0; i < VS_ARRAY_SIZE(commands); i++) {
+        if (streq(c->argv[0], commands[i].name))
+            return commands[i].fn(a, c->argc, c->argv);
+    }
+    app_usage(a, c->argv[0], -VS_ENOSYS, "unknown command");
+    return -VS_ENOSYS;
+}
+
+int app_exec_line(struct app *a, char *line)
+{
+    char *pos = line;
+    for (;;) {
+        struct cmd c;
+        const char *why = "";
+        int r = cmd_next(&pos, &c, &why);
+        if (r == 0)
+            return 0;
+        if (r < 0) {
+            app_usage(a, "parse", r, why);
+            a->exit_status = 1;
+            return 1;
+        }
+        int err = dispatch(a, &c);
+        if (a->exit_status != APP_EXIT_NONE)
+            return 1;
+        if (err && !c.may_fail) {
+            a->exit_status = 1;
+            return 1;
+        }
+    }
+}
+
+int app_run_script(struct app *a, const char *path)
+{
+    if (a->script_depth >= APP_MAX_SCRIPT_DEPTH) {
+        app_error(a, "run", path, -VS_ELOOP);
+        return -VS_ELOOP;
+    }
+    struct vfs_stat st;
+    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY);
+    int err = fd < 0 ? fd : vfs_fstat(&a->vfs, fd, &st);
+    if (!err && st.size > SCRIPT_MAX)
+        err = -VS_EFBIG;
+    char *text = 0;
+    if (!err) {
+        text = a->port->alloc(a->port->ctx, (size_t)st.size + 1);
+        if (!text)
+            err = -VS_ENOMEM;
+    }
+    int64_t got = 0;
+    if (!err) {
+        got = vfs_pread(&a->vfs, fd, text, (size_t)st.size, 0);
+        if (got < 0)
+            err = (int)got;
+    }
+    if (fd >= 0)
+        vfs_close(&a->vfs, fd);
+    if (err) {
+        app_error(a, "run", path, err);
+        a->port->free(a->port->ctx, text);
+        return err;
+    }
+    text[got] = 0;
+
+    /* One command per line; a line whose first non-blank is '#' is a comment. */
+    a->script_depth++;
+    int ended = 0;
+    for (char *line = text; !ended && *line;) {
+        char *end = line;
+        while (*end && *end != '\n')
+            end++;
+        char next = *end;
+        *end = 0;
+        char *p = line;
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        if (*p != '#')
+            ended = app_exec_line(a, p);
+        line = next ? end + 1 : end;
+    }
+    a->script_depth--;
+    a->port->free(a->port->ctx, text);
+    /* A failure inside has been reported and set the status; stop the caller too. */
+    return ended && a->exit_status != 0 ? -VS_EINTR : 0;
+}
+
+void app_mount_all(struct app *a)
+{
+    for (int i = 0; i < a->ndevs; i++) {
+        struct app_dev *d = &a->devs[i];
+        char path[VIOFS_TAG_MAX + 2];
+        path[0] = '/';
+        vs_memcpy(path + 1, d->tag, vs_strlen(d->tag) + 1);
+        int err = vfs_mount(&a->vfs, d->tr, path, 0);
+        if (err)
+            app_error(a, "mount", path, err);
+        else
+            d->mounted = true;
+    }
+}
+
+/* The default job: the mounts, then each share's root. */
+static int default_job(struct app *a)
+{
+    char *ls[] = {"ls", "-l", 0, 0};
+    cmd_mounts(a, 1, ls);
+    struct vfs_mount_info mi;
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        if (!vfs_mount_info(&a->vfs, i, &mi))
+            continue;
+        app_printf(a, "\n%s:\n", mi.path);
+        ls[2] = (char *)mi.path;
+        if (cmd_ls(a, 3, ls))
+            return 1;
+    }
+    return 0;
+}
+
+int app_run(struct app *a, char *line)
+{
+    bool blank = true;
+    for (char *p = line; *p; p++)
+        blank = blank && (*p == ' ' || *p == '\t');
+    if (!blank) {
+        app_exec_line(a, line);
+    } else {
+        struct vfs_mount_info mi;
+        bool ran = false;
+        for (int i = 0; i < VFS_MAX_MOUNTS && !ran; i++) {
+            if (!vfs_mount_info(&a->vfs, i, &mi))
+                continue;
+            char cfg[VFS_NAME_MAX + 32];
+            size_t n = vs_strlen(mi.path);
+            vs_memcpy(cfg, mi.path, n);
+            vs_memcpy(cfg + n, "/vioshare.cfg", sizeof("/vioshare.cfg"));
+            struct vfs_stat st;
+            if (vfs_stat(&a->vfs, cfg, &st) == 0 && (st.mode & VS_S_IFMT) == VS_S_IFREG) {
+                ran = true;
+                if (app_run_script(a, cfg) && a->exit_status == APP_EXIT_NONE)
+                    a->exit_status = 1;
+            }
+        }
+        if (!ran && default_job(a))
+            a->exit_status = 1;
+    }
+    return a->exit_status == APP_EXIT_NONE ? 0 : a->exit_status;
+}

@@ -1,0 +1,75 @@
+/* The command language of SPEC §4, independent of the platform it runs on:
+ * the boot image and the EFI application each fill a struct app with their
+ * console, their devices and their porting layer, then hand it lines. */
+#ifndef APP_H
+#define APP_H
+
+#include "vfs.h"
+#include "fmt.h"
+
+#define APP_MAX_DEVS 8
+#define APP_MAX_SCRIPT_DEPTH 8
+#define APP_EXIT_NONE -1
+
+/* A virtio-fs device the platform found, mounted or not. */
+struct app_dev {
+    const struct vs_transport *tr;
+    char tag[VIOFS_TAG_MAX + 1];
+    bool mounted;
+};
+
+struct app {
+    const struct vs_port *port;
+    struct vfs vfs;
+    struct fmt_out out;
+    struct app_dev devs[APP_MAX_DEVS];
+    int ndevs;
+    int exit_status;        /* APP_EXIT_NONE until a command ends the run */
+    int script_depth;
+};
+
+/* Prepares a; the caller then adds devices with app_add_dev. */
+void app_init(struct app *a, const struct vs_port *port, struct fmt_out out);
+/* Records a device (its tag read through tr); false when the table is full. */
+bool app_add_dev(struct app *a, const struct vs_transport *tr);
+/* Mounts every device at /TAG (an error is reported and the device skipped). */
+void app_mount_all(struct app *a);
+/* Runs a command line: with text, its commands; empty, the first share's
+ * /TAG/vioshare.cfg or else the default job.  Returns the exit status. */
+int app_run(struct app *a, char *line);
+
+/* Runs the commands of one line (modified in place).  Returns 0 to go on,
+ * or sets a->exit_status and returns 1 when the run must end. */
+int app_exec_line(struct app *a, char *line);
+/* Runs a script file (one command per line, '#' comments). */
+int app_run_script(struct app *a, const char *path);
+
+/* Output helpers. */
+void app_printf(struct app *a, const char *fmt, ...);
+void app_write(struct app *a, const void *s, size_t n);
+/* Prints `error: CMD: PATH: ENAME (text)` (PATH may be NULL). */
+void app_error(struct app *a, const char *cmd, const char *path, int err);
+/* Prints `error: CMD: ENAME (message)` for a usage problem. */
+void app_usage(struct app *a, const char *cmd, int err, const char *message);
+/* Writes s escaped as the manifest does (bytes outside 0x21..0x7e and '\'). */
+void app_write_escaped(struct app *a, const char *s, size_t n);
+
+/* The hex SHA-256 of [off, off + len) of path (len UINT64_MAX: to its end);
+ * errors are reported as coming from cmd. */
+int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len, char hex[65]);
+
+/* A command: returns 0 on success or a negative errno (already reported). */
+typedef int (*app_cmd_fn)(struct app *a, int argc, char **argv);
+
+/* Commands, by file. */
+int cmd_ls(struct app *a, int argc, char **argv);
+int cmd_stat(struct app *a, int argc, char **argv);
+int cmd_cat(struct app *a, int argc, char **argv);
+int cmd_sha256(struct app *a, int argc, char **argv);
+int cmd_df(struct app *a, int argc, char **argv);
+int cmd_manifest(struct app *a, int argc, char **argv);
+int cmd_mounts(struct app *a, int argc, char **argv);
+int cmd_mount(struct app *a, int argc, char **argv);
+int cmd_umount(struct app *a, int argc, char **argv);
+
+#endif

@@ -1,0 +1,265 @@
+/* Commands that read the file system: ls, stat, cat, sha256, df. */
+#include "app.h"
+#include "numparse.h"
+#include "sha256.h"
+#include "dirlist.h"
+#include "vs_errno.h"
+
+#define IO_CHUNK (1u << 20)
+
+/* "drwxr-xr-x"-style type and permission string. */
+static void mode_string(uint32_t mode, char out[11])
+{
+    static const char types[] = "?pc?d?b?-?l?s???";
+    static const char rwx[] = "rwxrwxrwx";
+    out[0] = types[(mode >> 12) & 15];
+    for (int i = 0; i < 9; i++)
+        out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
+    out[10] = 0;
+}
+
+/* Seconds since 1970 as "YYYY-MM-DD HH:MM:SS" (UTC, proleptic Gregorian). */
+static void time_string(int64_t t, char out[32])
+{
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    /* Civil date from a day count, by 400-year eras. */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    vs_snprintf(out, 32, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld", (long long)y, (long long)m,
+                (long long)d, (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
+}
+
+static void print_long(struct app *a, const char *full, const char *name, const struct vfs_stat *st)
+{
+    char mode[11], when[32];
+    mode_string(st->mode, mode);
+    time_string(st->mtime, when);
+    app_printf(a, "%s %3u %5u %5u %12llu %s ", mode, st->nlink, st->uid, st->gid,
+               (unsigned long long)st->size, when);
+    app_write_escaped(a, name, vs_strlen(name));
+    if ((st->mode & VS_S_IFMT) == VS_S_IFLNK) {
+        char target[256];
+        int64_t n = vfs_readlink(&a->vfs, full, target, sizeof(target));
+        if (n >= 0) {
+            app_printf(a, " -> ");
+            app_write_escaped(a, target, (size_t)n);
+            if (n == sizeof(target))
+                app_printf(a, "...");
+        }
+    }
+    app_printf(a, "\n");
+}
+
+int cmd_ls(struct app *a, int argc, char **argv)
+{
+    bool lng = argc == 3 && argv[1][0] == '-' && argv[1][1] == 'l' && !argv[1][2];
+    if (argc != 2 + lng) {
+        app_usage(a, "ls", -VS_EINVAL, "usage: ls [-l] PATH");
+        return -VS_EINVAL;
+    }
+    const char *path = argv[argc - 1];
+    struct vfs_stat st;
+    int err = vfs_stat(&a->vfs, path, &st);
+    if (err) {
+        app_error(a, "ls", path, err);
+        return err;
+    }
+    if ((st.mode & VS_S_IFMT) != VS_S_IFDIR) {
+        if (lng)
+            print_long(a, path, path, &st);
+        else
+            app_write_escaped(a, path, vs_strlen(path)), app_printf(a, "\n");
+        return 0;
+    }
+    struct name_list ns;
+    err = name_list_read(a, path, &ns);
+    if (err) {
+        app_error(a, "ls", path, err);
+        return err;
+    }
+    char *full = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
+    if (!full)
+        err = -VS_ENOMEM;
+    for (size_t i = 0; !err && i < ns.n; i++) {
+        if (!lng) {
+            app_write_escaped(a, ns.v[i], vs_strlen(ns.v[i]));
+            app_printf(a, "\n");
+            continue;
+        }
+        err = path_join(full, path, ns.v[i]);
+        if (!err)
+            err = vfs_lstat(&a->vfs, full, &st);
+        if (err)
+            app_error(a, "ls", err == -VS_ENAMETOOLONG ? path : full, err);
+        else
+            print_long(a, full, ns.v[i], &st);
+    }
+    a->port->free(a->port->ctx, full);
+    name_list_free(a, &ns);
+    return err;
+}
+
+static const char *type_name(uint32_t mode)
+{
+    switch (mode & VS_S_IFMT) {
+    case VS_S_IFREG: return "regular file";
+    case VS_S_IFDIR: return "directory";
+    case VS_S_IFLNK: return "symbolic link";
+    case VS_S_IFIFO: return "fifo";
+    case VS_S_IFSOCK: return "socket";
+    case VS_S_IFCHR: return "character device";
+    case VS_S_IFBLK: return "block device";
+    default: return "unknown";
+    }
+}
+
+int cmd_stat(struct app *a, int argc, char **argv)
+{
+    if (argc != 2) {
+        app_usage(a, "stat", -VS_EINVAL, "usage: stat PATH");
+        return -VS_EINVAL;
+    }
+    struct vfs_stat st;
+    int err = vfs_lstat(&a->vfs, argv[1], &st);
+    if (err) {
+        app_error(a, "stat", argv[1], err);
+        return err;
+    }
+    char when[32];
+    app_printf(a, "  File: ");
+    app_write_escaped(a, argv[1], vs_strlen(argv[1]));
+    app_printf(a, "\n  Type: %s\n  Size: %llu  Blocks: %llu  IO Block: %u\n", type_name(st.mode),
+               (unsigned long long)st.size, (unsigned long long)st.blocks, st.blksize);
+    app_printf(a, " Inode: %llu  Links: %u  Mode: %04o  Uid: %u  Gid: %u\n", (unsigned long long)st.ino,
+               st.nlink, st.mode & 07777, st.uid, st.gid);
+    time_string(st.atime, when);
+    app_printf(a, "Access: %s.%09u (%lld)\n", when, st.atime_ns, (long long)st.atime);
+    time_string(st.mtime, when);
+    app_printf(a, "Modify: %s.%09u (%lld)\n", when, st.mtime_ns, (long long)st.mtime);
+    time_string(st.ctime, when);
+    app_printf(a, "Change: %s.%09u (%lld)\n", when, st.ctime_ns, (long long)st.ctime);
+    return 0;
+}
+
+/* Reads [off, off + len) of path (len UINT64_MAX: to the end) in chunks and
+ * hands each to fn.  Reports errors as `cmd`. */
+static int read_range(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len,
+                      void (*fn)(void *ctx, const void *p, size_t n), void *ctx)
+{
+    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY);
+    if (fd < 0) {
+        app_error(a, cmd, path, fd);
+        return fd;
+    }
+    uint8_t *buf = a->port->alloc(a->port->ctx, IO_CHUNK);
+    int err = buf ? 0 : -VS_ENOMEM;
+    while (!err && len) {
+        size_t want = (size_t)VS_MIN((uint64_t)IO_CHUNK, len);
+        int64_t got = vfs_pread(&a->vfs, fd, buf, want, off);
+        if (got < 0) {
+            err = (int)got;
+            break;
+        }
+        if (got == 0)
+            break;
+        fn(ctx, buf, (size_t)got);
+        off += (uint64_t)got;
+        len -= (uint64_t)got;
+    }
+    a->port->free(a->port->ctx, buf);
+    int cerr = vfs_close(&a->vfs, fd);
+    if (!err)
+        err = cerr;
+    if (err)
+        app_error(a, cmd, path, err);
+    return err;
+}
+
+static void write_out(void *ctx, const void *p, size_t n)
+{
+    app_write(ctx, p, n);
+}
+
+int cmd_cat(struct app *a, int argc, char **argv)
+{
+    if (argc != 2) {
+        app_usage(a, "cat", -VS_EINVAL, "usage: cat PATH");
+        return -VS_EINVAL;
+    }
+    return read_range(a, "cat", argv[1], 0, UINT64_MAX, write_out, a);
+}
+
+static void hash_chunk(void *ctx, const void *p, size_t n)
+{
+    sha256_update(ctx, p, n);
+}
+
+/* The hex SHA-256 of a byte range of path; used by sha256 and manifest. */
+int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len, char hex[65])
+{
+    struct sha256_ctx c;
+    uint8_t d[SHA256_DIGEST_LEN];
+    sha256_init(&c);
+    int err = read_range(a, cmd, path, off, len, hash_chunk, &c);
+    if (err)
+        return err;
+    sha256_final(&c, d);
+    sha256_hex(d, hex);
+    return 0;
+}
+
+int cmd_sha256(struct app *a, int argc, char **argv)
+{
+    uint64_t off = 0, len = UINT64_MAX;
+    if (argc < 2 || argc > 4 || (argc > 2 && parse_u64(argv[2], &off)) ||
+        (argc > 3 && parse_u64(argv[3], &len))) {
+        app_usage(a, "sha256", -VS_EINVAL, "usage: sha256 PATH [OFFSET [LEN]]");
+        return -VS_EINVAL;
+    }
+    char hex[65];
+    int err = app_hash_file(a, "sha256", argv[1], off, len, hex);
+    if (err)
+        return err;
+    app_printf(a, "%s  ", hex);
+    app_write_escaped(a, argv[1], vs_strlen(argv[1]));
+    app_printf(a, "\n");
+    return 0;
+}
+
+int cmd_df(struct app *a, int argc, char **argv)
+{
+    if (argc != 2) {
+        app_usage(a, "df", -VS_EINVAL, "usage: df PATH");
+        return -VS_EINVAL;
+    }
+    struct vfs_statfs s;
+    int err = vfs_statfs(&a->vfs, argv[1], &s);
+    if (err) {
+        app_error(a, "df", argv[1], err);
+        return err;
+    }
+    uint64_t unit = s.frsize ? s.frsize : s.bsize;
+    app_printf(a, "%-20s %14s %14s %14s %5s\n", "Path", "Size", "Used", "Avail", "Use%");
+    uint64_t size = s.blocks * unit, avail = s.bavail * unit;
+    uint64_t used = (s.blocks - s.bfree) * unit;
+    uint64_t pct = used + avail ? (used * 100 + used + avail - 1) / (used + avail) : 0;
+    app_write_escaped(a, argv[1], vs_strlen(argv[1]));
+    app_printf(a, " %14llu %14llu %14llu %4llu%%\n", (unsigned long long)size, (unsigned long long)used,
+               (unsigned long long)avail, (unsigned long long)pct);
+    app_printf(a, "bsize=%u frsize=%u blocks=%llu bfree=%llu bavail=%llu files=%llu ffree=%llu namelen=%u\n",
+               s.bsize, s.frsize, (unsigned long long)s.blocks, (unsigned long long)s.bfree,
+               (unsigned long long)s.bavail, (unsigned long long)s.files, (unsigned long long)s.ffree,
+               s.namelen);
+    return 0;
+}

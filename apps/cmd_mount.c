@@ -1,0 +1,117 @@
+/* mounts, mount TAG PATH [-o OPTS], umount PATH. */
+#include "app.h"
+#include "numparse.h"
+#include "vs_errno.h"
+
+int cmd_mounts(struct app *a, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        app_usage(a, "mounts", -VS_EINVAL, "usage: mounts");
+        return -VS_EINVAL;
+    }
+    struct vfs_mount_info mi;
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        if (vfs_mount_info(&a->vfs, i, &mi))
+            app_printf(a, "%s on %s type virtiofs (%s)\n", mi.tag, mi.path, mi.opts.ro ? "ro" : "rw");
+    }
+    for (int i = 0; i < a->ndevs; i++) {
+        if (!a->devs[i].mounted)
+            app_printf(a, "%s not mounted\n", a->devs[i].tag);
+    }
+    return 0;
+}
+
+static bool word_is(const char *w, size_t n, const char *lit)
+{
+    return vs_strlen(lit) == n && !vs_memcmp(w, lit, n);
+}
+
+/* Parses "ro,timeout=N,..." into o; returns 0 or -EINVAL with *bad set to
+ * the offending option. */
+static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
+{
+    while (*s) {
+        char *end = s;
+        while (*end && *end != ',')
+            end++;
+        char next = *end;
+        *end = 0;
+        size_t n = (size_t)(end - s);
+        uint64_t v;
+        *bad = s;
+        if (word_is(s, n, "ro")) {
+            o->ro = true;
+        } else if (word_is(s, n, "rw")) {
+            o->ro = false;
+        } else if (word_is(s, n, "irq=poll")) {
+            /* completions are polled: the only mode so far */
+        } else if (n > 8 && !vs_memcmp(s, "timeout=", 8) && !parse_u64(s + 8, &v) && v >= 1 && v <= 86400) {
+            o->timeout_s = (uint32_t)v;
+        } else {
+            return -VS_EINVAL;
+        }
+        s = next ? end + 1 : end;
+    }
+    return 0;
+}
+
+static bool streq(const char *x, const char *y)
+{
+    size_t n = vs_strlen(x);
+    return n == vs_strlen(y) && !vs_memcmp(x, y, n);
+}
+
+int cmd_mount(struct app *a, int argc, char **argv)
+{
+    struct vfs_mount_opts o = {0};
+    const char *bad = "";
+    if (!(argc == 3 || (argc == 5 && argv[3][0] == '-' && argv[3][1] == 'o' && !argv[3][2]))) {
+        app_usage(a, "mount", -VS_EINVAL, "usage: mount TAG PATH [-o OPTS]");
+        return -VS_EINVAL;
+    }
+    if (argc == 5 && parse_opts(argv[4], &o, &bad)) {
+        app_printf(a, "error: mount: %s: EINVAL (unknown or bad option: ", argv[2]);
+        app_write_escaped(a, bad, vs_strlen(bad));
+        app_printf(a, ")\n");
+        return -VS_EINVAL;
+    }
+    struct app_dev *d = 0;
+    for (int i = 0; i < a->ndevs; i++) {
+        if (streq(a->devs[i].tag, argv[1]))
+            d = &a->devs[i];
+    }
+    int err = !d ? -VS_ENODEV : d->mounted ? -VS_EBUSY : vfs_mount(&a->vfs, d->tr, argv[2], &o);
+    if (err) {
+        app_error(a, "mount", argv[2], err);
+        return err;
+    }
+    d->mounted = true;
+    return 0;
+}
+
+int cmd_umount(struct app *a, int argc, char **argv)
+{
+    if (argc != 2) {
+        app_usage(a, "umount", -VS_EINVAL, "usage: umount PATH");
+        return -VS_EINVAL;
+    }
+    struct vfs_mount_info mi;
+    int slot = -1;
+    for (int i = 0; i < VFS_MAX_MOUNTS && slot < 0; i++) {
+        if (vfs_mount_info(&a->vfs, i, &mi) && streq(mi.path, argv[1]))
+            slot = i;
+    }
+    if (slot < 0) {
+        app_error(a, "umount", argv[1], -VS_EINVAL);
+        return -VS_EINVAL;
+    }
+    for (int i = 0; i < a->ndevs; i++) {
+        if (streq(a->devs[i].tag, mi.tag))
+            a->devs[i].mounted = false;
+    }
+    int err = vfs_umount(&a->vfs, argv[1]);
+    if (err)
+        app_error(a, "umount", argv[1], err);
+    return err;
+}

@@ -1,0 +1,81 @@
+/* Directory listings and path building shared by ls and manifest. */
+#include "dirlist.h"
+#include "sort.h"
+#include "vs_errno.h"
+
+/* "DIR/NAME" into out (VFS_PATH_MAX + 1 bytes); -ENAMETOOLONG if it won't fit. */
+int path_join(char *out, const char *dir, const char *name)
+{
+    size_t dl = vs_strlen(dir), nl = vs_strlen(name);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    bool slash = !(dl == 1 && dir[0] == '/');
+    if (dl + slash + nl >= VFS_PATH_MAX + 1)
+        return -VS_ENAMETOOLONG;
+    vs_memcpy(out, dir, dl);
+    if (slash)
+        out[dl] = '/';
+    vs_memcpy(out + dl + slash, name, nl + 1);
+    return 0;
+}
+
+
+static int names_cmp(const void *x, const void *y, void *arg)
+{
+    (void)arg;
+    const char *a = *(char *const *)x, *b = *(char *const *)y;
+    return bytes_cmp(a, vs_strlen(a), b, vs_strlen(b));
+}
+
+void name_list_free(struct app *a, struct name_list *ns)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        a->port->free(a->port->ctx, ns->v[i]);
+    a->port->free(a->port->ctx, ns->v);
+}
+
+/* Every name in dir except "." and "..", sorted by bytes. */
+int name_list_read(struct app *a, const char *dir, struct name_list *ns)
+{
+    vs_memset(ns, 0, sizeof(*ns));
+    int dd = vfs_opendir(&a->vfs, dir);
+    if (dd < 0)
+        return dd;
+    struct vfs_dirent de;
+    int r;
+    while ((r = vfs_readdir(&a->vfs, dd, &de)) == 1) {
+        if ((de.namelen == 1 && de.name[0] == '.') ||
+            (de.namelen == 2 && de.name[0] == '.' && de.name[1] == '.'))
+            continue;
+        if (ns->n == ns->cap) {
+            size_t cap = ns->cap ? ns->cap * 2 : 64;
+            char **v = a->port->alloc(a->port->ctx, cap * sizeof(*v));
+            if (!v) {
+                r = -VS_ENOMEM;
+                break;
+            }
+            if (ns->n)
+                vs_memcpy(v, ns->v, ns->n * sizeof(*v));
+            a->port->free(a->port->ctx, ns->v);
+            ns->v = v;
+            ns->cap = cap;
+        }
+        char *copy = a->port->alloc(a->port->ctx, de.namelen + 1);
+        if (!copy) {
+            r = -VS_ENOMEM;
+            break;
+        }
+        vs_memcpy(copy, de.name, de.namelen + 1);
+        ns->v[ns->n++] = copy;
+    }
+    int cerr = vfs_closedir(&a->vfs, dd);
+    if (r == 0)
+        r = cerr;
+    if (r < 0) {
+        name_list_free(a, ns);
+        return r;
+    }
+    vs_sort(ns->v, ns->n, sizeof(*ns->v), names_cmp, 0);
+    return 0;
+}
+

@@ -1,0 +1,22 @@
+/* Directory listings and path building shared by ls and manifest. */
+#ifndef DIRLIST_H
+#define DIRLIST_H
+
+#include "app.h"
+
+/* The names of a directory. */
+struct name_list {
+    char **v;       /* each NUL-terminated, allocated through the port */
+    size_t n, cap;
+};
+
+/* Reads every name in dir except "." and "..", sorted by raw bytes.  Returns
+ * 0 or a negative errno (then nothing stays allocated). */
+int name_list_read(struct app *a, const char *dir, struct name_list *ns);
+void name_list_free(struct app *a, struct name_list *ns);
+
+/* Writes "DIR/NAME" into out (VFS_PATH_MAX + 1 bytes).  Returns 0 or
+ * -ENAMETOOLONG. */
+int path_join(char *out, const char *dir, const char *name);
+
+#endif

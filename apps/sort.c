@@ -1,0 +1,63 @@
+#include "sort.h"
+
+#include <stdint.h>
+
+#include "vs_util.h"
+
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
+{
+    unsigned char tmp[64];
+    while (size) {
+        size_t k = size < sizeof tmp ? size : sizeof tmp;
+        memcpy(tmp, a, k);
+        memcpy(a, b, k);
+        memcpy(b, tmp, k);
+        a += k;
+        b += k;
+        size -= k;
+    }
+}
+
+/* Moves element i down the max-heap of n elements until both children
+ * are not greater. */
+static void sift_down(unsigned char *base, size_t i, size_t n, size_t size,
+                      int (*cmp)(const void *, const void *, void *), void *arg)
+{
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n &&
+            cmp(base + child * size, base + (child + 1) * size, arg) < 0)
+            child++;
+        if (cmp(base + i * size, base + child * size, arg) >= 0)
+            return;
+        swap_bytes(base + i * size, base + child * size, size);
+        i = child;
+    }
+}
+
+void vs_sort(void *base, size_t n, size_t size,
+             int (*cmp)(const void *, const void *, void *), void *arg)
+{
+    unsigned char *b = base;
+    if (n < 2 || size == 0)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(b, i, n, size, cmp, arg);
+    for (size_t end = n - 1; end > 0; end--) {
+        swap_bytes(b, b + end * size, size);
+        sift_down(b, 0, end, size, cmp, arg);
+    }
+}
+
+int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t m = an < bn ? an : bn;
+    int r = m ? memcmp(a, b, m) : 0;
+    if (r)
+        return r < 0 ? -1 : 1;
+    if (an != bn)
+        return an < bn ? -1 : 1;
+    return 0;
+}

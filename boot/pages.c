@@ -1,0 +1,164 @@
+/* Physical page allocator: one bit per 4 KiB page from address 0 to the end
+ * of the highest usable region (set = not free), first fit from the lowest
+ * address.  Low pages going first matters: paging_init takes page tables
+ * from here before the RAM above 4 GiB is mapped. */
+#include "libc.h"
+#include "runtime.h"
+
+#define E820_USABLE 1
+#define LOW_MEMORY (1u << 20)
+#define FOUR_GIB (4ull << 30)
+#define MAX_RESERVED 4
+
+struct range {
+    uint64_t base, end;
+};
+
+static uint64_t *bitmap;
+static size_t total_pages;
+static size_t hint; /* every page below it is in use */
+static size_t free_pages;
+
+static bool is_used(size_t page)
+{
+    return bitmap[page / 64] >> (page % 64) & 1;
+}
+
+/* Sets pages [first, first + n) to `used`; returns how many changed. */
+static size_t mark(size_t first, size_t n, bool used)
+{
+    size_t changed = 0;
+    for (size_t p = first; p < first + n; p++) {
+        if (is_used(p) == used)
+            continue;
+        bitmap[p / 64] ^= 1ull << (p % 64);
+        changed++;
+    }
+    return changed;
+}
+
+/* The first page in [page, limit) whose bit is `used`, else limit. */
+static size_t find(size_t page, size_t limit, bool used)
+{
+    while (page < limit) {
+        uint64_t w = used ? bitmap[page / 64] : ~bitmap[page / 64];
+        w &= ~0ull << (page % 64);
+        size_t word_start = page & ~(size_t)63;
+        if (w) {
+            size_t hit = word_start + (size_t)__builtin_ctzll(w);
+            return hit < limit ? hit : limit;
+        }
+        page = word_start + 64;
+    }
+    return limit;
+}
+
+static bool overlaps(uint64_t base, uint64_t end, const struct range *r, size_t nr, uint64_t *skip_to)
+{
+    for (size_t i = 0; i < nr; i++) {
+        if (base < r[i].end && r[i].base < end) {
+            *skip_to = r[i].end;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A page-aligned spot of `size` bytes of usable RAM below 4 GiB (mapped by
+ * the boot page tables) clear of the reserved ranges. */
+static uint64_t place(uint64_t size, const struct range *reserved, size_t nr)
+{
+    const struct mem_region *m;
+    size_t n = platform_memmap(&m);
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].type != E820_USABLE)
+            continue;
+        uint64_t end = m[i].base + m[i].len;
+        end = end < FOUR_GIB ? end : FOUR_GIB;
+        uint64_t base = ALIGN_UP(m[i].base, PAGE_SIZE), skip;
+        while (base + size <= end && overlaps(base, base + size, reserved, nr, &skip))
+            base = ALIGN_UP(skip, PAGE_SIZE);
+        if (base + size <= end)
+            return base;
+    }
+    panic("pages: no room for the page bitmap");
+}
+
+void pages_init(void)
+{
+    const struct mem_region *m;
+    size_t n = platform_memmap(&m);
+    uint64_t top = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].type == E820_USABLE && m[i].base + m[i].len > top)
+            top = m[i].base + m[i].len;
+    total_pages = top / PAGE_SIZE;
+
+    uint64_t cmd_base, cmd_len;
+    bootinfo_cmdline_range(&cmd_base, &cmd_len);
+    struct range reserved[MAX_RESERVED] = {
+        {0, LOW_MEMORY},
+        {(uintptr_t)__image_start, (uintptr_t)__image_end},
+        {cmd_base, cmd_base + cmd_len},
+    };
+    size_t nr = 3;
+    uint64_t bytes = ALIGN_UP((total_pages + 63) / 64 * 8, PAGE_SIZE);
+    uint64_t at = place(bytes, reserved, nr);
+    reserved[nr++] = (struct range){at, at + bytes};
+    bitmap = (uint64_t *)(uintptr_t)at;
+    memset(bitmap, 0xff, bytes);
+
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].type != E820_USABLE)
+            continue;
+        size_t first = ALIGN_UP(m[i].base, PAGE_SIZE) / PAGE_SIZE;
+        size_t end = (m[i].base + m[i].len) / PAGE_SIZE;
+        if (end > first)
+            free_pages += mark(first, end - first, false);
+    }
+    for (size_t i = 0; i < nr; i++) {
+        size_t first = reserved[i].base / PAGE_SIZE;
+        size_t end = ALIGN_UP(reserved[i].end, PAGE_SIZE) / PAGE_SIZE;
+        end = end < total_pages ? end : total_pages;
+        if (end > first)
+            free_pages -= mark(first, end - first, true);
+    }
+}
+
+void *page_alloc(size_t npages)
+{
+    if (npages == 0 || npages > free_pages)
+        return NULL;
+    hint = find(hint, total_pages, false);
+    for (size_t p = hint; p + npages <= total_pages;) {
+        size_t used = find(p, p + npages, true);
+        if (used == p + npages) {
+            mark(p, npages, true);
+            free_pages -= npages;
+            if (p == hint)
+                hint += npages;
+            void *mem = (void *)(uintptr_t)(p * PAGE_SIZE);
+            return memset(mem, 0, npages * PAGE_SIZE);
+        }
+        p = find(used, total_pages, false);
+    }
+    return NULL;
+}
+
+void page_free(void *ptr, size_t npages)
+{
+    uintptr_t addr = (uintptr_t)ptr;
+    size_t first = addr / PAGE_SIZE;
+    if (!ptr || addr % PAGE_SIZE || first + npages > total_pages || first + npages < first)
+        panic("page_free: bad page range");
+    if (find(first, first + npages, false) != first + npages)
+        panic("page_free: page not allocated");
+    free_pages += mark(first, npages, false);
+    if (first < hint)
+        hint = first;
+}
+
+uint64_t page_free_bytes(void)
+{
+    return (uint64_t)free_pages * PAGE_SIZE;
+}

@@ -1,0 +1,137 @@
+/* The core's porting layer on this machine: PCI configuration mechanism #1
+ * (ports 0xCF8/0xCFC), and memory that is identity-mapped RAM, so every
+ * address the CPU uses is also the device's address. */
+#include "libc.h"
+#include "runtime.h"
+#include "vs_port.h"
+
+#define PCI_ADDRESS 0xcf8
+#define PCI_DATA 0xcfc
+#define PCI_ENABLE 0x80000000u
+#define PCI_CONFIG_SIZE 256 /* what mechanism #1 reaches */
+
+static uint32_t pci_address(vs_bdf_t bdf, uint16_t off)
+{
+    return PCI_ENABLE | (bdf & 0xffff) << 8 | (off & 0xfc);
+}
+
+static uint32_t pci_read(void *ctx, vs_bdf_t bdf, uint16_t off, int width)
+{
+    (void)ctx;
+    if (off >= PCI_CONFIG_SIZE)
+        return width == 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
+    outl(PCI_ADDRESS, pci_address(bdf, off));
+    uint16_t port = PCI_DATA + (off & 3);
+    switch (width) {
+    case 1:
+        return inb(port);
+    case 2:
+        return inw(port);
+    default:
+        return inl(port);
+    }
+}
+
+static void pci_write(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t val)
+{
+    (void)ctx;
+    if (off >= PCI_CONFIG_SIZE)
+        return;
+    outl(PCI_ADDRESS, pci_address(bdf, off));
+    uint16_t port = PCI_DATA + (off & 3);
+    switch (width) {
+    case 1:
+        outb(port, (uint8_t)val);
+        break;
+    case 2:
+        outw(port, (uint16_t)val);
+        break;
+    default:
+        outl(port, val);
+        break;
+    }
+}
+
+static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
+{
+    (void)ctx;
+    return mmio_map(phys, len);
+}
+
+static size_t pages_for(size_t size)
+{
+    return (size + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
+{
+    (void)ctx;
+    void *p = page_alloc(pages_for(size));
+    *dev_addr = (uintptr_t)p;
+    return p;
+}
+
+static void dma_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    page_free(p, pages_for(size));
+}
+
+static bool dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr)
+{
+    (void)ctx;
+    (void)len;
+    *dev_addr = (uintptr_t)p;
+    return true;
+}
+
+static void *alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return kmalloc(size);
+}
+
+static void release(void *ctx, void *p)
+{
+    (void)ctx;
+    kfree(p);
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    (void)ctx;
+    return clock_ns();
+}
+
+static void relax(void *ctx)
+{
+    (void)ctx;
+    cpu_relax();
+}
+
+static void log_line(void *ctx, const char *msg)
+{
+    (void)ctx;
+    console_write(msg, strlen(msg));
+    console_write("\n", 1);
+}
+
+static const struct vs_port port = {
+    .pci_read = pci_read,
+    .pci_write = pci_write,
+    .pci_max_bus = 255,
+    .map_mmio = map_mmio,
+    .dma_alloc = dma_alloc,
+    .dma_free = dma_free,
+    .dma_addr = dma_addr,
+    .alloc = alloc,
+    .free = release,
+    .now_ns = now_ns,
+    .relax = relax,
+    .log = log_line,
+};
+
+const struct vs_port *platform_port(void)
+{
+    return &port;
+}

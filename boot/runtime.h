@@ -1,0 +1,39 @@
+/* Internal to boot/: how the runtime's parts are brought up, in the order
+ * boot_main calls them. */
+#ifndef BOOT_RUNTIME_H
+#define BOOT_RUNTIME_H
+
+#include "platform.h"
+
+#define PAGE_SIZE 4096u
+#define LARGE_PAGE (2u << 20)
+#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+
+/* Linker script symbols: the loaded image and its zero-filled tail. */
+extern char __image_start[], __image_end[];
+
+/* Called from entry.S with the loader's magic (%eax for Multiboot, the
+ * hvm_start_info magic for PVH) and its boot information pointer. */
+_Noreturn void boot_main(uint32_t magic, uint32_t info);
+
+void console_init(void);
+void exceptions_init(void);
+
+/* Reads the protocol's boot information: memory map and RSDP are copied;
+ * the command line stays where the loader put it, and bootinfo_cmdline_range
+ * tells the page allocator which bytes to leave alone. */
+void bootinfo_init(uint32_t magic, uint32_t info);
+void bootinfo_cmdline_range(uint64_t *base, uint64_t *len);
+
+/* Page allocator over the usable RAM of the memory map (needs bootinfo). */
+void pages_init(void);
+/* Maps the usable RAM above the boot page tables' 4 GiB and marks the
+ * device holes below 4 GiB uncached (needs pages). */
+void paging_init(void);
+void clock_init(void);
+
+/* Prints "panic: exception N (error E) at RIP=... CR2=..." and exits 70. */
+_Noreturn void panic_exception(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2);
+
+#endif

@@ -1,0 +1,258 @@
+"""Shared helpers for the vioshare integration tests (real QEMU + virtiofsd).
+
+Every test program prints `PASS name` or `FAIL name: reason` per case through
+check(), and ends with sys.exit(finish()).  Everything else a test prints
+(commands run, output tails) starts with "# " so that tests/run.py ignores it.
+"""
+
+import atexit
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+TOOLS = os.path.join(REPO, "tools")
+LAUNCHER = os.path.join(TOOLS, "vioshare-run")
+IMAGE = os.path.join(REPO, "build", "vioshare.elf")
+PVH_IMAGE = os.path.join(REPO, "build", "vioshare-pvh.elf")
+
+_failures = []
+_passes = 0
+_tmpdirs = []
+
+
+# ------------------------------------------------------------------ results
+
+def note(text):
+    """Diagnostic output: every line prefixed with '# '."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    for line in text.splitlines() or [""]:
+        sys.stdout.write("# %s\n" % line)
+    sys.stdout.flush()
+
+
+def check(name, condition, detail=""):
+    """Prints PASS name / FAIL name: detail; returns the condition."""
+    global _passes
+    name = " ".join(str(name).split())
+    if condition:
+        _passes += 1
+        sys.stdout.write("PASS %s\n" % name)
+    else:
+        reason = " ".join(str(detail).split()) or "check failed"
+        if len(reason) > 400:
+            reason = reason[:400] + "..."
+        _failures.append(name)
+        sys.stdout.write("FAIL %s: %s\n" % (name, reason))
+    sys.stdout.flush()
+    return bool(condition)
+
+
+def finish():
+    """Exit status for the program: 1 if any check failed (or none ran)."""
+    cleanup()
+    if not _failures and _passes == 0:
+        sys.stdout.write("FAIL %s: no checks ran\n" % os.path.basename(sys.argv[0]))
+        return 1
+    return 1 if _failures else 0
+
+
+# ------------------------------------------------------------------ files
+
+def tmpdir(prefix="vstest-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tmpdirs.append(d)
+    return d
+
+
+def cleanup():
+    while _tmpdirs:
+        d = _tmpdirs.pop()
+        # Make everything removable (tests chmod things).
+        for root, dirs, files in os.walk(d):
+            for n in dirs:
+                path = os.path.join(root, n)
+                try:
+                    if not os.path.islink(path):
+                        os.chmod(path, 0o755)
+                except OSError:
+                    pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(cleanup)
+
+
+def splitmix64(x):
+    m = (1 << 64) - 1
+    z = (x + 0x9E3779B97F4A7C15) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+
+def pattern_py(seed, size, offset=0):
+    """The SPEC section 5 pattern, bytes [offset, offset+size), slow reference."""
+    first = offset // 8
+    last = (offset + size + 7) // 8
+    data = b"".join(splitmix64((seed + i) & ((1 << 64) - 1)).to_bytes(8, "little")
+                    for i in range(first, last))
+    skip = offset - first * 8
+    return data[skip:skip + size]
+
+
+def write_pattern(path, seed, size):
+    """Writes `size` bytes of the pattern with tools/pattern (fast)."""
+    with open(path, "wb") as f:
+        subprocess.run([os.path.join(TOOLS, "pattern"), str(seed), str(size)],
+                       stdout=f, check=True)
+
+
+def sha256_file(path, offset=0, length=None):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(offset)
+        left = length
+        while left is None or left > 0:
+            chunk = f.read(1 << 20 if left is None else min(1 << 20, left))
+            if not chunk:
+                break
+            h.update(chunk)
+            if left is not None:
+                left -= len(chunk)
+    return h.hexdigest()
+
+
+def host_manifest(path, hashes=True):
+    argv = [os.path.join(TOOLS, "manifest")] + ([] if hashes else ["-n"]) + [path]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("tools/manifest failed: %s" % r.stderr.decode(errors="replace"))
+    return r.stdout
+
+
+# ------------------------------------------------------------------ the launcher
+
+class Result:
+    """What a launcher run gave: status, stdout (bytes), stderr (str), plus
+    pid (of the launcher) and secs.  Unpacks as (status, stdout, stderr)."""
+
+    def __init__(self, status, out, err, pid, secs):
+        self.status, self.out, self.err, self.pid, self.secs = status, out, err, pid, secs
+
+    def __iter__(self):
+        return iter((self.status, self.out, self.err))
+
+    def lines(self):
+        return self.out.split(b"\n")
+
+    def between(self, begin, end):
+        """The bytes between the line `begin` and the next line `end` (both
+        exact lines of stdout), or None when they are not there."""
+        return between(self.out, begin, end)
+
+    def summary(self):
+        return "status %s; stderr: %s; stdout tail: %r" % (
+            self.status, " ".join(self.err.split())[-300:], self.out[-300:])
+
+
+def between(out, begin, end):
+    if isinstance(begin, str):
+        begin = begin.encode()
+    if isinstance(end, str):
+        end = end.encode()
+    lines = out.split(b"\n")
+    try:
+        i = lines.index(begin)
+        j = lines.index(end, i + 1)
+    except ValueError:
+        return None
+    body = lines[i + 1:j]
+    return b"".join(l + b"\n" for l in body)
+
+
+def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=None,
+        stdin=subprocess.DEVNULL, extra=()):
+    """Runs tools/vioshare-run.  shares: [(dir, tag)] or [dir] (tag myfs);
+    args: the guest command line (a string or a list of words, given after --).
+    Returns a Result."""
+    argv = [LAUNCHER]
+    for s in shares:
+        if isinstance(s, (tuple, list)):
+            argv += ["--share", "%s:%s" % (s[0], s[1])]
+        else:
+            argv += ["--share", s]
+    if cache:
+        argv += ["--cache", cache]
+    if machine:
+        argv += ["--machine", machine]
+    argv += ["--timeout", str(timeout)] + list(extra)
+    if args is not None:
+        argv += ["--"] + ([args] if isinstance(args, str) else list(args))
+    e = dict(os.environ)
+    e.pop("VIOSHARE_IMAGE", None)
+    if image:
+        e["VIOSHARE_IMAGE"] = image
+    if env:
+        e.update(env)
+    note("run: %s%s" % ("VIOSHARE_IMAGE=%s " % image if image else "",
+                        " ".join(repr(a) if " " in a or not a else a for a in argv[1:])))
+    start = time.monotonic()
+    p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    try:
+        out, err = p.communicate(timeout=timeout + 60)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGTERM)
+        try:
+            out, err = p.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+    secs = time.monotonic() - start
+    r = Result(p.returncode, out, err.decode("utf-8", "replace"), p.pid, secs)
+    note("  -> status %s in %.1f s" % (r.status, secs))
+    if r.err.strip():
+        note("  stderr: " + r.err.strip()[-2000:])
+    tail = out[-1500:]
+    if tail:
+        note("  stdout tail:")
+        note(tail)
+    return r
+
+
+def leftovers(launcher_pid, wait=5.0):
+    """Processes (not zombies) still running that belong to the launcher run with
+    that pid: its QEMU and virtiofsd all carry its temp dir name in their command
+    lines.  Polls up to `wait` seconds for them to go; returns [(pid, cmdline)]."""
+    marker = ("vioshare-run-%d-" % launcher_pid).encode()
+    end = time.monotonic() + wait
+    while True:
+        found = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit() or int(d) == os.getpid():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if marker in cmd:
+                found.append((int(d), cmd.replace(b"\0", b" ").decode(errors="replace")))
+        if not found or time.monotonic() >= end:
+            return found
+        time.sleep(0.1)
+
+
+def require_image(path=IMAGE):
+    """A FAIL line and False when the boot image is missing."""
+    ok = os.path.isfile(path)
+    check("image %s exists" % os.path.relpath(path, REPO), ok, "not built (run make)")
+    return ok

@@ -1,0 +1,130 @@
+/* Directory streams: READDIR replies parsed one entry at a time; the
+ * virtual root lists the mounts. */
+#include "vfs_internal.h"
+
+int vfs_opendir(struct vfs *v, const char *path)
+{
+    if (vfs_files_full(v))
+        return -VS_EMFILE;
+    struct vfs_loc loc;
+    int err = vfs_resolve(v, path, true, &loc);
+    if (err)
+        return err;
+    if (loc.node && !vn_is_dir(loc.node)) {
+        vfs_loc_put(&loc);
+        return -VS_ENOTDIR;
+    }
+    struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
+    uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, VFS_DIRBUF) : 0;
+    if (!f || (loc.node && !buf)) {
+        v->port->free(v->port->ctx, f);
+        v->port->free(v->port->ctx, buf);
+        vfs_loc_put(&loc);
+        return -VS_ENOMEM;
+    }
+    vs_memset(f, 0, sizeof(*f));
+    f->m = loc.m;
+    f->node = loc.node;
+    f->is_dir = true;
+    f->dbuf = buf;
+    if (loc.node)
+        err = vfs_fuse_open(loc.m, loc.node, FUSE_OPENDIR, 0, &f->fh);
+    if (err) {
+        v->port->free(v->port->ctx, buf);
+        v->port->free(v->port->ctx, f);
+        vfs_loc_put(&loc);
+        return err;
+    }
+    return vfs_file_install(v, f);
+}
+
+/* The virtual root's entries: one per mount, doff counting mount slots. */
+static int read_root(struct vfs *v, struct vfs_file *f, struct vfs_dirent *de)
+{
+    while (f->doff < VFS_MAX_MOUNTS) {
+        struct vfs_mount *m = v->mounts[f->doff++];
+        if (m) {
+            vs_memset(de, 0, sizeof(*de));
+            de->namelen = (uint32_t)vs_strlen(m->path + 1);
+            vs_memcpy(de->name, m->path + 1, de->namelen + 1);
+            de->type = VS_DT_DIR;
+            de->ino = FUSE_ROOT_ID;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Fetches the next READDIR reply into f->dbuf. */
+static int refill(struct vfs_file *f)
+{
+    struct fuse_read_in in;
+    vs_memset(&in, 0, sizeof(in));
+    in.fh = f->fh;
+    in.offset = f->doff;
+    in.size = VS_MIN((uint32_t)VFS_DIRBUF, f->m->conn.params.max_read);
+    struct fconn_req r = {
+        .opcode = FUSE_READDIR, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in),
+        .rdata = f->dbuf, .rdata_len = in.size,
+    };
+    int err = fconn_call(&f->m->conn, &r);
+    if (err)
+        return err;
+    if (r.reply_got || r.rdata_got > in.size)
+        return -VS_EPROTO;
+    f->dlen = r.rdata_got;
+    f->dpos = 0;
+    f->deof = r.rdata_got == 0;
+    return 0;
+}
+
+int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
+{
+    struct vfs_file *f = vfs_file_get(v, dd, true);
+    if (!f)
+        return -VS_EBADF;
+    if (!f->m)
+        return read_root(v, f, de);
+    for (;;) {
+        if (f->dpos == f->dlen) {
+            if (f->deof)
+                return 0;
+            int err = refill(f);
+            if (err)
+                return err;
+            if (f->deof)
+                return 0;
+        }
+        struct fuse_dirent_view d;
+        int r = fuse_dirent_next(f->dbuf, f->dlen, &f->dpos, false, &d);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            continue;
+        if (d.namelen > VFS_NAME_MAX)
+            return -VS_EPROTO;
+        f->doff = d.off;
+        de->ino = d.ino;
+        de->type = d.type;
+        de->namelen = d.namelen;
+        vs_memcpy(de->name, d.name, d.namelen);
+        de->name[d.namelen] = 0;
+        return 1;
+    }
+}
+
+int vfs_closedir(struct vfs *v, int dd)
+{
+    struct vfs_file *f = vfs_file_get(v, dd, true);
+    if (!f)
+        return -VS_EBADF;
+    int err = 0;
+    if (f->m) {
+        err = vfs_fuse_release(f->m, f, FUSE_RELEASEDIR);
+        vn_put(f->m, f->node);
+    }
+    v->files[dd] = 0;
+    v->port->free(v->port->ctx, f->dbuf);
+    v->port->free(v->port->ctx, f);
+    return err;
+}

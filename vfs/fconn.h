@@ -1,0 +1,91 @@
+/* A FUSE connection over a virtio-fs device: the request engine.
+ *
+ * A request is encoded into a slot's DMA memory, submitted on the request
+ * queue, and its reply validated before anyone sees it: the header against
+ * the used length and the request's unique, the payload against what was
+ * asked.  Several requests may be in flight; fconn_call waits for one.  A
+ * device that breaks the protocol or stops answering kills the connection:
+ * every later request fails with the same error until the mount is reset. */
+#ifndef FCONN_H
+#define FCONN_H
+
+#include "virtiofs.h"
+#include "fuse_codec.h"
+
+#define FCONN_SLOTS 8
+/* Per slot: the request's header, fixed arguments and up to two names. */
+#define FCONN_OUT_SIZE 8192
+/* Per slot: the reply's header and fixed part. */
+#define FCONN_IN_SIZE 4096
+/* Our own limit on data per READ/WRITE request (the device's may be lower). */
+#define FCONN_MAX_IO (1u << 20)
+#define FCONN_FORGET_CELLS 64
+
+struct fconn_slot {
+    uint8_t *out, *in;          /* DMA memory */
+    uint64_t out_addr, in_addr;
+    uint64_t unique;
+    bool busy, done;
+    uint32_t used_len;
+};
+
+struct fconn {
+    const struct vs_port *port;
+    struct viofs *dev;
+    struct fuse_conn_params params;
+    uint64_t next_unique;
+    uint64_t timeout_ns;
+    int dead;                   /* 0, or the error every request now gets */
+    void *slot_mem;             /* DMA memory of all slots */
+    struct fconn_slot slots[FCONN_SLOTS];
+    /* Bounce buffer for caller data the device cannot reach (allocated on
+     * first need, FCONN_MAX_IO bytes). */
+    uint8_t *bounce;
+    uint64_t bounce_addr;
+    /* Request buffers of FORGETs on the hiprio queue. */
+    uint8_t *forget_mem;
+    uint64_t forget_addr;
+    bool forget_busy[FCONN_FORGET_CELLS];
+};
+
+/* One request.  The caller fills the inputs; fconn_call fills the results. */
+struct fconn_req {
+    uint32_t opcode;
+    uint64_t nodeid;
+    const void *arg;            /* fixed arguments, copied */
+    uint32_t arg_len;
+    const char *name, *name2;   /* names sent NUL-terminated after arg (copied) */
+    uint32_t name_len, name2_len;
+    const void *wdata;          /* WRITE payload, caller memory */
+    uint32_t wdata_len;
+    void *reply;                /* fixed part of the reply, copied out */
+    uint32_t reply_len;
+    void *rdata;                /* variable part of the reply, caller memory */
+    uint32_t rdata_len;
+    /* results */
+    uint32_t reply_got;         /* bytes of the fixed part received */
+    uint32_t rdata_got;         /* bytes of the variable part received */
+};
+
+/* Prepares c for the live device dev; nothing is sent.  Returns 0 or -ENOMEM. */
+int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, uint64_t timeout_ns);
+/* Frees what fconn_init allocated.  The device must be reset first. */
+void fconn_fini(struct fconn *c);
+
+/* Sends INIT and stores the settled parameters in c->params.  Returns 0 or
+ * a negative errno. */
+int fconn_handshake(struct fconn *c);
+
+/* Sends r and waits for its reply.  Returns the device's answer (0 or a
+ * negative errno), or -EIO/-EPROTO/-ETIMEDOUT when the device failed (the
+ * connection is then dead), -ENAMETOOLONG/-EINVAL for bad arguments. */
+int fconn_call(struct fconn *c, struct fconn_req *r);
+
+/* Tells the device to drop `nlookup` lookups of nodeid (FORGET on the hiprio
+ * queue; there is no reply).  Returns 0 or the connection's error. */
+int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
+
+/* Waits until every FORGET submitted has come back (before a reset). */
+void fconn_drain_forgets(struct fconn *c);
+
+#endif

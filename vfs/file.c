@@ -1,0 +1,198 @@
+/* Open files: open, read, pread, lseek, fstat, close. */
+#include "vfs_internal.h"
+
+struct vfs_file *vfs_file_get(struct vfs *v, int fd, bool dir)
+{
+    if (fd < 0 || fd >= VFS_MAX_FILES || !v->files[fd] || v->files[fd]->is_dir != dir)
+        return 0;
+    return v->files[fd];
+}
+
+bool vfs_files_full(const struct vfs *v)
+{
+    for (int fd = 0; fd < VFS_MAX_FILES; fd++) {
+        if (!v->files[fd])
+            return false;
+    }
+    return true;
+}
+
+int vfs_file_install(struct vfs *v, struct vfs_file *f)
+{
+    for (int fd = 0; fd < VFS_MAX_FILES; fd++) {
+        if (!v->files[fd]) {
+            v->files[fd] = f;
+            return fd;
+        }
+    }
+    return -VS_EMFILE;
+}
+
+/* OPEN or OPENDIR: the device's file handle in *fh. */
+int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_t flags, uint64_t *fh)
+{
+    struct fuse_open_in in;
+    struct fuse_open_out o;
+    vs_memset(&in, 0, sizeof(in));
+    in.flags = flags;
+    struct fconn_req r = {
+        .opcode = opcode, .nodeid = n->nodeid, .arg = &in, .arg_len = sizeof(in),
+        .reply = &o, .reply_len = sizeof(o),
+    };
+    int err = fconn_call(&m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_open(&o, r.reply_got))
+        return -VS_EPROTO;
+    *fh = o.fh;
+    return 0;
+}
+
+int vfs_open(struct vfs *v, const char *path, int flags)
+{
+    if (vfs_files_full(v))
+        return -VS_EMFILE;
+    struct vfs_loc loc;
+    int err = vfs_resolve(v, path, !(flags & VFS_O_NOFOLLOW), &loc);
+    if (err)
+        return err;
+    if (!loc.node || vn_is_dir(loc.node))
+        err = -VS_EISDIR;
+    else if (vn_is_link(loc.node))
+        err = -VS_ELOOP;
+    else if (flags & VFS_O_DIRECTORY)
+        err = -VS_ENOTDIR;
+    else if ((flags & VFS_O_ACCMODE) != VFS_O_RDONLY)
+        err = loc.m->opts.ro ? -VS_EROFS : -VS_ENOTSUP;
+    if (err) {
+        vfs_loc_put(&loc);
+        return err;
+    }
+    struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
+    if (!f) {
+        vfs_loc_put(&loc);
+        return -VS_ENOMEM;
+    }
+    vs_memset(f, 0, sizeof(*f));
+    f->m = loc.m;
+    f->node = loc.node;
+    err = vfs_fuse_open(loc.m, loc.node, FUSE_OPEN, (uint32_t)flags & VFS_O_ACCMODE, &f->fh);
+    int fd = err ? err : vfs_file_install(v, f);
+    if (fd < 0) {
+        vfs_loc_put(&loc);
+        v->port->free(v->port->ctx, f);
+    }
+    return fd;
+}
+
+/* RELEASE or RELEASEDIR; the device's answer does not matter to the caller
+ * beyond being reported. */
+int vfs_fuse_release(struct vfs_mount *m, struct vfs_file *f, uint32_t opcode)
+{
+    struct fuse_release_in in;
+    vs_memset(&in, 0, sizeof(in));
+    in.fh = f->fh;
+    struct fconn_req r = {.opcode = opcode, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
+    int err = fconn_call(&m->conn, &r);
+    if (!err && (r.reply_got || r.rdata_got))
+        err = -VS_EPROTO;
+    return err;
+}
+
+int vfs_close(struct vfs *v, int fd)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f)
+        return vfs_closedir(v, fd);
+    int err = vfs_fuse_release(f->m, f, FUSE_RELEASE);
+    vn_put(f->m, f->node);
+    v->files[fd] = 0;
+    v->port->free(v->port->ctx, f);
+    return err;
+}
+
+int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f)
+        return -VS_EBADF;
+    if (off > INT64_MAX || n > INT64_MAX - off)
+        return -VS_EINVAL;
+    uint8_t *p = buf;
+    size_t done = 0;
+    while (done < n) {
+        uint32_t chunk = (uint32_t)VS_MIN(n - done, (size_t)f->m->conn.params.max_read);
+        struct fuse_read_in in;
+        vs_memset(&in, 0, sizeof(in));
+        in.fh = f->fh;
+        in.offset = off + done;
+        in.size = chunk;
+        struct fconn_req r = {
+            .opcode = FUSE_READ, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in),
+            .rdata = p + done, .rdata_len = chunk,
+        };
+        int err = fconn_call(&f->m->conn, &r);
+        if (!err && fuse_check_read(r.rdata_got, chunk))
+            err = -VS_EPROTO;
+        if (err)
+            return done ? (int64_t)done : err;
+        done += r.rdata_got;
+        if (r.rdata_got < chunk)
+            break; /* end of file */
+    }
+    return (int64_t)done;
+}
+
+int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f)
+        return -VS_EBADF;
+    int64_t got = vfs_pread(v, fd, buf, n, f->pos);
+    if (got > 0)
+        f->pos += (uint64_t)got;
+    return got;
+}
+
+int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f)
+        f = vfs_file_get(v, fd, true);
+    if (!f)
+        return -VS_EBADF;
+    if (!f->m) {
+        vs_memset(st, 0, sizeof(*st));
+        st->mode = VS_S_IFDIR | 0755;
+        st->nlink = 2;
+        return 0;
+    }
+    int err = vn_getattr(f->m, f->node);
+    if (!err)
+        vfs_attr_to_stat(&f->node->attr, st);
+    return err;
+}
+
+int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f)
+        return -VS_EBADF;
+    int64_t base;
+    if (whence == VFS_SEEK_SET) {
+        base = 0;
+    } else if (whence == VFS_SEEK_CUR) {
+        base = (int64_t)f->pos;
+    } else if (whence == VFS_SEEK_END) {
+        int err = vn_getattr(f->m, f->node);
+        if (err)
+            return err;
+        base = (int64_t)f->node->attr.size;
+    } else {
+        return -VS_EINVAL;
+    }
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+        return -VS_EINVAL;
+    f->pos = (uint64_t)(base + off);
+    return (int64_t)f->pos;
+}

@@ -1,0 +1,130 @@
+/* The namespace: mounting and unmounting shares at "/NAME". */
+#include "vfs_internal.h"
+
+/* Queue entries per virtqueue; the device may allow fewer. */
+#define VFS_QUEUE_SIZE 256
+
+void vfs_init(struct vfs *v, const struct vs_port *port)
+{
+    vs_memset(v, 0, sizeof(*v));
+    v->port = port;
+}
+
+static int mount_slot(struct vfs *v, const char *path)
+{
+    size_t len = vs_strlen(path);
+    if (len < 2 || path[0] != '/' || len > VFS_NAME_MAX + 1)
+        return -VS_EINVAL;
+    for (size_t i = 1; i < len; i++) {
+        if (path[i] == '/')
+            return -VS_EINVAL;
+    }
+    if ((len == 2 && path[1] == '.') || (len == 3 && path[1] == '.' && path[2] == '.'))
+        return -VS_EINVAL;
+    int free = -1;
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        struct vfs_mount *m = v->mounts[i];
+        if (m && !vs_memcmp(m->path, path, len + 1))
+            return -VS_EBUSY;
+        if (!m && free < 0)
+            free = i;
+    }
+    return free < 0 ? -VS_ENOSPC : free;
+}
+
+int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
+              const struct vfs_mount_opts *opts)
+{
+    const struct vs_port *port = v->port;
+    int slot = mount_slot(v, path);
+    if (slot < 0)
+        return slot;
+    struct vfs_mount *m = port->alloc(port->ctx, sizeof(*m));
+    if (!m)
+        return -VS_ENOMEM;
+    vs_memset(m, 0, sizeof(*m));
+    vs_memcpy(m->path, path, vs_strlen(path) + 1);
+    if (opts)
+        m->opts = *opts;
+    if (!m->opts.timeout_s)
+        m->opts.timeout_s = VFS_DEFAULT_TIMEOUT_S;
+    vn_table_init(m);
+
+    int err = viofs_init(&m->dev, port, tr, VFS_QUEUE_SIZE);
+    if (err)
+        goto free_mount;
+    err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);
+    if (err)
+        goto reset;
+    err = fconn_handshake(&m->conn);
+    if (!err)
+        err = vn_getattr(m, &m->root);
+    if (err)
+        goto fini;
+    v->mounts[slot] = m;
+    return 0;
+
+fini:
+    viofs_reset(&m->dev);
+    fconn_fini(&m->conn);
+    port->free(port->ctx, m);
+    return err;
+reset:
+    viofs_reset(&m->dev);
+free_mount:
+    port->free(port->ctx, m);
+    return err;
+}
+
+/* Closes every handle on m (RELEASE/RELEASEDIR are sent by vfs_close). */
+static void close_files_of(struct vfs *v, struct vfs_mount *m)
+{
+    for (int fd = 0; fd < VFS_MAX_FILES; fd++) {
+        if (v->files[fd] && v->files[fd]->m == m)
+            vfs_close(v, fd);
+    }
+}
+
+static void unmount(struct vfs *v, int slot)
+{
+    struct vfs_mount *m = v->mounts[slot];
+    close_files_of(v, m);
+    vn_forget_all(m);
+    fconn_drain_forgets(&m->conn);
+    struct fconn_req r = {.opcode = FUSE_DESTROY};
+    fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
+    viofs_reset(&m->dev);
+    fconn_fini(&m->conn);
+    v->port->free(v->port->ctx, m);
+    v->mounts[slot] = 0;
+}
+
+int vfs_umount(struct vfs *v, const char *path)
+{
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        struct vfs_mount *m = v->mounts[i];
+        if (m && !vs_memcmp(m->path, path, vs_strlen(path) + 1)) {
+            unmount(v, i);
+            return 0;
+        }
+    }
+    return -VS_EINVAL;
+}
+
+void vfs_umount_all(struct vfs *v)
+{
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        if (v->mounts[i])
+            unmount(v, i);
+    }
+}
+
+bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info)
+{
+    if (i < 0 || i >= VFS_MAX_MOUNTS || !v->mounts[i])
+        return false;
+    info->path = v->mounts[i]->path;
+    info->tag = v->mounts[i]->dev.tag;
+    info->opts = v->mounts[i]->opts;
+    return true;
+}

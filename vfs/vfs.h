@@ -1,0 +1,122 @@
+/* vioshare's POSIX-like file system client.
+ *
+ * A struct vfs is one namespace: a virtual root directory "/" holding one
+ * mount point per share ("/TAG"), an fd table, and the mounts themselves.
+ * The caller allocates it and keeps it alive; there is no global state.
+ * Paths are absolute.  Every function returns a negative Linux errno
+ * (VS_E*) on failure.  Not thread-safe: one caller at a time. */
+#ifndef VFS_H
+#define VFS_H
+
+#include "virtiofs.h"
+#include "fuse_proto.h"
+
+#define VFS_MAX_MOUNTS 8
+#define VFS_MAX_FILES 64
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+#define VFS_SYMLOOP_MAX 40
+
+/* open() flags (Linux values). */
+#define VFS_O_RDONLY 0
+#define VFS_O_WRONLY 1
+#define VFS_O_RDWR 2
+#define VFS_O_ACCMODE 3
+#define VFS_O_DIRECTORY 0200000
+#define VFS_O_NOFOLLOW 0400000
+
+#define VFS_SEEK_SET 0
+#define VFS_SEEK_CUR 1
+#define VFS_SEEK_END 2
+
+struct vfs_stat {
+    uint64_t ino;
+    uint64_t size;
+    uint64_t blocks;      /* 512-byte units */
+    uint32_t mode;        /* VS_S_IF* type | permission bits */
+    uint32_t nlink;
+    uint32_t uid, gid;
+    uint32_t rdev;
+    uint32_t blksize;
+    int64_t atime, mtime, ctime;
+    uint32_t atime_ns, mtime_ns, ctime_ns;
+};
+
+struct vfs_statfs {
+    uint64_t blocks, bfree, bavail; /* in units of frsize */
+    uint64_t files, ffree;
+    uint32_t bsize, frsize, namelen;
+};
+
+struct vfs_dirent {
+    uint64_t ino;
+    uint32_t type;                  /* VS_DT_* */
+    uint32_t namelen;
+    char name[VFS_NAME_MAX + 1];    /* NUL-terminated */
+};
+
+struct vfs_mount_opts {
+    bool ro;                        /* every change fails with EROFS */
+    uint32_t timeout_s;             /* per request; 0 means the default, 30 */
+};
+
+struct vfs_mount;
+struct vfs_file;
+
+struct vfs {
+    const struct vs_port *port;
+    struct vfs_mount *mounts[VFS_MAX_MOUNTS];
+    struct vfs_file *files[VFS_MAX_FILES];
+};
+
+/* Prepares an empty namespace. */
+void vfs_init(struct vfs *v, const struct vs_port *port);
+
+/* Brings up the virtio-fs device behind tr, speaks INIT, and mounts it at
+ * `path` ("/" followed by one name).  tr must stay valid until umount.
+ * Returns 0, -EBUSY if path is taken, -EINVAL for a bad path, -ENOMEM, or the
+ * device's error (-ENODEV, -EIO, -EPROTO, -ETIMEDOUT). */
+int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
+              const struct vfs_mount_opts *opts);
+/* Closes every handle on the mount, returns every lookup (FORGET), sends
+ * DESTROY and resets the device.  Returns 0 or -EINVAL if nothing is mounted
+ * there.  The mount is gone even if the device failed meanwhile. */
+int vfs_umount(struct vfs *v, const char *path);
+/* Unmounts everything (before handing the machine to another OS). */
+void vfs_umount_all(struct vfs *v);
+
+/* What is mounted in slot i (0 <= i < VFS_MAX_MOUNTS); false when nothing.
+ * The strings live as long as the mount. */
+struct vfs_mount_info {
+    const char *path;
+    const char *tag;
+    struct vfs_mount_opts opts;
+};
+bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info);
+
+int vfs_stat(struct vfs *v, const char *path, struct vfs_stat *st);   /* follows symlinks */
+int vfs_lstat(struct vfs *v, const char *path, struct vfs_stat *st);  /* does not follow the last */
+int vfs_statfs(struct vfs *v, const char *path, struct vfs_statfs *st);
+/* Copies up to n bytes of the symlink's target (not NUL-terminated) and
+ * returns their count; -EINVAL if path is not a symlink. */
+int64_t vfs_readlink(struct vfs *v, const char *path, char *buf, size_t n);
+
+/* Opens a file (read-only for now) and returns an fd >= 0; -EMFILE when the
+ * table is full, -EISDIR for a directory, -ELOOP for a symlink with
+ * O_NOFOLLOW. */
+int vfs_open(struct vfs *v, const char *path, int flags);
+int vfs_close(struct vfs *v, int fd);
+/* Reads up to n bytes at the file position / at off.  Returns the count
+ * (0 at end of file). */
+int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
+int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off);
+int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
+int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st);
+
+/* Directory streams share the fd table. readdir returns 1 with *de filled,
+ * 0 at the end.  "." and ".." are returned as the device gives them. */
+int vfs_opendir(struct vfs *v, const char *path);
+int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de);
+int vfs_closedir(struct vfs *v, int dd);
+
+#endif

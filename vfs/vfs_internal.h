@@ -1,0 +1,85 @@
+/* Shared between the VFS's files; not part of the public API. */
+#ifndef VFS_INTERNAL_H
+#define VFS_INTERNAL_H
+
+#include "vfs.h"
+#include "fconn.h"
+#include "vs_errno.h"
+
+#define VN_BUCKETS 1024
+/* Unreferenced nodes kept (with their lookups) before the oldest is forgotten. */
+#define VN_LRU_MAX 512
+#define VFS_DIRBUF 32768
+#define VFS_DEFAULT_TIMEOUT_S 30
+
+/* A node the device told us about.  Each LOOKUP that returned it added one to
+ * nlookup; FORGET gives them back when the node leaves the table. */
+struct vnode {
+    uint64_t nodeid;
+    uint64_t nlookup;
+    uint32_t refs;              /* walkers and open files holding it */
+    struct fuse_attr attr;
+    struct vnode *hnext;
+    struct vnode *lru_prev, *lru_next;
+};
+
+struct vfs_mount {
+    char path[VFS_NAME_MAX + 2];
+    struct vfs_mount_opts opts;
+    struct viofs dev;
+    struct fconn conn;
+    struct vnode root;          /* nodeid 1: never forgotten, never freed */
+    struct vnode *buckets[VN_BUCKETS];
+    struct vnode *lru_head, *lru_tail;
+    uint32_t lru_count;
+};
+
+struct vfs_file {
+    struct vfs_mount *m;        /* NULL: the virtual root directory */
+    struct vnode *node;
+    uint64_t fh;
+    uint64_t pos;
+    bool is_dir;
+    /* Directory stream: one READDIR reply and where we are in it. */
+    uint8_t *dbuf;
+    uint32_t dlen, dpos;
+    uint64_t doff;
+    bool deof;
+};
+
+static inline bool vn_is_dir(const struct vnode *n) { return (n->attr.mode & VS_S_IFMT) == VS_S_IFDIR; }
+static inline bool vn_is_link(const struct vnode *n) { return (n->attr.mode & VS_S_IFMT) == VS_S_IFLNK; }
+
+/* vnode.c */
+void vn_table_init(struct vfs_mount *m);
+/* LOOKUP name in dir; returns the child with a reference in *out. */
+int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
+/* Refreshes n->attr with GETATTR. */
+int vn_getattr(struct vfs_mount *m, struct vnode *n);
+/* READLINK: the target (VFS_PATH_MAX bytes at out, not NUL-terminated). */
+int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len);
+void vn_hold(struct vnode *n);
+void vn_put(struct vfs_mount *m, struct vnode *n);
+/* Forgets and frees every node (all references must be gone). */
+void vn_forget_all(struct vfs_mount *m);
+
+/* walk.c: where a path leads.  m == NULL and node == NULL is the virtual
+ * root.  node carries a reference the caller drops with vn_put. */
+struct vfs_loc {
+    struct vfs_mount *m;
+    struct vnode *node;
+};
+int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *loc);
+void vfs_loc_put(struct vfs_loc *loc);
+
+/* file.c: the fd table and the open/release requests dir.c shares. */
+struct vfs_file *vfs_file_get(struct vfs *v, int fd, bool dir);
+bool vfs_files_full(const struct vfs *v);
+int vfs_file_install(struct vfs *v, struct vfs_file *f);
+int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_t flags, uint64_t *fh);
+int vfs_fuse_release(struct vfs_mount *m, struct vfs_file *f, uint32_t opcode);
+
+/* Converts the device's attributes. */
+void vfs_attr_to_stat(const struct fuse_attr *a, struct vfs_stat *st);
+
+#endif

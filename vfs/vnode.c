@@ -1,0 +1,186 @@
+/* The node table of a mount: nodes by id, with their lookup counts, and a
+ * bounded list of unreferenced ones that are forgotten oldest first. */
+#include "vfs_internal.h"
+
+static struct vnode **bucket(struct vfs_mount *m, uint64_t nodeid)
+{
+    uint64_t h = nodeid * 0x9E3779B97F4A7C15ull;
+    return &m->buckets[h >> 54 & (VN_BUCKETS - 1)];
+}
+
+void vn_table_init(struct vfs_mount *m)
+{
+    vs_memset(m->buckets, 0, sizeof(m->buckets));
+    m->lru_head = m->lru_tail = 0;
+    m->lru_count = 0;
+    vs_memset(&m->root, 0, sizeof(m->root));
+    m->root.nodeid = FUSE_ROOT_ID;
+    m->root.refs = 1;
+    m->root.attr.mode = VS_S_IFDIR | 0755;
+}
+
+static void lru_unlink(struct vfs_mount *m, struct vnode *n)
+{
+    if (n->lru_prev)
+        n->lru_prev->lru_next = n->lru_next;
+    else
+        m->lru_head = n->lru_next;
+    if (n->lru_next)
+        n->lru_next->lru_prev = n->lru_prev;
+    else
+        m->lru_tail = n->lru_prev;
+    n->lru_prev = n->lru_next = 0;
+    m->lru_count--;
+}
+
+static void lru_push(struct vfs_mount *m, struct vnode *n)
+{
+    n->lru_prev = 0;
+    n->lru_next = m->lru_head;
+    if (m->lru_head)
+        m->lru_head->lru_prev = n;
+    else
+        m->lru_tail = n;
+    m->lru_head = n;
+    m->lru_count++;
+}
+
+static void unhash(struct vfs_mount *m, struct vnode *n)
+{
+    struct vnode **p = bucket(m, n->nodeid);
+    while (*p && *p != n)
+        p = &(*p)->hnext;
+    if (*p)
+        *p = n->hnext;
+}
+
+/* Returns n's lookups to the device and frees it. */
+static void release(struct vfs_mount *m, struct vnode *n)
+{
+    unhash(m, n);
+    if (n->nlookup)
+        fconn_forget(&m->conn, n->nodeid, n->nlookup);
+    m->conn.port->free(m->conn.port->ctx, n);
+}
+
+void vn_hold(struct vnode *n)
+{
+    n->refs++;
+}
+
+void vn_put(struct vfs_mount *m, struct vnode *n)
+{
+    if (--n->refs || n == &m->root)
+        return;
+    lru_push(m, n);
+    if (m->lru_count > VN_LRU_MAX) {
+        struct vnode *old = m->lru_tail;
+        lru_unlink(m, old);
+        release(m, old);
+    }
+}
+
+int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
+{
+    struct fuse_entry_out e;
+    struct fconn_req r = {
+        .opcode = FUSE_LOOKUP, .nodeid = dir->nodeid, .name = name, .name_len = len,
+        .reply = &e, .reply_len = sizeof(e),
+    };
+    int err = fconn_call(&m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_entry(&e, r.reply_got))
+        return -VS_EPROTO;
+    if (e.nodeid == 0)
+        return -VS_ENOENT;
+
+    struct vnode **b = bucket(m, e.nodeid), *n = *b;
+    while (n && n->nodeid != e.nodeid)
+        n = n->hnext;
+    if (!n) {
+        n = m->conn.port->alloc(m->conn.port->ctx, sizeof(*n));
+        if (!n) {
+            /* Keep the count right: the device did count this lookup. */
+            fconn_forget(&m->conn, e.nodeid, 1);
+            return -VS_ENOMEM;
+        }
+        vs_memset(n, 0, sizeof(*n));
+        n->nodeid = e.nodeid;
+        n->hnext = *b;
+        *b = n;
+    } else if (n->refs == 0) {
+        lru_unlink(m, n);
+    }
+    n->nlookup++;
+    n->refs++;
+    n->attr = e.attr;
+    *out = n;
+    return 0;
+}
+
+int vn_getattr(struct vfs_mount *m, struct vnode *n)
+{
+    struct fuse_getattr_in in;
+    struct fuse_attr_out o;
+    vs_memset(&in, 0, sizeof(in));
+    struct fconn_req r = {
+        .opcode = FUSE_GETATTR, .nodeid = n->nodeid, .arg = &in, .arg_len = sizeof(in),
+        .reply = &o, .reply_len = sizeof(o),
+    };
+    int err = fconn_call(&m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_attr_out(&o, r.reply_got))
+        return -VS_EPROTO;
+    /* The root must stay a directory whatever the device says. */
+    if (n == &m->root && (o.attr.mode & VS_S_IFMT) != VS_S_IFDIR)
+        return -VS_EPROTO;
+    n->attr = o.attr;
+    return 0;
+}
+
+int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len)
+{
+    struct fconn_req r = {
+        .opcode = FUSE_READLINK, .nodeid = n->nodeid, .rdata = out, .rdata_len = VFS_PATH_MAX,
+    };
+    int err = fconn_call(&m->conn, &r);
+    if (err)
+        return err;
+    if (r.reply_got || fuse_check_readlink(out, r.rdata_got, VFS_PATH_MAX))
+        return -VS_EPROTO;
+    *len = r.rdata_got;
+    return 0;
+}
+
+void vn_forget_all(struct vfs_mount *m)
+{
+    for (int i = 0; i < VN_BUCKETS; i++) {
+        while (m->buckets[i]) {
+            struct vnode *n = m->buckets[i];
+            if (n->lru_prev || n->lru_next || m->lru_head == n)
+                lru_unlink(m, n);
+            release(m, n);
+        }
+    }
+}
+
+void vfs_attr_to_stat(const struct fuse_attr *a, struct vfs_stat *st)
+{
+    st->ino = a->ino;
+    st->size = a->size;
+    st->blocks = a->blocks;
+    st->mode = a->mode;
+    st->nlink = a->nlink;
+    st->uid = a->uid;
+    st->gid = a->gid;
+    st->rdev = a->rdev;
+    st->blksize = a->blksize;
+    st->atime = (int64_t)a->atime;
+    st->mtime = (int64_t)a->mtime;
+    st->ctime = (int64_t)a->ctime;
+    st->atime_ns = a->atimensec;
+    st->mtime_ns = a->mtimensec;
+    st->ctime_ns = a->ctimensec;
+}

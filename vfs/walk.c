@@ -1,0 +1,184 @@
+/* Path resolution: one LOOKUP per component, "." and ".." in the guest
+ * (never above a share's root), symlinks followed with an absolute target
+ * taken from the guest's root, ELOOP after VFS_SYMLOOP_MAX of them. */
+#include "vfs_internal.h"
+
+/* The directories from the mount's root down to where the walk stands, each
+ * holding a reference.  depth 0 means the virtual root. */
+struct walk {
+    struct vfs *v;
+    struct vfs_mount *m;
+    struct vnode **stack;
+    uint32_t depth, cap;
+};
+
+static struct vnode *top(struct walk *w) { return w->stack[w->depth - 1]; }
+
+static void pop_all(struct walk *w)
+{
+    while (w->depth)
+        vn_put(w->m, w->stack[--w->depth]);
+    w->m = 0;
+}
+
+static int push(struct walk *w, struct vnode *n)
+{
+    if (w->depth == w->cap) {
+        vn_put(w->m, n);
+        return -VS_ENAMETOOLONG;
+    }
+    w->stack[w->depth++] = n;
+    return 0;
+}
+
+static struct vfs_mount *find_mount(struct vfs *v, const char *name, uint32_t len)
+{
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        struct vfs_mount *m = v->mounts[i];
+        if (m && vs_strlen(m->path + 1) == len && !vs_memcmp(m->path + 1, name, len))
+            return m;
+    }
+    return 0;
+}
+
+/* Replaces the path left to walk, rest (len bytes at buf+pos), by
+ * target + "/" + rest, in place in buf (VFS_PATH_MAX + 1 bytes). */
+static int splice_link(char *buf, uint32_t *pos, uint32_t *len, const char *target, uint32_t tlen)
+{
+    uint32_t rest = *len - *pos;
+    if ((uint64_t)tlen + 1 + rest > VFS_PATH_MAX)
+        return -VS_ENAMETOOLONG;
+    /* Move the rest to the end of the new string, then put the target before. */
+    char *dst = buf + tlen + 1;
+    char *src = buf + *pos;
+    if (dst != src) {
+        if (dst > src) {
+            for (uint32_t i = rest; i-- > 0;)
+                dst[i] = src[i];
+        } else {
+            for (uint32_t i = 0; i < rest; i++)
+                dst[i] = src[i];
+        }
+    }
+    vs_memcpy(buf, target, tlen);
+    buf[tlen] = '/';
+    *pos = 0;
+    *len = tlen + 1 + rest;
+    buf[*len] = 0;
+    return 0;
+}
+
+int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *loc)
+{
+    const struct vs_port *port = v->port;
+    size_t plen = vs_strlen(path);
+    if (plen == 0 || path[0] != '/')
+        return -VS_EINVAL;
+    if (plen >= VFS_PATH_MAX)
+        return -VS_ENAMETOOLONG;
+
+    struct walk w = {.v = v, .cap = VFS_PATH_MAX / 2};
+    char *buf = port->alloc(port->ctx, 2 * (VFS_PATH_MAX + 1));
+    w.stack = port->alloc(port->ctx, sizeof(*w.stack) * w.cap);
+    if (!buf || !w.stack) {
+        port->free(port->ctx, buf);
+        port->free(port->ctx, w.stack);
+        return -VS_ENOMEM;
+    }
+    char *target = buf + VFS_PATH_MAX + 1;
+    vs_memcpy(buf, path, plen + 1);
+    uint32_t pos = 0, len = (uint32_t)plen;
+    /* A trailing slash asks for a directory, through any symlink. */
+    bool want_dir = path[plen - 1] == '/';
+    int links = 0, err = 0;
+
+    for (;;) {
+        while (pos < len && buf[pos] == '/')
+            pos++;
+        if (pos == len)
+            break;
+        uint32_t start = pos;
+        while (pos < len && buf[pos] != '/')
+            pos++;
+        const char *name = buf + start;
+        uint32_t nlen = pos - start;
+        bool last = true;
+        for (uint32_t i = pos; i < len; i++) {
+            if (buf[i] != '/') {
+                last = false;
+                break;
+            }
+        }
+        if (nlen > VFS_NAME_MAX) {
+            err = -VS_ENAMETOOLONG;
+            break;
+        }
+        if (nlen == 1 && name[0] == '.')
+            continue;
+        if (nlen == 2 && name[0] == '.' && name[1] == '.') {
+            if (w.depth > 1)
+                vn_put(w.m, w.stack[--w.depth]);
+            continue;
+        }
+        if (w.depth == 0) {
+            struct vfs_mount *m = find_mount(v, name, nlen);
+            if (!m) {
+                err = -VS_ENOENT;
+                break;
+            }
+            w.m = m;
+            vn_hold(&m->root);
+            w.stack[w.depth++] = &m->root;
+            continue;
+        }
+        struct vnode *dir = top(&w);
+        if (!vn_is_dir(dir)) {
+            err = -VS_ENOTDIR;
+            break;
+        }
+        struct vnode *child;
+        err = vn_lookup(w.m, dir, name, nlen, &child);
+        if (err)
+            break;
+        if (vn_is_link(child) && (!last || follow || want_dir)) {
+            uint32_t tlen;
+            err = ++links > VFS_SYMLOOP_MAX ? -VS_ELOOP : vn_readlink(w.m, child, target, &tlen);
+            vn_put(w.m, child);
+            if (err)
+                break;
+            if (target[0] == '/')
+                pop_all(&w);
+            err = splice_link(buf, &pos, &len, target, tlen);
+            if (err)
+                break;
+            continue;
+        }
+        err = push(&w, child);
+        if (err)
+            break;
+    }
+
+    if (!err && w.depth && want_dir && !vn_is_dir(top(&w)))
+        err = -VS_ENOTDIR;
+    if (err) {
+        pop_all(&w);
+    } else {
+        loc->m = w.m;
+        loc->node = w.depth ? top(&w) : 0;
+        if (w.depth)
+            w.depth--; /* the caller takes the last reference */
+        while (w.depth)
+            vn_put(w.m, w.stack[--w.depth]);
+    }
+    port->free(port->ctx, buf);
+    port->free(port->ctx, w.stack);
+    return err;
+}
+
+void vfs_loc_put(struct vfs_loc *loc)
+{
+    if (loc->node)
+        vn_put(loc->m, loc->node);
+    loc->node = 0;
+    loc->m = 0;
+}

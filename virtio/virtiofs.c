@@ -1,0 +1,123 @@
+/* The virtio-fs device: bring-up and reset (virtio 1.x 3.1 and 5.11). */
+#include "virtiofs.h"
+#include "vs_errno.h"
+
+#define CFG_TAG 0
+#define CFG_NUM_REQUEST_QUEUES 36
+#define HIPRIO_QUEUE 0
+#define REQUEST_QUEUE 1
+
+void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1])
+{
+    tr->read_config(tr->t, CFG_TAG, tag, VIOFS_TAG_MAX);
+    tag[VIOFS_TAG_MAX] = 0;
+}
+
+/* A tag names a mount point: printable ASCII, no '/', not empty. */
+static bool tag_ok(const char *tag)
+{
+    if (!tag[0])
+        return false;
+    for (const char *c = tag; *c; c++) {
+        if (*c <= 0x20 || *c >= 0x7f || *c == '/')
+            return false;
+    }
+    return true;
+}
+
+/* The largest power of two not above n (n > 0). */
+static uint16_t pow2_floor(uint16_t n)
+{
+    uint16_t p = 1;
+    while ((uint32_t)p * 2 <= n)
+        p = (uint16_t)(p * 2);
+    return p;
+}
+
+static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t want)
+{
+    uint16_t max = fs->tr->queue_max(fs->tr->t, idx);
+    if (max == 0)
+        return -VS_ENODEV;
+    int err = vq_init(vq, fs->port, idx, pow2_floor(VS_MIN(max, want)));
+    if (err)
+        return err;
+    err = fs->tr->queue_enable(fs->tr->t, vq);
+    if (err)
+        vq_fini(vq);
+    return err;
+}
+
+int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
+               uint16_t queue_size)
+{
+    vs_memset(fs, 0, sizeof(*fs));
+    fs->port = port;
+    fs->tr = tr;
+    int err;
+
+    tr->set_status(tr->t, 0);
+    uint8_t status = VS_STATUS_ACKNOWLEDGE;
+    tr->set_status(tr->t, status);
+    status |= VS_STATUS_DRIVER;
+    tr->set_status(tr->t, status);
+
+    uint64_t offered = tr->get_features(tr->t);
+    if (!(offered & VS_F_VERSION_1)) {
+        err = -VS_ENODEV;
+        goto fail;
+    }
+    fs->features = VS_F_VERSION_1;
+    tr->set_features(tr->t, fs->features);
+    status |= VS_STATUS_FEATURES_OK;
+    tr->set_status(tr->t, status);
+    if (!(tr->get_status(tr->t) & VS_STATUS_FEATURES_OK)) {
+        err = -VS_EIO;
+        goto fail;
+    }
+
+    viofs_read_tag(tr, fs->tag);
+    uint8_t nrq[4];
+    tr->read_config(tr->t, CFG_NUM_REQUEST_QUEUES, nrq, 4);
+    fs->num_request_queues = nrq[0] | (uint32_t)nrq[1] << 8 | (uint32_t)nrq[2] << 16 | (uint32_t)nrq[3] << 24;
+    if (!tag_ok(fs->tag) || fs->num_request_queues == 0) {
+        err = -VS_EPROTO;
+        goto fail;
+    }
+
+    err = setup_queue(fs, &fs->hiprio, HIPRIO_QUEUE, queue_size);
+    if (err)
+        goto fail;
+    err = setup_queue(fs, &fs->req, REQUEST_QUEUE, queue_size);
+    if (err)
+        goto fail;
+
+    status |= VS_STATUS_DRIVER_OK;
+    tr->set_status(tr->t, status);
+    if (tr->get_status(tr->t) & (VS_STATUS_NEEDS_RESET | VS_STATUS_FAILED)) {
+        err = -VS_EIO;
+        goto fail;
+    }
+    fs->live = true;
+    return 0;
+
+fail:
+    tr->set_status(tr->t, 0); /* stops all DMA before the rings are freed */
+    vq_fini(&fs->hiprio);
+    vq_fini(&fs->req);
+    tr->set_status(tr->t, VS_STATUS_FAILED);
+    return err;
+}
+
+bool viofs_needs_reset(const struct viofs *fs)
+{
+    return !fs->live || (fs->tr->get_status(fs->tr->t) & VS_STATUS_NEEDS_RESET);
+}
+
+void viofs_reset(struct viofs *fs)
+{
+    fs->tr->set_status(fs->tr->t, 0);
+    vq_fini(&fs->hiprio);
+    vq_fini(&fs->req);
+    fs->live = false;
+}

@@ -1,0 +1,42 @@
+/* The virtio-fs device (virtio 1.x, 5.11): the status handshake, feature
+ * negotiation, its configuration (tag, number of request queues) and its
+ * queues: 0 is hiprio (FORGET, INTERRUPT), 1 the first request queue. */
+#ifndef VIRTIOFS_H
+#define VIRTIOFS_H
+
+#include "vtransport.h"
+
+#define VIOFS_TAG_MAX 36
+
+struct viofs {
+    const struct vs_port *port;
+    const struct vs_transport *tr;
+    char tag[VIOFS_TAG_MAX + 1];   /* NUL-terminated, checked printable */
+    uint32_t num_request_queues;
+    uint64_t features;             /* what was negotiated */
+    struct vq hiprio;
+    struct vq req;
+    bool live;                     /* DRIVER_OK set and not reset since */
+};
+
+/* Resets the device behind `tr`, negotiates VERSION_1, reads and checks the
+ * configuration, sets up the hiprio and first request queue with at most
+ * `queue_size` entries each, and sets DRIVER_OK.  `port` and `tr` must
+ * outlive fs.  Returns 0; -ENODEV when the device lacks VERSION_1 or a queue,
+ * -EPROTO for a bad configuration (an empty or unprintable tag, no request
+ * queue), -EIO when the device refuses FEATURES_OK, -ENOMEM.  On failure
+ * the device is left in FAILED state and nothing stays allocated. */
+int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
+               uint16_t queue_size);
+
+/* Reads only the tag (for listing devices before initialising them). */
+void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1]);
+
+/* True when the device asks to be reset (DEVICE_NEEDS_RESET) or was never
+ * brought up. */
+bool viofs_needs_reset(const struct viofs *fs);
+
+/* Resets the device (no more DMA to our memory) and frees the queues. */
+void viofs_reset(struct viofs *fs);
+
+#endif

@@ -1,0 +1,261 @@
+/* Virtio 1.x over PCI (virtio 1.x 4.1). */
+#include "vpci.h"
+#include "vs_errno.h"
+
+#define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0 0x10
+#define PCI_CAP_PTR 0x34
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_CMD_MEMORY 0x2
+#define PCI_CMD_MASTER 0x4
+#define PCI_CAP_VENDOR 0x09
+
+#define CAP_COMMON 1
+#define CAP_NOTIFY 2
+#define CAP_ISR 3
+#define CAP_DEVICE 4
+
+/* Common configuration layout (4.1.4.3). */
+#define CC_DFSELECT 0
+#define CC_DF 4
+#define CC_GFSELECT 8
+#define CC_GF 12
+#define CC_MSIX 16
+#define CC_NUMQ 18
+#define CC_STATUS 20
+#define CC_CFGGEN 21
+#define CC_Q_SELECT 22
+#define CC_Q_SIZE 24
+#define CC_Q_MSIX 26
+#define CC_Q_ENABLE 28
+#define CC_Q_NOFF 30
+#define CC_Q_DESC 32
+#define CC_Q_DRIVER 40
+#define CC_Q_DEVICE 48
+#define CC_SIZE 56
+#define NO_VECTOR 0xffff
+
+static uint8_t rd8(volatile uint8_t *b, uint32_t off) { return *(volatile uint8_t *)(b + off); }
+static uint16_t rd16(volatile uint8_t *b, uint32_t off) { return *(volatile uint16_t *)(b + off); }
+static uint32_t rd32(volatile uint8_t *b, uint32_t off) { return *(volatile uint32_t *)(b + off); }
+static void wr8(volatile uint8_t *b, uint32_t off, uint8_t v) { *(volatile uint8_t *)(b + off) = v; }
+static void wr16(volatile uint8_t *b, uint32_t off, uint16_t v) { *(volatile uint16_t *)(b + off) = v; }
+static void wr32(volatile uint8_t *b, uint32_t off, uint32_t v) { *(volatile uint32_t *)(b + off) = v; }
+static void wr64(volatile uint8_t *b, uint32_t off, uint64_t v)
+{
+    wr32(b, off, (uint32_t)v);
+    wr32(b, off + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t cfg(const struct vs_port *p, vs_bdf_t bdf, uint16_t off, int w)
+{
+    return p->pci_read(p->ctx, bdf, off, w);
+}
+
+int vpci_find(const struct vs_port *port, uint16_t device_id, vs_bdf_t *found, int max)
+{
+    int n = 0;
+    for (int bus = 0; bus <= port->pci_max_bus && bus < 256; bus++) {
+        for (int dev = 0; dev < 32; dev++) {
+            int nfn = 1;
+            for (int fn = 0; fn < nfn; fn++) {
+                vs_bdf_t bdf = VS_BDF(bus, dev, fn);
+                uint32_t id = cfg(port, bdf, 0, 4);
+                if ((id & 0xffff) == 0xffff)
+                    continue;
+                if (fn == 0 && (cfg(port, bdf, PCI_HEADER_TYPE, 1) & 0x80))
+                    nfn = 8;
+                if ((id & 0xffff) == VPCI_VENDOR && (id >> 16) == device_id) {
+                    if (n < max)
+                        found[n] = bdf;
+                    n++;
+                }
+            }
+        }
+    }
+    return n;
+}
+
+/* The physical address BAR `bar` decodes, 0 when unassigned or not memory. */
+static uint64_t bar_address(const struct vs_port *port, vs_bdf_t bdf, uint8_t bar)
+{
+    uint32_t lo = cfg(port, bdf, (uint16_t)(PCI_BAR0 + 4 * bar), 4);
+    if (lo & 1)
+        return 0; /* an I/O BAR: modern virtio regions are memory */
+    uint64_t addr = lo & ~0xfull;
+    if (((lo >> 1) & 3) == 2) {
+        if (bar >= 5)
+            return 0;
+        addr |= (uint64_t)cfg(port, bdf, (uint16_t)(PCI_BAR0 + 4 * (bar + 1)), 4) << 32;
+    }
+    return addr;
+}
+
+static int map_region(struct vpci_dev *d, uint16_t cap, struct vpci_region *r)
+{
+    const struct vs_port *port = d->port;
+    uint8_t bar = (uint8_t)cfg(port, d->bdf, (uint16_t)(cap + 4), 1);
+    uint32_t off = cfg(port, d->bdf, (uint16_t)(cap + 8), 4);
+    uint32_t len = cfg(port, d->bdf, (uint16_t)(cap + 12), 4);
+    if (bar > 5 || len == 0 || len > (1u << 28) || off > UINT32_MAX - len)
+        return -VS_EPROTO;
+    uint64_t base = bar_address(port, d->bdf, bar);
+    if (base == 0)
+        return -VS_ENODEV;
+    volatile void *p = port->map_mmio(port->ctx, base + off, len);
+    if (!p)
+        return -VS_ENOMEM;
+    r->p = (volatile uint8_t *)p;
+    r->len = len;
+    return 0;
+}
+
+static uint64_t op_get_features(void *t)
+{
+    struct vpci_dev *d = t;
+    wr32(d->common.p, CC_DFSELECT, 0);
+    uint64_t lo = rd32(d->common.p, CC_DF);
+    wr32(d->common.p, CC_DFSELECT, 1);
+    return lo | (uint64_t)rd32(d->common.p, CC_DF) << 32;
+}
+
+static void op_set_features(void *t, uint64_t f)
+{
+    struct vpci_dev *d = t;
+    wr32(d->common.p, CC_GFSELECT, 0);
+    wr32(d->common.p, CC_GF, (uint32_t)f);
+    wr32(d->common.p, CC_GFSELECT, 1);
+    wr32(d->common.p, CC_GF, (uint32_t)(f >> 32));
+}
+
+static uint8_t op_get_status(void *t)
+{
+    struct vpci_dev *d = t;
+    return rd8(d->common.p, CC_STATUS);
+}
+
+static void op_set_status(void *t, uint8_t s)
+{
+    struct vpci_dev *d = t;
+    wr8(d->common.p, CC_STATUS, s);
+    if (s != 0)
+        return;
+    /* A reset is complete when the status reads back 0 (4.1.4.3.2). */
+    const struct vs_port *port = d->port;
+    uint64_t deadline = port->now_ns(port->ctx) + 1000000000ull;
+    while (rd8(d->common.p, CC_STATUS) != 0 && port->now_ns(port->ctx) < deadline) {
+        if (port->relax)
+            port->relax(port->ctx);
+    }
+}
+
+static void op_read_config(void *t, uint32_t off, void *buf, uint32_t len)
+{
+    struct vpci_dev *d = t;
+    uint8_t *out = buf;
+    if (off > d->device.len || len > d->device.len - off) {
+        vs_memset(buf, 0, len);
+        return;
+    }
+    /* Retry while the device changes its configuration under us, boundedly. */
+    for (int tries = 0; tries < 100; tries++) {
+        uint8_t gen = rd8(d->common.p, CC_CFGGEN);
+        for (uint32_t i = 0; i < len; i++)
+            out[i] = rd8(d->device.p, off + i);
+        if (rd8(d->common.p, CC_CFGGEN) == gen)
+            return;
+    }
+}
+
+static uint16_t op_queue_max(void *t, uint16_t idx)
+{
+    struct vpci_dev *d = t;
+    if (idx >= d->num_queues)
+        return 0;
+    wr16(d->common.p, CC_Q_SELECT, idx);
+    return rd16(d->common.p, CC_Q_SIZE);
+}
+
+static void notify_queue(void *ctx, uint16_t index)
+{
+    volatile uint8_t *addr = ctx;
+    *(volatile uint16_t *)addr = index;
+}
+
+static int op_queue_enable(void *t, struct vq *vq)
+{
+    struct vpci_dev *d = t;
+    volatile uint8_t *c = d->common.p;
+    if (vq->index >= d->num_queues)
+        return -VS_ENODEV;
+    wr16(c, CC_Q_SELECT, vq->index);
+    wr16(c, CC_Q_SIZE, vq->size);
+    wr16(c, CC_Q_MSIX, NO_VECTOR);
+    wr64(c, CC_Q_DESC, vq->desc_addr);
+    wr64(c, CC_Q_DRIVER, vq->avail_addr);
+    wr64(c, CC_Q_DEVICE, vq->used_addr);
+    uint64_t noff = (uint64_t)rd16(c, CC_Q_NOFF) * d->notify_mult;
+    if (noff + 2 > d->notify.len)
+        return -VS_EPROTO;
+    vq->notify = notify_queue;
+    vq->notify_ctx = (void *)(uintptr_t)(d->notify.p + noff);
+    wr16(c, CC_Q_ENABLE, 1);
+    return 0;
+}
+
+int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr)
+{
+    vs_memset(d, 0, sizeof(*d));
+    d->port = port;
+    d->bdf = bdf;
+    if (!(cfg(port, bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return -VS_ENODEV;
+
+    /* Walk the capability list; a bounded count guards against a loop. */
+    uint16_t cap = cfg(port, bdf, PCI_CAP_PTR, 1) & 0xfc;
+    bool have_common = false, have_notify = false, have_isr = false, have_device = false;
+    for (int guard = 0; cap >= 0x40 && guard < 48; guard++) {
+        uint8_t id = (uint8_t)cfg(port, bdf, cap, 1);
+        uint8_t next = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 1), 1) & 0xfc;
+        if (id == PCI_CAP_VENDOR) {
+            uint8_t type = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 3), 1);
+            struct vpci_region *r = 0;
+            bool *have = 0;
+            if (type == CAP_COMMON) { r = &d->common; have = &have_common; }
+            else if (type == CAP_NOTIFY) { r = &d->notify; have = &have_notify; }
+            else if (type == CAP_ISR) { r = &d->isr; have = &have_isr; }
+            else if (type == CAP_DEVICE) { r = &d->device; have = &have_device; }
+            /* The first capability of each type is the preferred one. */
+            if (r && !*have) {
+                int err = map_region(d, cap, r);
+                if (err)
+                    return err;
+                *have = true;
+                if (type == CAP_NOTIFY)
+                    d->notify_mult = cfg(port, bdf, (uint16_t)(cap + 16), 4);
+            }
+        }
+        cap = next;
+    }
+    if (!have_common || !have_notify || !have_isr || !have_device)
+        return -VS_ENODEV;
+    if (d->common.len < CC_SIZE)
+        return -VS_EPROTO;
+
+    uint32_t cmd = cfg(port, bdf, PCI_COMMAND, 2);
+    port->pci_write(port->ctx, bdf, PCI_COMMAND, 2, cmd | PCI_CMD_MEMORY | PCI_CMD_MASTER);
+    d->num_queues = rd16(d->common.p, CC_NUMQ);
+    wr16(d->common.p, CC_MSIX, NO_VECTOR);
+
+    tr->t = d;
+    tr->get_features = op_get_features;
+    tr->set_features = op_set_features;
+    tr->get_status = op_get_status;
+    tr->set_status = op_set_status;
+    tr->read_config = op_read_config;
+    tr->queue_max = op_queue_max;
+    tr->queue_enable = op_queue_enable;
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* The virtio 1.x PCI transport ("modern" devices, virtio 1.x 4.1): finding
+ * devices on the bus and driving them through their vendor capabilities. */
+#ifndef VPCI_H
+#define VPCI_H
+
+#include "vtransport.h"
+
+#define VPCI_VENDOR 0x1AF4
+/* Modern device ids are 0x1040 + the virtio device type. */
+#define VPCI_DEVICE_ID(type) (0x1040 + (type))
+#define VIRTIO_ID_FS 26
+
+/* A region of a BAR that one capability points at. */
+struct vpci_region {
+    volatile uint8_t *p;
+    uint32_t len;
+};
+
+struct vpci_dev {
+    const struct vs_port *port;
+    vs_bdf_t bdf;
+    struct vpci_region common, notify, isr, device;
+    uint32_t notify_mult;
+    uint16_t num_queues;
+};
+
+/* Scans buses 0..port->pci_max_bus for functions with vendor VPCI_VENDOR and
+ * `device_id`, storing up to `max` addresses in order.  Returns how many were
+ * found (which may exceed max). */
+int vpci_find(const struct vs_port *port, uint16_t device_id, vs_bdf_t *found, int max);
+
+/* Reads the capabilities of the function at bdf, maps the common, notify,
+ * ISR and device regions, enables memory decoding and bus mastering, and
+ * fills *tr with d's operations.  Returns 0, -ENODEV when a capability is
+ * missing or its BAR is unassigned, -EPROTO for a malformed capability, or
+ * -ENOMEM when a region cannot be mapped. */
+int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr);
+
+#endif

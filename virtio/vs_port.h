@@ -1,0 +1,56 @@
+/* The porting layer: everything the core needs from the platform.
+ *
+ * The embedder fills one struct vs_port and hands it to the core; every hook
+ * gets port->ctx as its first argument.  The core keeps a pointer to the
+ * struct, so it must outlive every device and mount that uses it.  Hooks
+ * marked optional may be NULL. */
+#ifndef VS_PORT_H
+#define VS_PORT_H
+
+#include "vs_util.h"
+
+/* A PCI function's address: bus << 8 | device << 3 | function. */
+typedef uint32_t vs_bdf_t;
+#define VS_BDF(bus, dev, fn) (((uint32_t)(bus) << 8) | ((uint32_t)(dev) << 3) | (uint32_t)(fn))
+
+struct vs_port {
+    void *ctx;
+
+    /* PCI configuration space of function bdf: read or write `width` bytes
+     * (1, 2 or 4) at offset `off` (naturally aligned).  A read of an absent
+     * function returns all ones.  Needed by the PCI transport. */
+    uint32_t (*pci_read)(void *ctx, vs_bdf_t bdf, uint16_t off, int width);
+    void (*pci_write)(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t val);
+    /* Highest PCI bus number to scan (0..255). */
+    int pci_max_bus;
+
+    /* Make device memory [phys, phys + len) accessible, uncached, and return
+     * its address, or NULL if it cannot be mapped. */
+    volatile void *(*map_mmio)(void *ctx, uint64_t phys, uint64_t len);
+
+    /* Memory both the CPU and the device can access: `size` bytes, zeroed,
+     * aligned to 4096.  Stores the device's address of it in *dev_addr.
+     * Returns NULL when out of memory.  dma_free takes what dma_alloc gave. */
+    void *(*dma_alloc)(void *ctx, size_t size, uint64_t *dev_addr);
+    void (*dma_free)(void *ctx, void *p, size_t size);
+    /* Optional: the device address of caller memory [p, p + len), so reads and
+     * writes can go straight to and from the caller's buffer.  Returns false
+     * when that memory is not reachable by the device (the core then bounces
+     * through its own DMA memory). */
+    bool (*dma_addr)(void *ctx, const void *p, size_t len, uint64_t *dev_addr);
+
+    /* Ordinary memory for the core's tables and caches (not shared with the
+     * device).  alloc returns NULL when out of memory; free accepts NULL. */
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *p);
+
+    /* A monotonic clock in nanoseconds. */
+    uint64_t (*now_ns)(void *ctx);
+    /* Optional: called in every polling loop iteration (cpu_relax, or a
+     * sleep until the next interrupt). */
+    void (*relax)(void *ctx);
+    /* Optional: a diagnostic line (no newline) from the core. */
+    void (*log)(void *ctx, const char *msg);
+};
+
+#endif

@@ -1,0 +1,36 @@
+/* What a virtio device driver needs from a transport (PCI today, MMIO
+ * later, a simulated device in the tests).  A transport fills one struct
+ * vs_transport; `t` is its own state. */
+#ifndef VTRANSPORT_H
+#define VTRANSPORT_H
+
+#include "vq.h"
+
+/* Device status bits (virtio 1.x, 2.1). */
+#define VS_STATUS_ACKNOWLEDGE 1
+#define VS_STATUS_DRIVER 2
+#define VS_STATUS_DRIVER_OK 4
+#define VS_STATUS_FEATURES_OK 8
+#define VS_STATUS_NEEDS_RESET 64
+#define VS_STATUS_FAILED 128
+
+#define VS_F_VERSION_1 (1ull << 32)
+
+struct vs_transport {
+    void *t;
+    uint64_t (*get_features)(void *t);
+    void (*set_features)(void *t, uint64_t features);
+    uint8_t (*get_status)(void *t);
+    /* Writing 0 resets the device and returns once the reset is complete
+     * (or after a bounded wait). */
+    void (*set_status)(void *t, uint8_t status);
+    /* Device-specific configuration space, `len` bytes at `off`. */
+    void (*read_config)(void *t, uint32_t off, void *buf, uint32_t len);
+    /* Largest size the device allows for queue idx, 0 if there is none. */
+    uint16_t (*queue_max)(void *t, uint16_t idx);
+    /* Tells the device where vq's rings are, enables it, and sets
+     * vq->notify.  Returns 0 or a negative errno. */
+    int (*queue_enable)(void *t, struct vq *vq);
+};
+
+#endif
