@@ -28,8 +28,9 @@ BOOT_SRC := $(wildcard boot/*.c boot/*.S)
 SIM_SRC  := $(wildcard tests/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
-PUBLIC_HEADERS := virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h $(wildcard fuse/*.h vfs/*.h) \
-	virtio/vq.h virtio/virtiofs.h virtio/vpci.h
+# What an embedder includes: the VFS API and everything it names.
+PUBLIC_HEADERS := vfs/vfs.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h virtio/vq.h \
+	virtio/vtransport.h virtio/virtiofs.h virtio/vpci.h fuse/fuse_proto.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
 CORE_OBJ      := $(call obj,$(BUILD)/obj,$(CORE_SRC))
@@ -42,7 +43,7 @@ UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 
 .PHONY: all run test bench deps clean headers
-all: $(BUILD)/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share/.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -81,7 +82,7 @@ $(HOSTB)/%: tools/%.c
 	$(HOSTCC) $(HOST_TOOL_CFLAGS) $< -o $@
 
 # The share `make run` shows when no SHARE is given.
-$(BUILD)/demo-share/.stamp: tools/mkdemoshare
+$(BUILD)/demo-share.stamp: tools/mkdemoshare
 	rm -rf $(BUILD)/demo-share
 	tools/mkdemoshare $(BUILD)/demo-share
 	touch $@
@@ -92,7 +93,7 @@ deps:
 SHARE ?= $(BUILD)/demo-share
 ARGS  ?=
 run: deps all
-	tools/vioshare-run --share $(SHARE):myfs -- $(ARGS)
+	tools/vioshare-run --share '$(SHARE):myfs' -- '$(subst ','\'',$(ARGS))'
 
 test: deps all
 	$(PYTHON) tests/run.py

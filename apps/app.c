@@ -85,6 +85,7 @@ static int cmd_exit(struct app *a, int argc, char **argv)
         return -VS_EINVAL;
     }
     a->exit_status = (int)n;
+    a->exit_requested = true;
     return 0;
 }
 
@@ -107,6 +108,10 @@ static const struct command commands[] = {
     {"sha256", cmd_sha256},   {"manifest", cmd_manifest}, {"df", cmd_df},
     {"echo", cmd_echo},       {"run", cmd_run},       {"mounts", cmd_mounts},
     {"mount", cmd_mount},     {"umount", cmd_umount}, {"exit", cmd_exit},
+    {"mkdir", cmd_mkdir},     {"rmdir", cmd_rmdir},   {"rm", cmd_rm},
+    {"mv", cmd_mv},           {"ln", cmd_ln},         {"truncate", cmd_truncate},
+    {"write", cmd_write},     {"append", cmd_append}, {"cp", cmd_cp},
+    {"shell", cmd_shell},
 };
 
 static bool streq(const char *a, const char *b)
@@ -157,7 +162,7 @@ int app_run_script(struct app *a, const char *path)
         return -VS_ELOOP;
     }
     struct vfs_stat st;
-    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY);
+    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY, 0);
     int err = fd < 0 ? fd : vfs_fstat(&a->vfs, fd, &st);
     if (!err && st.size > SCRIPT_MAX)
         err = -VS_EFBIG;

@@ -25,6 +25,11 @@ struct app {
     struct app_dev devs[APP_MAX_DEVS];
     int ndevs;
     int exit_status;        /* APP_EXIT_NONE until a command ends the run */
+    bool exit_requested;    /* by `exit`, not by a failure */
+    /* Console input for `shell`: the next byte, or -1 when none is waiting.
+     * NULL where the platform has none. */
+    int (*read_char)(void *ctx);
+    void *read_ctx;
     int script_depth;
 };
 
@@ -71,5 +76,15 @@ int cmd_manifest(struct app *a, int argc, char **argv);
 int cmd_mounts(struct app *a, int argc, char **argv);
 int cmd_mount(struct app *a, int argc, char **argv);
 int cmd_umount(struct app *a, int argc, char **argv);
+int cmd_mkdir(struct app *a, int argc, char **argv);
+int cmd_rmdir(struct app *a, int argc, char **argv);
+int cmd_rm(struct app *a, int argc, char **argv);
+int cmd_mv(struct app *a, int argc, char **argv);
+int cmd_ln(struct app *a, int argc, char **argv);
+int cmd_truncate(struct app *a, int argc, char **argv);
+int cmd_write(struct app *a, int argc, char **argv);
+int cmd_append(struct app *a, int argc, char **argv);
+int cmd_cp(struct app *a, int argc, char **argv);
+int cmd_shell(struct app *a, int argc, char **argv);
 
 #endif

@@ -157,7 +157,7 @@ int cmd_stat(struct app *a, int argc, char **argv)
 static int read_range(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len,
                       void (*fn)(void *ctx, const void *p, size_t n), void *ctx)
 {
-    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY);
+    int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY, 0);
     if (fd < 0) {
         app_error(a, cmd, path, fd);
         return fd;

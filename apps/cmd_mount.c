@@ -13,7 +13,9 @@ int cmd_mounts(struct app *a, int argc, char **argv)
     struct vfs_mount_info mi;
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
         if (vfs_mount_info(&a->vfs, i, &mi))
-            app_printf(a, "%s on %s type virtiofs (%s)\n", mi.tag, mi.path, mi.opts.ro ? "ro" : "rw");
+            app_printf(a, "%s on %s type virtiofs (%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
+                       mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.owner ? ",owner" : "",
+                       mi.nodes, mi.nodes_max);
     }
     for (int i = 0; i < a->ndevs; i++) {
         if (!a->devs[i].mounted)
@@ -25,6 +27,25 @@ int cmd_mounts(struct app *a, int argc, char **argv)
 static bool word_is(const char *w, size_t n, const char *lit)
 {
     return vs_strlen(lit) == n && !vs_memcmp(w, lit, n);
+}
+
+/* "UID:GID" into o->uid and o->gid. */
+static int parse_owner(char *s, struct vfs_mount_opts *o)
+{
+    char *colon = s;
+    while (*colon && *colon != ':')
+        colon++;
+    if (!*colon)
+        return -VS_EINVAL;
+    *colon = 0;
+    uint64_t uid, gid;
+    int err = parse_u64(s, &uid) || parse_u64(colon + 1, &gid) || uid > UINT32_MAX || gid > UINT32_MAX;
+    *colon = ':';
+    if (err)
+        return -VS_EINVAL;
+    o->uid = (uint32_t)uid;
+    o->gid = (uint32_t)gid;
+    return 0;
 }
 
 /* Parses "ro,timeout=N,..." into o; returns 0 or -EINVAL with *bad set to
@@ -44,6 +65,10 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
             o->ro = true;
         } else if (word_is(s, n, "rw")) {
             o->ro = false;
+        } else if (word_is(s, n, "nocase")) {
+            o->nocase = true;
+        } else if (n > 6 && !vs_memcmp(s, "owner=", 6) && !parse_owner(s + 6, o)) {
+            o->owner = true;
         } else if (word_is(s, n, "irq=poll")) {
             /* completions are polled: the only mode so far */
         } else if (n > 8 && !vs_memcmp(s, "timeout=", 8) && !parse_u64(s + 8, &v) && v >= 1 && v <= 86400) {

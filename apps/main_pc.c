@@ -5,6 +5,12 @@
 #include "vpci.h"
 #include "vs_errno.h"
 
+static int console_input(void *ctx)
+{
+    (void)ctx;
+    return console_getc();
+}
+
 static void console_sink(void *ctx, const char *s, size_t n)
 {
     (void)ctx;
@@ -21,6 +27,7 @@ int app_main(void)
     struct app *a = &the_app;
     const struct vs_port *port = platform_port();
     app_init(a, port, (struct fmt_out){console_sink, 0});
+    a->read_char = console_input;
 
     vs_bdf_t found[APP_MAX_DEVS];
     int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);

@@ -64,6 +64,16 @@ static bool overlaps(uint64_t base, uint64_t end, const struct range *r, size_t 
     return false;
 }
 
+/* Takes the pages touching [base, end) out of the free pool. */
+static void reserve(uint64_t base, uint64_t end)
+{
+    uint64_t first = base / PAGE_SIZE;
+    uint64_t last = ALIGN_UP(end, PAGE_SIZE) / PAGE_SIZE;
+    last = last < total_pages ? last : total_pages;
+    if (last > first)
+        free_pages -= mark(first, last - first, true);
+}
+
 /* A page-aligned spot of `size` bytes of usable RAM below 4 GiB (mapped by
  * the boot page tables) clear of the reserved ranges. */
 static uint64_t place(uint64_t size, const struct range *reserved, size_t nr)
@@ -116,13 +126,12 @@ void pages_init(void)
         if (end > first)
             free_pages += mark(first, end - first, false);
     }
-    for (size_t i = 0; i < nr; i++) {
-        size_t first = reserved[i].base / PAGE_SIZE;
-        size_t end = ALIGN_UP(reserved[i].end, PAGE_SIZE) / PAGE_SIZE;
-        end = end < total_pages ? end : total_pages;
-        if (end > first)
-            free_pages -= mark(first, end - first, true);
-    }
+    /* Where regions overlap, whatever is not usable wins. */
+    for (size_t i = 0; i < n; i++)
+        if (m[i].type != E820_USABLE)
+            reserve(m[i].base, m[i].base + m[i].len);
+    for (size_t i = 0; i < nr; i++)
+        reserve(reserved[i].base, reserved[i].end);
 }
 
 void *page_alloc(size_t npages)

@@ -100,6 +100,7 @@ volatile void *mmio_map(uint64_t phys, uint64_t len)
         uint64_t *pde = pde_for(a);
         if (!pde)
             return NULL;
+        /* Not-present entries are never cached by the TLB: no flush. */
         if (!(*pde & PTE_P))
             *pde = a | PTE_P | PTE_RW | PTE_PS | PTE_UNCACHED;
     }

@@ -7,7 +7,7 @@ int vfs_opendir(struct vfs *v, const char *path)
     if (vfs_files_full(v))
         return -VS_EMFILE;
     struct vfs_loc loc;
-    int err = vfs_resolve(v, path, true, &loc);
+    int err = vfs_resolve(v, path, WALK_FOLLOW, &loc);
     if (err)
         return err;
     if (loc.node && !vn_is_dir(loc.node)) {
@@ -55,26 +55,35 @@ static int read_root(struct vfs *v, struct vfs_file *f, struct vfs_dirent *de)
     return 0;
 }
 
-/* Fetches the next READDIR reply into f->dbuf. */
-static int refill(struct vfs_file *f)
+int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
+                     uint32_t size, uint32_t *got)
 {
     struct fuse_read_in in;
     vs_memset(&in, 0, sizeof(in));
-    in.fh = f->fh;
-    in.offset = f->doff;
-    in.size = VS_MIN((uint32_t)VFS_DIRBUF, f->m->conn.params.max_read);
+    in.fh = fh;
+    in.offset = off;
+    in.size = VS_MIN(size, m->conn.params.max_read);
     struct fconn_req r = {
-        .opcode = FUSE_READDIR, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in),
-        .rdata = f->dbuf, .rdata_len = in.size,
+        .opcode = FUSE_READDIR, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in),
+        .rdata = buf, .rdata_len = in.size,
     };
-    int err = fconn_call(&f->m->conn, &r);
+    int err = fconn_call(&m->conn, &r);
     if (err)
         return err;
-    if (r.reply_got || r.rdata_got > in.size)
+    if (r.reply_got)
         return -VS_EPROTO;
-    f->dlen = r.rdata_got;
+    *got = r.rdata_got;
+    return 0;
+}
+
+/* Fetches the next READDIR reply into f->dbuf. */
+static int refill(struct vfs_file *f)
+{
+    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, VFS_DIRBUF, &f->dlen);
+    if (err)
+        return err;
     f->dpos = 0;
-    f->deof = r.rdata_got == 0;
+    f->deof = f->dlen == 0;
     return 0;
 }
 
@@ -120,7 +129,7 @@ int vfs_closedir(struct vfs *v, int dd)
         return -VS_EBADF;
     int err = 0;
     if (f->m) {
-        err = vfs_fuse_release(f->m, f, FUSE_RELEASEDIR);
+        err = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASEDIR);
         vn_put(f->m, f->node);
     }
     v->files[dd] = 0;

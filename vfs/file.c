@@ -48,12 +48,79 @@ int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_
     return 0;
 }
 
-int vfs_open(struct vfs *v, const char *path, int flags)
+/* CREATE name in the parent dir loc: the new node and its handle. */
+static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **node, uint64_t *fh)
+{
+    struct fuse_create_in in;
+    struct {
+        struct fuse_entry_out e;
+        struct fuse_open_out o;
+    } out;
+    vs_memset(&in, 0, sizeof(in));
+    in.flags = (uint32_t)flags & (VFS_O_ACCMODE | VFS_O_APPEND | VFS_O_EXCL | VFS_O_CREAT);
+    in.mode = VS_S_IFREG | (mode & 07777);
+    struct fconn_req r = {
+        .opcode = FUSE_CREATE, .nodeid = loc->node->nodeid, .arg = &in, .arg_len = sizeof(in),
+        .name = loc->name, .name_len = loc->namelen, .reply = &out, .reply_len = sizeof(out),
+    };
+    int err = fconn_call(&loc->m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_create(&out, r.reply_got))
+        return -VS_EPROTO;
+    *fh = out.o.fh;
+    return vn_from_entry(loc->m, &out.e, node);
+}
+
+/* With O_CREAT: the existing node, or a new one (then *fh is its handle and
+ * *created is set), in *loc. */
+static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t mode, struct vfs_loc *loc,
+                          uint64_t *fh, bool *created)
+{
+    *created = false;
+    int err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT, loc);
+    if (err)
+        return err;
+    if (loc->trailing_slash) {
+        vfs_loc_put(loc);
+        return -VS_EISDIR;
+    }
+    struct vnode *n;
+    err = vn_lookup(loc->m, loc->node, loc->name, loc->namelen, &n);
+    if (err == -VS_ENOENT) {
+        err = vfs_check_rw(loc->m);
+        if (!err)
+            err = create(loc, flags, mode, &n, fh);
+        *created = !err;
+    } else if (!err && (flags & VFS_O_EXCL)) {
+        vn_put(loc->m, n);
+        err = -VS_EEXIST;
+    } else if (!err && vn_is_link(n) && !(flags & VFS_O_NOFOLLOW)) {
+        /* An existing symlink: open what it leads to. */
+        vn_put(loc->m, n);
+        vfs_loc_put(loc);
+        return vfs_resolve(v, path, WALK_FOLLOW, loc);
+    }
+    struct vfs_mount *m = loc->m;
+    vn_put(m, loc->node);
+    loc->node = err ? 0 : n;
+    loc->m = err ? 0 : m;
+    return err;
+}
+
+int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)
 {
     if (vfs_files_full(v))
         return -VS_EMFILE;
+    int acc = flags & VFS_O_ACCMODE;
+    if (acc == VFS_O_ACCMODE)
+        return -VS_EINVAL;
+    bool writes = acc != VFS_O_RDONLY || (flags & VFS_O_TRUNC);
     struct vfs_loc loc;
-    int err = vfs_resolve(v, path, !(flags & VFS_O_NOFOLLOW), &loc);
+    uint64_t fh = 0;
+    bool created = false;
+    int err = (flags & VFS_O_CREAT) ? open_or_create(v, path, flags, mode, &loc, &fh, &created)
+                                    : vfs_resolve(v, path, (flags & VFS_O_NOFOLLOW) ? 0 : WALK_FOLLOW, &loc);
     if (err)
         return err;
     if (!loc.node || vn_is_dir(loc.node))
@@ -62,41 +129,61 @@ int vfs_open(struct vfs *v, const char *path, int flags)
         err = -VS_ELOOP;
     else if (flags & VFS_O_DIRECTORY)
         err = -VS_ENOTDIR;
-    else if ((flags & VFS_O_ACCMODE) != VFS_O_RDONLY)
-        err = loc.m->opts.ro ? -VS_EROFS : -VS_ENOTSUP;
+    else if (writes && !created)
+        err = vfs_check_rw(loc.m);
+    struct vfs_file *f = 0;
+    if (!err) {
+        f = v->port->alloc(v->port->ctx, sizeof(*f));
+        if (!f)
+            err = -VS_ENOMEM;
+    }
+    if (!err && !created)
+        err = vfs_fuse_open(loc.m, loc.node, FUSE_OPEN, (uint32_t)flags & (VFS_O_ACCMODE | VFS_O_APPEND), &fh);
     if (err) {
+        if (created)
+            vfs_fuse_release(loc.m, loc.node->nodeid, fh, FUSE_RELEASE);
+        v->port->free(v->port->ctx, f);
         vfs_loc_put(&loc);
         return err;
-    }
-    struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
-    if (!f) {
-        vfs_loc_put(&loc);
-        return -VS_ENOMEM;
     }
     vs_memset(f, 0, sizeof(*f));
     f->m = loc.m;
     f->node = loc.node;
-    err = vfs_fuse_open(loc.m, loc.node, FUSE_OPEN, (uint32_t)flags & VFS_O_ACCMODE, &f->fh);
-    int fd = err ? err : vfs_file_install(v, f);
-    if (fd < 0) {
-        vfs_loc_put(&loc);
-        v->port->free(v->port->ctx, f);
+    f->fh = fh;
+    f->flags = (uint32_t)flags;
+    int fd = vfs_file_install(v, f);
+    if ((flags & VFS_O_TRUNC) && !created && loc.node->attr.size != 0) {
+        err = vfs_ftruncate(v, fd, 0);
+        if (err) {
+            vfs_close(v, fd);
+            return err;
+        }
     }
     return fd;
 }
 
-/* RELEASE or RELEASEDIR; the device's answer does not matter to the caller
- * beyond being reported. */
-int vfs_fuse_release(struct vfs_mount *m, struct vfs_file *f, uint32_t opcode)
+/* RELEASE or RELEASEDIR of handle fh. */
+int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode)
 {
     struct fuse_release_in in;
     vs_memset(&in, 0, sizeof(in));
-    in.fh = f->fh;
-    struct fconn_req r = {.opcode = opcode, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
+    in.fh = fh;
+    struct fconn_req r = {.opcode = opcode, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in)};
     int err = fconn_call(&m->conn, &r);
     if (!err && (r.reply_got || r.rdata_got))
         err = -VS_EPROTO;
     return err;
+}
+
+/* FLUSH: the host closes a dup of its descriptor, reporting delayed errors. */
+static int flush(struct vfs_file *f)
+{
+    struct fuse_flush_in in;
+    vs_memset(&in, 0, sizeof(in));
+    in.fh = f->fh;
+    struct fconn_req r = {.opcode = FUSE_FLUSH, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
+    int err = fconn_call(&f->m->conn, &r);
+    return err == -VS_ENOSYS ? 0 : err;
 }
 
 int vfs_close(struct vfs *v, int fd)
@@ -104,17 +191,18 @@ int vfs_close(struct vfs *v, int fd)
     struct vfs_file *f = vfs_file_get(v, fd, false);
     if (!f)
         return vfs_closedir(v, fd);
-    int err = vfs_fuse_release(f->m, f, FUSE_RELEASE);
+    int err = (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY ? flush(f) : 0;
+    int rerr = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASE);
     vn_put(f->m, f->node);
     v->files[fd] = 0;
     v->port->free(v->port->ctx, f);
-    return err;
+    return err ? err : rerr;
 }
 
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off)
 {
     struct vfs_file *f = vfs_file_get(v, fd, false);
-    if (!f)
+    if (!f || (f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
         return -VS_EBADF;
     if (off > INT64_MAX || n > INT64_MAX - off)
         return -VS_EINVAL;

@@ -56,6 +56,10 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);
     if (err)
         goto reset;
+    if (m->opts.owner) {
+        m->conn.uid = m->opts.uid;
+        m->conn.gid = m->opts.gid;
+    }
     err = fconn_handshake(&m->conn);
     if (!err)
         err = vn_getattr(m, &m->root);
@@ -126,5 +130,7 @@ bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info)
     info->path = v->mounts[i]->path;
     info->tag = v->mounts[i]->dev.tag;
     info->opts = v->mounts[i]->opts;
+    info->nodes = v->mounts[i]->nodes;
+    info->nodes_max = v->mounts[i]->nodes_max;
     return true;
 }

@@ -12,7 +12,7 @@ static void root_stat(struct vfs_stat *st)
 static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_stat *st)
 {
     struct vfs_loc loc;
-    int err = vfs_resolve(v, path, follow, &loc);
+    int err = vfs_resolve(v, path, follow ? WALK_FOLLOW : 0, &loc);
     if (err)
         return err;
     if (!loc.node) {
@@ -41,7 +41,7 @@ int vfs_lstat(struct vfs *v, const char *path, struct vfs_stat *st)
 int vfs_statfs(struct vfs *v, const char *path, struct vfs_statfs *st)
 {
     struct vfs_loc loc;
-    int err = vfs_resolve(v, path, true, &loc);
+    int err = vfs_resolve(v, path, WALK_FOLLOW, &loc);
     if (err)
         return err;
     if (!loc.node) {
@@ -74,7 +74,7 @@ int vfs_statfs(struct vfs *v, const char *path, struct vfs_statfs *st)
 int64_t vfs_readlink(struct vfs *v, const char *path, char *buf, size_t n)
 {
     struct vfs_loc loc;
-    int err = vfs_resolve(v, path, false, &loc);
+    int err = vfs_resolve(v, path, 0, &loc);
     if (err)
         return err;
     if (!loc.node || !vn_is_link(loc.node)) {

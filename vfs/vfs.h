@@ -22,6 +22,10 @@
 #define VFS_O_WRONLY 1
 #define VFS_O_RDWR 2
 #define VFS_O_ACCMODE 3
+#define VFS_O_CREAT 0100
+#define VFS_O_EXCL 0200
+#define VFS_O_TRUNC 01000
+#define VFS_O_APPEND 02000
 #define VFS_O_DIRECTORY 0200000
 #define VFS_O_NOFOLLOW 0400000
 
@@ -57,7 +61,22 @@ struct vfs_dirent {
 
 struct vfs_mount_opts {
     bool ro;                        /* every change fails with EROFS */
+    bool nocase;                    /* a name not found exactly is looked up ignoring ASCII case */
+    bool owner;                     /* requests (so new files) carry uid:gid below, else 0:0 */
+    uint32_t uid, gid;
     uint32_t timeout_s;             /* per request; 0 means the default, 30 */
+};
+
+/* RENAME2 flags (Linux values). */
+#define VFS_RENAME_NOREPLACE 1
+#define VFS_RENAME_EXCHANGE 2
+
+/* For vfs_utimens: a time, or one of the two special nanosecond values. */
+#define VFS_UTIME_NOW ((1u << 30) - 1)
+#define VFS_UTIME_OMIT ((1u << 30) - 2)
+struct vfs_timespec {
+    int64_t sec;
+    uint32_t nsec;
 };
 
 struct vfs_mount;
@@ -91,6 +110,8 @@ struct vfs_mount_info {
     const char *path;
     const char *tag;
     struct vfs_mount_opts opts;
+    uint32_t nodes;                 /* nodes in the table now */
+    uint32_t nodes_max;             /* the most there ever were */
 };
 bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info);
 
@@ -101,10 +122,12 @@ int vfs_statfs(struct vfs *v, const char *path, struct vfs_statfs *st);
  * returns their count; -EINVAL if path is not a symlink. */
 int64_t vfs_readlink(struct vfs *v, const char *path, char *buf, size_t n);
 
-/* Opens a file (read-only for now) and returns an fd >= 0; -EMFILE when the
- * table is full, -EISDIR for a directory, -ELOOP for a symlink with
- * O_NOFOLLOW. */
-int vfs_open(struct vfs *v, const char *path, int flags);
+/* Opens a file and returns an fd >= 0.  flags are VFS_O_*; with O_CREAT a
+ * new file gets `mode` (no umask).  -EMFILE when the table is full, -EISDIR
+ * for a directory, -ELOOP for a symlink with O_NOFOLLOW, -EEXIST with
+ * O_CREAT|O_EXCL, -EROFS for a change on a read-only mount. */
+int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode);
+/* Flushes and releases; after it returns the data is on the host. */
 int vfs_close(struct vfs *v, int fd);
 /* Reads up to n bytes at the file position / at off.  Returns the count
  * (0 at end of file). */
@@ -112,6 +135,28 @@ int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off);
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
 int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st);
+/* Writes n bytes at the file position (at the end with O_APPEND) / at off,
+ * split into requests of the device's max_write.  Returns the count written
+ * (short only if the device wrote less) or an error such as -ENOSPC. */
+int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n);
+int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, uint64_t off);
+int vfs_ftruncate(struct vfs *v, int fd, uint64_t size);
+/* After it returns the data and metadata are on the host's disk. */
+int vfs_fsync(struct vfs *v, int fd);
+
+/* Changes by path.  Mount roots and the virtual root cannot be removed or
+ * renamed (-EBUSY); a change across mounts is -EXDEV. */
+int vfs_mkdir(struct vfs *v, const char *path, uint32_t mode);
+int vfs_rmdir(struct vfs *v, const char *path);
+int vfs_unlink(struct vfs *v, const char *path);
+int vfs_rename(struct vfs *v, const char *from, const char *to, uint32_t flags);
+/* Creates path as a symlink holding target (stored as given). */
+int vfs_symlink(struct vfs *v, const char *target, const char *path);
+int vfs_link(struct vfs *v, const char *from, const char *to);
+int vfs_truncate(struct vfs *v, const char *path, uint64_t size);
+int vfs_chmod(struct vfs *v, const char *path, uint32_t mode);
+/* Sets access and modification times (ts[0], ts[1]); follows symlinks. */
+int vfs_utimens(struct vfs *v, const char *path, const struct vfs_timespec ts[2]);
 
 /* Directory streams share the fd table. readdir returns 1 with *de filled,
  * 0 at the end.  "." and ".." are returned as the device gives them. */

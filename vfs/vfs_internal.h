@@ -32,6 +32,7 @@ struct vfs_mount {
     struct vnode *buckets[VN_BUCKETS];
     struct vnode *lru_head, *lru_tail;
     uint32_t lru_count;
+    uint32_t nodes, nodes_max;  /* in the table (root excluded), and the most ever */
 };
 
 struct vfs_file {
@@ -39,6 +40,7 @@ struct vfs_file {
     struct vnode *node;
     uint64_t fh;
     uint64_t pos;
+    uint32_t flags;             /* VFS_O_* it was opened with */
     bool is_dir;
     /* Directory stream: one READDIR reply and where we are in it. */
     uint8_t *dbuf;
@@ -52,8 +54,12 @@ static inline bool vn_is_link(const struct vnode *n) { return (n->attr.mode & VS
 
 /* vnode.c */
 void vn_table_init(struct vfs_mount *m);
-/* LOOKUP name in dir; returns the child with a reference in *out. */
+/* LOOKUP name in dir; returns the child with a reference in *out.  With
+ * `nocase`, a name not found exactly is looked up ignoring ASCII case. */
+int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
 int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
+/* SETATTR; refreshes n->attr from the reply. */
+int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_in *in);
 /* Refreshes n->attr with GETATTR. */
 int vn_getattr(struct vfs_mount *m, struct vnode *n);
 /* READLINK: the target (VFS_PATH_MAX bytes at out, not NUL-terminated). */
@@ -64,12 +70,19 @@ void vn_put(struct vfs_mount *m, struct vnode *n);
 void vn_forget_all(struct vfs_mount *m);
 
 /* walk.c: where a path leads.  m == NULL and node == NULL is the virtual
- * root.  node carries a reference the caller drops with vn_put. */
+ * root.  node carries a reference the caller drops with vfs_loc_put. */
 struct vfs_loc {
     struct vfs_mount *m;
     struct vnode *node;
+    /* WALK_PARENT: node is the parent directory and this its last name. */
+    char name[VFS_NAME_MAX + 1];
+    uint32_t namelen;
+    bool trailing_slash;
 };
-int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *loc);
+#define WALK_FOLLOW 1   /* follow a symlink in the last component */
+#define WALK_PARENT 2   /* stop before the last component (which must be a
+                           plain name inside a mount: else -EBUSY/-EINVAL) */
+int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc);
 void vfs_loc_put(struct vfs_loc *loc);
 
 /* file.c: the fd table and the open/release requests dir.c shares. */
@@ -77,7 +90,20 @@ struct vfs_file *vfs_file_get(struct vfs *v, int fd, bool dir);
 bool vfs_files_full(const struct vfs *v);
 int vfs_file_install(struct vfs *v, struct vfs_file *f);
 int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_t flags, uint64_t *fh);
-int vfs_fuse_release(struct vfs_mount *m, struct vfs_file *f, uint32_t opcode);
+int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode);
+/* READDIR of `size` bytes at cookie off into buf; the bytes received in *got. */
+int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
+                     uint32_t size, uint32_t *got);
+
+/* nocase.c: after an exact LOOKUP of name in dir found nothing, the entry of
+ * dir whose name matches ignoring ASCII case, looked up (-ENOENT if none). */
+int vn_lookup_nocase(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len,
+                     struct vnode **out);
+/* Takes the node named by an entry reply (CREATE, MKDIR, SYMLINK, LINK):
+ * counts the lookup, refreshes attributes, returns it with a reference. */
+int vn_from_entry(struct vfs_mount *m, const struct fuse_entry_out *e, struct vnode **out);
+/* The error for a change on m: -EROFS when mounted read-only, else 0. */
+static inline int vfs_check_rw(const struct vfs_mount *m) { return m && m->opts.ro ? -VS_EROFS : 0; }
 
 /* Converts the device's attributes. */
 void vfs_attr_to_stat(const struct fuse_attr *a, struct vfs_stat *st);

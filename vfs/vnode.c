@@ -58,6 +58,7 @@ static void unhash(struct vfs_mount *m, struct vnode *n)
 static void release(struct vfs_mount *m, struct vnode *n)
 {
     unhash(m, n);
+    m->nodes--;
     if (n->nlookup)
         fconn_forget(&m->conn, n->nodeid, n->nlookup);
     m->conn.port->free(m->conn.port->ctx, n);
@@ -80,7 +81,7 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
     }
 }
 
-int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
+int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
 {
     struct fuse_entry_out e;
     struct fconn_req r = {
@@ -90,32 +91,67 @@ int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t
     int err = fconn_call(&m->conn, &r);
     if (err)
         return err;
-    if (r.rdata_got || fuse_check_entry(&e, r.reply_got))
+    if (r.rdata_got || fuse_check_entry(&e, r.reply_got)) {
+        /* The device counted a lookup if it named a node: give it back. */
+        if (r.reply_got == sizeof(e) && e.nodeid > FUSE_ROOT_ID)
+            fconn_forget(&m->conn, e.nodeid, 1);
         return -VS_EPROTO;
+    }
     if (e.nodeid == 0)
         return -VS_ENOENT;
+    return vn_from_entry(m, &e, out);
+}
 
-    struct vnode **b = bucket(m, e.nodeid), *n = *b;
-    while (n && n->nodeid != e.nodeid)
+int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
+{
+    int err = vn_lookup_exact(m, dir, name, len, out);
+    if (err == -VS_ENOENT && m->opts.nocase)
+        err = vn_lookup_nocase(m, dir, name, len, out);
+    return err;
+}
+
+int vn_from_entry(struct vfs_mount *m, const struct fuse_entry_out *e, struct vnode **out)
+{
+    struct vnode **b = bucket(m, e->nodeid), *n = *b;
+    while (n && n->nodeid != e->nodeid)
         n = n->hnext;
     if (!n) {
         n = m->conn.port->alloc(m->conn.port->ctx, sizeof(*n));
         if (!n) {
             /* Keep the count right: the device did count this lookup. */
-            fconn_forget(&m->conn, e.nodeid, 1);
+            fconn_forget(&m->conn, e->nodeid, 1);
             return -VS_ENOMEM;
         }
         vs_memset(n, 0, sizeof(*n));
-        n->nodeid = e.nodeid;
+        n->nodeid = e->nodeid;
         n->hnext = *b;
         *b = n;
+        if (++m->nodes > m->nodes_max)
+            m->nodes_max = m->nodes;
     } else if (n->refs == 0) {
         lru_unlink(m, n);
     }
     n->nlookup++;
     n->refs++;
-    n->attr = e.attr;
+    n->attr = e->attr;
     *out = n;
+    return 0;
+}
+
+int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_in *in)
+{
+    struct fuse_attr_out o;
+    struct fconn_req r = {
+        .opcode = FUSE_SETATTR, .nodeid = n->nodeid, .arg = in, .arg_len = sizeof(*in),
+        .reply = &o, .reply_len = sizeof(o),
+    };
+    int err = fconn_call(&m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_attr_out(&o, r.reply_got) ||
+        (o.attr.mode & VS_S_IFMT) != (n->attr.mode & VS_S_IFMT))
+        return -VS_EPROTO;
+    n->attr = o.attr;
     return 0;
 }
 

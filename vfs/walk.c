@@ -68,7 +68,7 @@ static int splice_link(char *buf, uint32_t *pos, uint32_t *len, const char *targ
     return 0;
 }
 
-int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *loc)
+int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
 {
     const struct vs_port *port = v->port;
     size_t plen = vs_strlen(path);
@@ -90,6 +90,7 @@ int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *lo
     uint32_t pos = 0, len = (uint32_t)plen;
     /* A trailing slash asks for a directory, through any symlink. */
     bool want_dir = path[plen - 1] == '/';
+    bool follow = flags & WALK_FOLLOW, parent = flags & WALK_PARENT, named = false;
     int links = 0, err = 0;
 
     for (;;) {
@@ -111,6 +112,20 @@ int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *lo
         }
         if (nlen > VFS_NAME_MAX) {
             err = -VS_ENAMETOOLONG;
+            break;
+        }
+        bool dots = (nlen == 1 && name[0] == '.') || (nlen == 2 && name[0] == '.' && name[1] == '.');
+        if (parent && last) {
+            if (dots)
+                err = -VS_EINVAL;
+            else if (w.depth == 0)
+                err = find_mount(v, name, nlen) ? -VS_EBUSY : -VS_EROFS;
+            if (err)
+                break;
+            vs_memcpy(loc->name, name, nlen);
+            loc->name[nlen] = 0;
+            loc->namelen = nlen;
+            named = true;
             break;
         }
         if (nlen == 1 && name[0] == '.')
@@ -158,8 +173,11 @@ int vfs_resolve(struct vfs *v, const char *path, bool follow, struct vfs_loc *lo
             break;
     }
 
-    if (!err && w.depth && want_dir && !vn_is_dir(top(&w)))
+    if (!err && parent && !named)
+        err = -VS_EBUSY; /* "/" or a mount point itself */
+    if (!err && !parent && w.depth && want_dir && !vn_is_dir(top(&w)))
         err = -VS_ENOTDIR;
+    loc->trailing_slash = want_dir;
     if (err) {
         pop_all(&w);
     } else {

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""The guest command language end to end (SPEC sections 3 and 4): errors and
+statuses, `-` prefix, quoting and \\xHH escapes, the default job, vioshare.cfg,
+run, two shares, q35, the PVH image, --timeout, launcher argument errors."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def make_share():
+    d = vstest.tmpdir()
+    write(os.path.join(d, "hello.txt"), "Hello, virtio-fs!\n")
+    write(os.path.join(d, b"a b\xff".decode("utf-8", "surrogateescape")), "odd name ok\n")
+    write(os.path.join(d, "back\\slash"), "backslash ok\n")
+    os.mkdir(os.path.join(d, "sub"))
+    write(os.path.join(d, "sub", "inner.txt"), "inner\n")
+    write(os.path.join(d, "script"), "echo script-line-1\n# echo not-this\n\necho script-line-2\n")
+    return d
+
+
+def lines(out):
+    return out.decode("utf-8", "replace").split("\n")
+
+
+def test_errors(share):
+    r = vstest.run("cat /myfs/x", shares=[share])
+    errs = [l for l in lines(r.out) if l.startswith("error: cat: /myfs/x: ENOENT (")]
+    check("missing path: error line and status 1", r.status == 1 and len(errs) == 1 and errs[0].endswith(")"),
+          r.summary())
+    r = vstest.run("-cat /myfs/x; echo after", shares=[share])
+    ls = lines(r.out)
+    check("-cmd may fail: continues, status 0",
+          r.status == 0 and "after" in ls and any(l.startswith("error: cat: /myfs/x: ENOENT (") for l in ls),
+          r.summary())
+    r = vstest.run("cat /myfs/x; echo not-reached", shares=[share])
+    check("a failing command stops the list", r.status == 1 and "not-reached" not in lines(r.out), r.summary())
+    r = vstest.run("exit 7", shares=[share])
+    check("exit 7 gives status 7", r.status == 7, r.summary())
+    r = vstest.run("echo one; exit 3; echo two", shares=[share])
+    check("exit ends the list", r.status == 3 and "one" in lines(r.out) and "two" not in lines(r.out), r.summary())
+    r = vstest.run("echo done", shares=[share])
+    check("end of the list exits 0", r.status == 0 and "done" in lines(r.out), r.summary())
+    r = vstest.run("cat /myfs/sub", shares=[share])
+    check("cat of a directory: EISDIR", r.status == 1 and any(
+        l.startswith("error: cat: /myfs/sub: EISDIR (") for l in lines(r.out)), r.summary())
+    r = vstest.run("cat /myfs/hello.txt/x", shares=[share])
+    check("path through a file: ENOTDIR", r.status == 1 and any(
+        l.startswith("error: cat: /myfs/hello.txt/x: ENOTDIR (") for l in lines(r.out)), r.summary())
+
+
+def test_quoting(share):
+    cmds = ['echo =B1=', 'cat "/myfs/a b\\xff"', 'echo =E1=',
+            'echo =B2=', 'cat /myfs/a\\x20b\\xFF', 'echo =E2=',
+            'echo =B3=', 'cat /myfs/back\\\\slash', 'echo =E3=',
+            'echo =B4=', 'cat /myfs/back\\x5cslash', 'echo =E4=',
+            'echo =B5=', 'echo "x;y"  "two  blanks" a\\\\b \\x41\\x42', 'echo =E5=']
+    r = vstest.run(";".join(cmds), shares=[share])
+    check("quoted path with \\xff", r.between("=B1=", "=E1=") == b"odd name ok\n", r.summary())
+    check("path with \\x20 and \\xFF escapes", r.between("=B2=", "=E2=") == b"odd name ok\n", r.summary())
+    check("\\\\ is one backslash", r.between("=B3=", "=E3=") == b"backslash ok\n", r.summary())
+    check("\\x5c is one backslash", r.between("=B4=", "=E4=") == b"backslash ok\n", r.summary())
+    check("quotes keep ; and blanks, escapes in echo", r.between("=B5=", "=E5=") == b"x;y two  blanks a\\b AB\n",
+          r.summary())
+    check("quoting run status 0", r.status == 0, r.summary())
+    # The escaped name as the guest's manifest prints it can be given back.
+    r = vstest.run("manifest -n /myfs", shares=[share])
+    names = [l.split(" ", 6)[6] for l in lines(r.out) if l.count(" ") >= 6 and l[:2] in ("f ", "d ", "l ", "o ")]
+    check("manifest prints the odd name escaped", "a\\x20b\\xff" in names, names)
+
+
+def test_default_job(share):
+    r = vstest.run(None, shares=[share])
+    text = r.out.decode("utf-8", "replace")
+    check("default job: status 0", r.status == 0, r.summary())
+    check("default job lists the mount /myfs", "/myfs" in text, r.summary())
+    check("default job lists the root's entries",
+          all(n in text for n in ("hello.txt", "sub", "script")), r.summary())
+
+    d = vstest.tmpdir()
+    write(os.path.join(d, "data.txt"), "cfg data\n")
+    write(os.path.join(d, "vioshare.cfg"),
+          "# a comment: exit 9\necho cfg-start\n   # indented comment\n\ncat /myfs/data.txt\nexit 5\necho never\n")
+    r = vstest.run(None, shares=[d])
+    ls = lines(r.out)
+    check("vioshare.cfg runs when no ARGS", r.status == 5 and "cfg-start" in ls and "cfg data" in ls
+          and "never" not in ls, r.summary())
+    r = vstest.run("echo args-win", shares=[d])
+    check("ARGS take precedence over vioshare.cfg", r.status == 0 and "args-win" in lines(r.out)
+          and "cfg-start" not in lines(r.out), r.summary())
+
+
+def test_run_script(share):
+    r = vstest.run("run /myfs/script; echo after-run", shares=[share])
+    ls = lines(r.out)
+    ok = r.status == 0 and "not-this" not in r.out.decode(errors="replace")
+    try:
+        ok = ok and ls.index("script-line-1") < ls.index("script-line-2") < ls.index("after-run")
+    except ValueError:
+        ok = False
+    check("run SCRIPT runs its lines in order, skips comments", ok, r.summary())
+    r = vstest.run("run /myfs/nothing-here", shares=[share])
+    check("run of a missing script fails", r.status == 1 and any(
+        l.startswith("error: run: /myfs/nothing-here: ENOENT (") for l in lines(r.out)), r.summary())
+
+
+def test_two_shares():
+    a, b = vstest.tmpdir(), vstest.tmpdir()
+    write(os.path.join(a, "a.txt"), "from share one\n")
+    write(os.path.join(b, "b.txt"), "from share two\n")
+    r = vstest.run("echo =M=; mounts; echo =EM=; cat /one/a.txt; cat /two/b.txt", shares=[(a, "one"), (b, "two")])
+    m = (r.between("=M=", "=EM=") or b"").decode(errors="replace")
+    check("two shares: mounts lists both", "/one" in m and "/two" in m, r.summary())
+    check("two shares: each readable", r.status == 0 and "from share one" in lines(r.out)
+          and "from share two" in lines(r.out), r.summary())
+
+
+def test_machines(share):
+    r = vstest.run("echo =B=; cat /myfs/hello.txt; echo =E=", shares=[share], machine="q35")
+    check("--machine q35", r.status == 0 and r.between("=B=", "=E=") == b"Hello, virtio-fs!\n", r.summary())
+    if os.path.isfile(vstest.PVH_IMAGE):
+        r = vstest.run("echo =B=; cat /myfs/hello.txt; echo =E=; exit 4", shares=[share], image=vstest.PVH_IMAGE)
+        check("PVH image (build/vioshare-pvh.elf)", r.status == 4 and r.between("=B=", "=E=") == b"Hello, virtio-fs!\n",
+              r.summary())
+    else:
+        check("PVH image (build/vioshare-pvh.elf)", False, "not built")
+
+
+def test_timeout(share):
+    r = vstest.run("shell", shares=[share], timeout=5)
+    check("--timeout 5 on a guest waiting forever gives 124", r.status == 124, r.summary())
+    check("--timeout 5 is prompt", r.secs < 5 + 10, "%.1f s" % r.secs)
+    left = vstest.leftovers(r.pid)
+    check("no qemu/virtiofsd left after the timeout", not left, left)
+    # And pgrep agrees: nothing of this run (its temp dir is in every command line).
+    if shutil.which("pgrep"):
+        p = subprocess.run(["pgrep", "-f", "vioshare-run-%d-" % r.pid], stdout=subprocess.PIPE)
+        check("pgrep finds nothing of the run", p.returncode == 1, p.stdout)
+    else:
+        note("pgrep not installed (procps): only the /proc check above was made")
+
+
+def test_shell(share):
+    p = subprocess.run([vstest.LAUNCHER, "--share", share, "--timeout", "60", "--", "shell"],
+                       input=b"echo typed-in\r\ncat /myfs/hello.txt\r\nexit 6\r\n",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    note("shell: status %d stdout %r" % (p.returncode, p.stdout[-400:]))
+    check("shell reads commands from the serial console", p.returncode == 6 and b"typed-in" in p.stdout
+          and b"Hello, virtio-fs!" in p.stdout, "status %d %r %r" % (p.returncode, p.stdout[-300:], p.stderr[-300:]))
+
+
+def test_launcher_args():
+    missing = os.path.join(vstest.tmpdir(), "no-such-dir")
+    start = time.monotonic()
+    p = subprocess.run([vstest.LAUNCHER, "--share", missing, "--", "echo"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    err = p.stderr.decode(errors="replace")
+    check("launcher rejects a missing share dir", p.returncode == 2 and missing in err and "does not exist" in err
+          and time.monotonic() - start < 10, "status %d %s" % (p.returncode, err))
+
+
+def main():
+    if not vstest.require_image():
+        return vstest.finish()
+    share = make_share()
+    for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
+                 (test_run_script, (share,)), (test_two_shares, ()), (test_machines, (share,)),
+                 (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
+        try:
+            t(*a)
+        except Exception as e:
+            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+/* The hosted porting layer for the tests (see hostport.h). */
+#include "hostport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct hostport_dma {
+    void *p;
+    size_t size;
+    struct hostport_dma *next;
+};
+
+static void misuse(struct hostport *hp, const char *what, const void *p, size_t size)
+{
+    if (!hp->errors)
+        snprintf(hp->error, sizeof hp->error, "%s (%p, %zu bytes)", what, p, size);
+    hp->errors++;
+}
+
+static void *hp_dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
+{
+    struct hostport *hp = ctx;
+    hp->dma_calls++;
+    if (hp->fail_dma_in > 0 && --hp->fail_dma_in == 0)
+        return NULL;
+    if (size == 0) {
+        misuse(hp, "dma_alloc of 0 bytes", NULL, 0);
+        return NULL;
+    }
+    struct hostport_dma *rec = malloc(sizeof(*rec));
+    void *p = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+    if (!rec || !p) {
+        free(rec);
+        free(p);
+        return NULL;
+    }
+    memset(p, 0, size);
+    rec->p = p;
+    rec->size = size;
+    rec->next = hp->dma_list;
+    hp->dma_list = rec;
+    hp->dma_blocks++;
+    hp->dma_bytes += size;
+    *dev_addr = (uint64_t)(uintptr_t)p;
+    return p;
+}
+
+static void hp_dma_free(void *ctx, void *p, size_t size)
+{
+    struct hostport *hp = ctx;
+    struct hostport_dma **pp = &hp->dma_list;
+    while (*pp && (*pp)->p != p)
+        pp = &(*pp)->next;
+    if (!*pp) {
+        misuse(hp, "dma_free of memory dma_alloc did not give", p, size);
+        return;
+    }
+    struct hostport_dma *rec = *pp;
+    if (rec->size != size)
+        misuse(hp, "dma_free with another size than dma_alloc's", p, size);
+    *pp = rec->next;
+    hp->dma_blocks--;
+    hp->dma_bytes -= rec->size;
+    free(rec->p);
+    free(rec);
+}
+
+static bool hp_dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr)
+{
+    struct hostport *hp = ctx;
+    hp->dma_addr_calls++;
+    if (!hp->dma_reachable || !p || len == 0)
+        return false;
+    *dev_addr = (uint64_t)(uintptr_t)p;
+    return true;
+}
+
+static void *hp_alloc(void *ctx, size_t size)
+{
+    struct hostport *hp = ctx;
+    hp->alloc_calls++;
+    if (hp->fail_alloc_in > 0 && --hp->fail_alloc_in == 0)
+        return NULL;
+    void *p = malloc(size ? size : 1);
+    if (p)
+        hp->allocs++;
+    return p;
+}
+
+static void hp_free(void *ctx, void *p)
+{
+    struct hostport *hp = ctx;
+    if (!p)
+        return;
+    hp->allocs--;
+    free(p);
+}
+
+uint64_t hostport_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t hp_now_ns(void *ctx)
+{
+    (void)ctx;
+    return hostport_now_ns();
+}
+
+static void hp_relax(void *ctx)
+{
+    struct hostport *hp = ctx;
+    hp->relax_calls++;
+    if (hp->relax_hook)
+        hp->relax_hook(hp->relax_arg);
+}
+
+static void hp_log(void *ctx, const char *msg)
+{
+    (void)ctx;
+    if (getenv("VIOSHARE_TEST_LOG"))
+        fprintf(stderr, "core: %s\n", msg);
+}
+
+void hostport_init(struct hostport *hp)
+{
+    memset(hp, 0, sizeof(*hp));
+    hp->port.ctx = hp;
+    hp->port.dma_alloc = hp_dma_alloc;
+    hp->port.dma_free = hp_dma_free;
+    hp->port.dma_addr = hp_dma_addr;
+    hp->port.alloc = hp_alloc;
+    hp->port.free = hp_free;
+    hp->port.now_ns = hp_now_ns;
+    hp->port.relax = hp_relax;
+    hp->port.log = hp_log;
+    hp->dma_reachable = true;
+}
+
+void hostport_fini(struct hostport *hp)
+{
+    while (hp->dma_list) {
+        struct hostport_dma *rec = hp->dma_list;
+        hp->dma_list = rec->next;
+        free(rec->p);
+        free(rec);
+    }
+    hp->dma_blocks = 0;
+    hp->dma_bytes = 0;
+}
+
+bool hostport_is_dma(const struct hostport *hp, uint64_t addr, uint64_t len)
+{
+    for (const struct hostport_dma *r = hp->dma_list; r; r = r->next) {
+        uint64_t base = (uint64_t)(uintptr_t)r->p;
+        if (addr >= base && addr - base <= r->size && len <= r->size - (addr - base))
+            return true;
+    }
+    return false;
+}
+
+struct hostport_mark hostport_mark(const struct hostport *hp)
+{
+    struct hostport_mark m = {hp->allocs, hp->dma_blocks, hp->dma_bytes};
+    return m;
+}
+
+bool hostport_same(const struct hostport *hp, struct hostport_mark m, char *why, size_t n)
+{
+    if (hp->allocs == m.allocs && hp->dma_blocks == m.dma_blocks && hp->dma_bytes == m.dma_bytes &&
+        !hp->errors)
+        return true;
+    if (hp->errors)
+        snprintf(why, n, "port misuse: %s", hp->error);
+    else
+        snprintf(why, n, "live allocs %ld (was %ld), DMA blocks %ld (was %ld), DMA bytes %zu (was %zu)",
+                 hp->allocs, m.allocs, hp->dma_blocks, m.dma_blocks, hp->dma_bytes, m.dma_bytes);
+    return false;
+}

@@ -1,0 +1,66 @@
+/* A hosted struct vs_port for the tests.
+ *
+ * DMA memory comes from aligned_alloc(4096) and its device address is the
+ * pointer value, so a simulated device reads and writes it directly.  Every
+ * allocation is counted (and every DMA block remembered with its size), so a
+ * test can check that nothing leaked after an umount, and that dma_free got
+ * back exactly what dma_alloc gave.  Switches make dma_addr refuse caller
+ * memory (the core then bounces through its own DMA memory) and make the Nth
+ * allocation fail (ENOMEM paths).  relax calls a hook: the simulated device's
+ * chance to make progress while the core polls. */
+#ifndef HOSTPORT_H
+#define HOSTPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vs_port.h"
+
+struct hostport_dma; /* one live DMA block */
+
+struct hostport {
+    struct vs_port port;        /* hand &hp->port to the core */
+
+    /* Switches. */
+    bool dma_reachable;         /* dma_addr returns true (the default) */
+    long fail_alloc_in;         /* > 0: the Nth alloc from now returns NULL; 0: never */
+    long fail_dma_in;           /* the same for dma_alloc */
+    void (*relax_hook)(void *arg);
+    void *relax_arg;
+
+    /* Counters. */
+    long allocs;                /* live alloc()ations */
+    long dma_blocks;            /* live dma_alloc()ations */
+    size_t dma_bytes;           /* their total size */
+    unsigned long alloc_calls, dma_calls, relax_calls, dma_addr_calls;
+    /* Misuse of the port by the core: a dma_free of unknown memory or with
+     * another size than dma_alloc gave, a free of NULL counted apart. */
+    unsigned long errors;
+    char error[200];
+
+    struct hostport_dma *dma_list;
+};
+
+/* Fills hp with the hooks and defaults (dma_reachable, no failures). */
+void hostport_init(struct hostport *hp);
+/* Frees whatever DMA blocks the core left behind (after the checks). */
+void hostport_fini(struct hostport *hp);
+
+/* True when [addr, addr + len) lies inside one live DMA block. */
+bool hostport_is_dma(const struct hostport *hp, uint64_t addr, uint64_t len);
+
+/* A snapshot of the live counters, to compare before and after. */
+struct hostport_mark {
+    long allocs, dma_blocks;
+    size_t dma_bytes;
+};
+struct hostport_mark hostport_mark(const struct hostport *hp);
+/* True when the live counters equal the mark; else describes the difference
+ * in why (n bytes). */
+bool hostport_same(const struct hostport *hp, struct hostport_mark m, char *why, size_t n);
+
+/* Nanoseconds on CLOCK_MONOTONIC (what port.now_ns returns). */
+uint64_t hostport_now_ns(void);
+
+#endif
