@@ -86,5 +86,6 @@ int cmd_write(struct app *a, int argc, char **argv);
 int cmd_append(struct app *a, int argc, char **argv);
 int cmd_cp(struct app *a, int argc, char **argv);
 int cmd_shell(struct app *a, int argc, char **argv);
+int cmd_bench(struct app *a, int argc, char **argv);
 
 #endif

@@ -14,13 +14,20 @@ static int parent_rw(struct vfs *v, const char *path, struct vfs_loc *loc)
     return err;
 }
 
-/* A request that names an entry of dir and whose reply is empty. */
-static int name_op(struct vfs_loc *loc, uint32_t opcode)
+/* UNLINK or RMDIR of the entry loc names.  The entry is looked up first
+ * and held meanwhile: virtiofsd refuses (EIO) to remove a node it has no
+ * lookup count for, and a node forgotten from our cache has none. */
+static int remove_op(struct vfs_loc *loc, uint32_t opcode)
 {
+    struct vnode *victim;
+    int err = vn_lookup_exact(loc->m, loc->node, loc->name, loc->namelen, &victim);
+    if (err)
+        return err;
     struct fconn_req r = {.opcode = opcode, .nodeid = loc->node->nodeid, .name = loc->name, .name_len = loc->namelen};
-    int err = fconn_call(&loc->m->conn, &r);
+    err = fconn_call(&loc->m->conn, &r);
     if (!err && (r.reply_got || r.rdata_got))
         err = -VS_EPROTO;
+    vn_put(loc->m, victim);
     return err;
 }
 
@@ -66,7 +73,7 @@ int vfs_rmdir(struct vfs *v, const char *path)
     int err = parent_rw(v, path, &loc);
     if (err)
         return err;
-    err = name_op(&loc, FUSE_RMDIR);
+    err = remove_op(&loc, FUSE_RMDIR);
     vfs_loc_put(&loc);
     return err;
 }
@@ -77,7 +84,7 @@ int vfs_unlink(struct vfs *v, const char *path)
     int err = parent_rw(v, path, &loc);
     if (err)
         return err == -VS_EBUSY ? -VS_EISDIR : err;
-    err = loc.trailing_slash ? -VS_ENOTDIR : name_op(&loc, FUSE_UNLINK);
+    err = loc.trailing_slash ? -VS_ENOTDIR : remove_op(&loc, FUSE_UNLINK);
     vfs_loc_put(&loc);
     return err;
 }
@@ -95,9 +102,19 @@ int vfs_rename(struct vfs *v, const char *from, const char *to, uint32_t flags)
         vfs_loc_put(&a);
         return err;
     }
+    /* Both names looked up and held for the same reason as in remove_op;
+     * the target may not exist. */
+    struct vnode *from_node = 0, *to_node = 0;
     if (a.m != b.m) {
         err = -VS_EXDEV;
     } else {
+        err = vn_lookup_exact(a.m, a.node, a.name, a.namelen, &from_node);
+        if (!err) {
+            int terr = vn_lookup_exact(b.m, b.node, b.name, b.namelen, &to_node);
+            err = terr == -VS_ENOENT ? 0 : terr;
+        }
+    }
+    if (!err) {
         struct fuse_rename2_in in2 = {.newdir = b.node->nodeid, .flags = flags};
         struct fuse_rename_in in = {.newdir = b.node->nodeid};
         struct fconn_req r = {
@@ -112,6 +129,10 @@ int vfs_rename(struct vfs *v, const char *from, const char *to, uint32_t flags)
         if (err == -VS_ENOSYS && flags)
             err = -VS_EINVAL; /* the device has no RENAME2: the flags can't be honoured */
     }
+    if (from_node)
+        vn_put(a.m, from_node);
+    if (to_node)
+        vn_put(b.m, to_node);
     vfs_loc_put(&a);
     vfs_loc_put(&b);
     return err;
