@@ -19,20 +19,27 @@ static size_t total_pages;
 static size_t hint; /* every page below it is in use */
 static size_t free_pages;
 
-static bool is_used(size_t page)
+static unsigned popcount(uint64_t x)
 {
-    return bitmap[page / 64] >> (page % 64) & 1;
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* Sets pages [first, first + n) to `used`; returns how many changed. */
+/* Sets pages [first, first + n) to `used`, a word at a time; returns how
+ * many changed. */
 static size_t mark(size_t first, size_t n, bool used)
 {
     size_t changed = 0;
-    for (size_t p = first; p < first + n; p++) {
-        if (is_used(p) == used)
-            continue;
-        bitmap[p / 64] ^= 1ull << (p % 64);
-        changed++;
+    for (size_t p = first, end = first + n; p < end;) {
+        size_t bit = p % 64, span = end - p < 64 - bit ? end - p : 64 - bit;
+        uint64_t mask = (span == 64 ? ~0ull : (1ull << span) - 1) << bit;
+        uint64_t *w = &bitmap[p / 64];
+        uint64_t flip = (used ? ~*w : *w) & mask;
+        changed += popcount(flip);
+        *w ^= flip;
+        p += span;
     }
     return changed;
 }

@@ -157,10 +157,8 @@ int fconn_call(struct fconn *c, struct fconn_req *r)
         vs_memcpy(o, r->name2, r->name2_len);
         o[r->name2_len] = 0;
     }
-    struct fuse_in_header *ih = (struct fuse_in_header *)s->out;
-    fuse_encode_in_header(ih, r->opcode, unique, r->nodeid, out_fixed + r->wdata_len);
-    ih->uid = c->uid;
-    ih->gid = c->gid;
+    fuse_encode_in_header((struct fuse_in_header *)s->out, r->opcode, unique, r->nodeid,
+                          out_fixed + r->wdata_len);
 
     struct vq_buf bufs[4];
     unsigned n_out = 0, n_in = 0;

@@ -35,7 +35,6 @@ struct fconn {
     struct fuse_conn_params params;
     uint64_t next_unique;
     uint64_t timeout_ns;
-    uint32_t uid, gid;          /* sent with every request (creators of new files) */
     int dead;                   /* 0, or the error every request now gets */
     void *slot_mem;             /* DMA memory of all slots */
     struct fconn_slot slots[FCONN_SLOTS];

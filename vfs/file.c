@@ -69,7 +69,16 @@ static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **
     if (r.rdata_got || fuse_check_create(&out, r.reply_got))
         return -VS_EPROTO;
     *fh = out.o.fh;
-    return vn_from_entry(loc->m, &out.e, node);
+    vn_name_changed(loc->m, loc->node, loc->name, loc->namelen);
+    err = vn_from_entry(loc->m, loc->node->nodeid, loc->name, loc->namelen, &out.e, node);
+    if (!err) {
+        err = vn_set_owner(loc->m, *node);
+        if (err)
+            vn_put(loc->m, *node);
+    }
+    if (err)
+        vfs_fuse_release(loc->m, out.e.nodeid, out.o.fh, FUSE_RELEASE);
+    return err;
 }
 
 /* With O_CREAT: the existing node, or a new one (then *fh is its handle and
@@ -152,7 +161,7 @@ int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)
     f->fh = fh;
     f->flags = (uint32_t)flags;
     int fd = vfs_file_install(v, f);
-    if ((flags & VFS_O_TRUNC) && !created && loc.node->attr.size != 0) {
+    if ((flags & VFS_O_TRUNC) && !created) {
         err = vfs_ftruncate(v, fd, 0);
         if (err) {
             vfs_close(v, fd);

@@ -56,10 +56,7 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);
     if (err)
         goto reset;
-    if (m->opts.owner) {
-        m->conn.uid = m->opts.uid;
-        m->conn.gid = m->opts.gid;
-    }
+
     err = fconn_handshake(&m->conn);
     if (!err)
         err = vn_getattr(m, &m->root);

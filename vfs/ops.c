@@ -27,14 +27,19 @@ static int remove_op(struct vfs_loc *loc, uint32_t opcode)
     err = fconn_call(&loc->m->conn, &r);
     if (!err && (r.reply_got || r.rdata_got))
         err = -VS_EPROTO;
+    if (!err) {
+        victim->removed = true;
+        vn_name_changed(loc->m, loc->node, loc->name, loc->namelen);
+    }
     vn_put(loc->m, victim);
     return err;
 }
 
-/* A request that makes an entry (MKDIR, SYMLINK, LINK): checks the reply
- * and keeps the new node in the table. */
-static int entry_op(struct vfs_mount *m, struct fconn_req *r, uint32_t want_type)
+/* A request that makes the entry loc names (MKDIR, SYMLINK, LINK): checks
+ * the reply and keeps the new node in the table. */
+static int entry_op(struct vfs_loc *loc, struct fconn_req *r, uint32_t want_type)
 {
+    struct vfs_mount *m = loc->m;
     struct fuse_entry_out e;
     r->reply = &e;
     r->reply_len = sizeof(e);
@@ -45,9 +50,13 @@ static int entry_op(struct vfs_mount *m, struct fconn_req *r, uint32_t want_type
         (e.attr.mode & VS_S_IFMT) != want_type)
         return -VS_EPROTO;
     struct vnode *n;
-    err = vn_from_entry(m, &e, &n);
-    if (!err)
-        vn_put(m, n);
+    vn_name_changed(m, loc->node, loc->name, loc->namelen);
+    err = vn_from_entry(m, loc->node->nodeid, loc->name, loc->namelen, &e, &n);
+    if (err)
+        return err;
+    if (r->opcode != FUSE_LINK)
+        err = vn_set_owner(m, n);
+    vn_put(m, n);
     return err;
 }
 
@@ -62,7 +71,7 @@ int vfs_mkdir(struct vfs *v, const char *path, uint32_t mode)
         .opcode = FUSE_MKDIR, .nodeid = loc.node->nodeid, .arg = &in, .arg_len = sizeof(in),
         .name = loc.name, .name_len = loc.namelen,
     };
-    err = entry_op(loc.m, &r, VS_S_IFDIR);
+    err = entry_op(&loc, &r, VS_S_IFDIR);
     vfs_loc_put(&loc);
     return err;
 }
@@ -128,6 +137,12 @@ int vfs_rename(struct vfs *v, const char *from, const char *to, uint32_t flags)
             err = -VS_EPROTO;
         if (err == -VS_ENOSYS && flags)
             err = -VS_EINVAL; /* the device has no RENAME2: the flags can't be honoured */
+        if (!err) {
+            vn_name_changed(a.m, a.node, a.name, a.namelen);
+            vn_name_changed(b.m, b.node, b.name, b.namelen);
+            if (to_node && to_node != from_node && !(flags & VFS_RENAME_EXCHANGE))
+                to_node->removed = true; /* replaced */
+        }
     }
     if (from_node)
         vn_put(a.m, from_node);
@@ -153,7 +168,7 @@ int vfs_symlink(struct vfs *v, const char *target, const char *path)
         .opcode = FUSE_SYMLINK, .nodeid = loc.node->nodeid, .name = loc.name, .name_len = loc.namelen,
         .name2 = target, .name2_len = (uint32_t)tlen,
     };
-    err = entry_op(loc.m, &r, VS_S_IFLNK);
+    err = entry_op(&loc, &r, VS_S_IFLNK);
     vfs_loc_put(&loc);
     return err;
 }
@@ -181,7 +196,9 @@ int vfs_link(struct vfs *v, const char *from, const char *to)
             .opcode = FUSE_LINK, .nodeid = dst.node->nodeid, .arg = &in, .arg_len = sizeof(in),
             .name = dst.name, .name_len = dst.namelen,
         };
-        err = entry_op(dst.m, &r, src.node->attr.mode & VS_S_IFMT);
+        err = entry_op(&dst, &r, src.node->attr.mode & VS_S_IFMT);
+        src.node->attr_expire = 0; /* its link count moved */
+        src.node->attr_time = 0;
     }
     vfs_loc_put(&src);
     vfs_loc_put(&dst);

@@ -11,6 +11,7 @@ static void root_stat(struct vfs_stat *st)
 
 static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_stat *st)
 {
+    uint64_t start = v->port->now_ns(v->port->ctx);
     struct vfs_loc loc;
     int err = vfs_resolve(v, path, follow ? WALK_FOLLOW : 0, &loc);
     if (err)
@@ -19,8 +20,8 @@ static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_st
         root_stat(st);
         return 0;
     }
-    /* A node just looked up carries fresh attributes; a mount root does not. */
-    if (loc.node == &loc.m->root)
+    /* Attributes that came with this walk's LOOKUP, or are still valid, do. */
+    if (!vn_attr_fresh(loc.m, loc.node, start))
         err = vn_getattr(loc.m, loc.node);
     if (!err)
         vfs_attr_to_stat(&loc.node->attr, st);

@@ -62,7 +62,7 @@ struct vfs_dirent {
 struct vfs_mount_opts {
     bool ro;                        /* every change fails with EROFS */
     bool nocase;                    /* a name not found exactly is looked up ignoring ASCII case */
-    bool owner;                     /* requests (so new files) carry uid:gid below, else 0:0 */
+    bool owner;                     /* new files and directories get uid:gid below */
     uint32_t uid, gid;
     uint32_t timeout_s;             /* per request; 0 means the default, 30 */
 };

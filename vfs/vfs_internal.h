@@ -7,8 +7,9 @@
 #include "vs_errno.h"
 
 #define VN_BUCKETS 1024
-/* Unreferenced nodes kept (with their lookups) before the oldest is forgotten. */
-#define VN_LRU_MAX 512
+/* Unreferenced nodes kept (with their lookups and names) before the oldest
+ * is forgotten: this bounds the cache's memory, about 300 bytes a node. */
+#define VN_LRU_MAX 2048
 #define VFS_DIRBUF 32768
 #define VFS_DEFAULT_TIMEOUT_S 30
 
@@ -18,8 +19,18 @@ struct vnode {
     uint64_t nodeid;
     uint64_t nlookup;
     uint32_t refs;              /* walkers and open files holding it */
+    bool removed;               /* unlinked or replaced: forget at the last put */
     struct fuse_attr attr;
-    struct vnode *hnext;
+    uint64_t attr_time;         /* when attr arrived (port clock, ns) */
+    uint64_t attr_expire;       /* attr may be used without asking until then */
+    /* The name the node was last found by (its dentry): parent's node id,
+     * 0 when it has none, and how long the device lets us trust it. */
+    uint64_t d_parent;
+    char *d_name;
+    uint32_t d_len;
+    uint64_t entry_expire;
+    struct vnode *hnext;        /* by node id */
+    struct vnode *dnext;        /* by (parent, name) */
     struct vnode *lru_prev, *lru_next;
 };
 
@@ -30,6 +41,7 @@ struct vfs_mount {
     struct fconn conn;
     struct vnode root;          /* nodeid 1: never forgotten, never freed */
     struct vnode *buckets[VN_BUCKETS];
+    struct vnode *dbuckets[VN_BUCKETS];
     struct vnode *lru_head, *lru_tail;
     uint32_t lru_count;
     uint32_t nodes, nodes_max;  /* in the table (root excluded), and the most ever */
@@ -60,6 +72,8 @@ int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, ui
 int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
 /* SETATTR; refreshes n->attr from the reply. */
 int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_in *in);
+/* With the owner= option, gives a node just created to its owner. */
+int vn_set_owner(struct vfs_mount *m, struct vnode *n);
 /* Refreshes n->attr with GETATTR. */
 int vn_getattr(struct vfs_mount *m, struct vnode *n);
 /* READLINK: the target (VFS_PATH_MAX bytes at out, not NUL-terminated). */
@@ -99,9 +113,32 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
  * dir whose name matches ignoring ASCII case, looked up (-ENOENT if none). */
 int vn_lookup_nocase(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len,
                      struct vnode **out);
-/* Takes the node named by an entry reply (CREATE, MKDIR, SYMLINK, LINK):
- * counts the lookup, refreshes attributes, returns it with a reference. */
-int vn_from_entry(struct vfs_mount *m, const struct fuse_entry_out *e, struct vnode **out);
+/* Takes the node an entry reply (LOOKUP, CREATE, MKDIR, SYMLINK, LINK) names
+ * as `name` in directory `parent`: counts the lookup, records attributes and
+ * the name with their validity, returns it with a reference. */
+int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
+                  const struct fuse_entry_out *e, struct vnode **out);
+
+/* dcache.c: names and attributes within their validity. */
+uint64_t vn_now(const struct vfs_mount *m);
+/* now + sec.nsec, saturating; 0 (already expired) for a zero validity. */
+uint64_t vn_expiry(const struct vfs_mount *m, uint64_t sec, uint32_t nsec);
+/* The node `name` in parent names, while the device's validity lasts. */
+struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
+/* Records (parent, name) as n's name until `expire`; false if out of memory
+ * (the node then simply has no cached name). */
+bool vn_dentry_set(struct vfs_mount *m, struct vnode *n, uint64_t parent, const char *name, uint32_t len,
+                   uint64_t expire);
+void vn_dentry_drop(struct vfs_mount *m, struct vnode *n);
+/* After a change to `name` in dir: forgets the name and the attributes of
+ * what it named, and dir's own attributes (its times and link count moved). */
+void vn_name_changed(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len);
+/* Whether n->attr may be used: within its validity, or received at or after
+ * `since` (during the current operation). */
+static inline bool vn_attr_fresh(const struct vfs_mount *m, const struct vnode *n, uint64_t since)
+{
+    return n->attr_time >= since || vn_now(m) < n->attr_expire;
+}
 /* The error for a change on m: -EROFS when mounted read-only, else 0. */
 static inline int vfs_check_rw(const struct vfs_mount *m) { return m && m->opts.ro ? -VS_EROFS : 0; }
 

@@ -11,6 +11,7 @@ static struct vnode **bucket(struct vfs_mount *m, uint64_t nodeid)
 void vn_table_init(struct vfs_mount *m)
 {
     vs_memset(m->buckets, 0, sizeof(m->buckets));
+    vs_memset(m->dbuckets, 0, sizeof(m->dbuckets));
     m->lru_head = m->lru_tail = 0;
     m->lru_count = 0;
     vs_memset(&m->root, 0, sizeof(m->root));
@@ -58,6 +59,7 @@ static void unhash(struct vfs_mount *m, struct vnode *n)
 static void release(struct vfs_mount *m, struct vnode *n)
 {
     unhash(m, n);
+    vn_dentry_drop(m, n);
     m->nodes--;
     if (n->nlookup)
         fconn_forget(&m->conn, n->nodeid, n->nlookup);
@@ -73,6 +75,12 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
 {
     if (--n->refs || n == &m->root)
         return;
+    /* A removed node goes at once, as Linux does: virtiofsd matches nodes by
+     * host inode number, which the host may soon give to a new file. */
+    if (n->removed) {
+        release(m, n);
+        return;
+    }
     lru_push(m, n);
     if (m->lru_count > VN_LRU_MAX) {
         struct vnode *old = m->lru_tail;
@@ -83,6 +91,13 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
 
 int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
 {
+    struct vnode *hit = vn_dentry_find(m, dir->nodeid, name, len);
+    if (hit) {
+        if (hit->refs++ == 0)
+            lru_unlink(m, hit);
+        *out = hit;
+        return 0;
+    }
     struct fuse_entry_out e;
     struct fconn_req r = {
         .opcode = FUSE_LOOKUP, .nodeid = dir->nodeid, .name = name, .name_len = len,
@@ -99,7 +114,7 @@ int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, ui
     }
     if (e.nodeid == 0)
         return -VS_ENOENT;
-    return vn_from_entry(m, &e, out);
+    return vn_from_entry(m, dir->nodeid, name, len, &e, out);
 }
 
 int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
@@ -110,7 +125,8 @@ int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t
     return err;
 }
 
-int vn_from_entry(struct vfs_mount *m, const struct fuse_entry_out *e, struct vnode **out)
+int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
+                  const struct fuse_entry_out *e, struct vnode **out)
 {
     struct vnode **b = bucket(m, e->nodeid), *n = *b;
     while (n && n->nodeid != e->nodeid)
@@ -134,6 +150,9 @@ int vn_from_entry(struct vfs_mount *m, const struct fuse_entry_out *e, struct vn
     n->nlookup++;
     n->refs++;
     n->attr = e->attr;
+    n->attr_time = vn_now(m);
+    n->attr_expire = vn_expiry(m, e->attr_valid, e->attr_valid_nsec);
+    vn_dentry_set(m, n, parent, name, len, vn_expiry(m, e->entry_valid, e->entry_valid_nsec));
     *out = n;
     return 0;
 }
@@ -152,7 +171,17 @@ int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_i
         (o.attr.mode & VS_S_IFMT) != (n->attr.mode & VS_S_IFMT))
         return -VS_EPROTO;
     n->attr = o.attr;
+    n->attr_time = vn_now(m);
+    n->attr_expire = vn_expiry(m, o.attr_valid, o.attr_valid_nsec);
     return 0;
+}
+
+int vn_set_owner(struct vfs_mount *m, struct vnode *n)
+{
+    if (!m->opts.owner)
+        return 0;
+    struct fuse_setattr_in in = {.valid = FATTR_UID | FATTR_GID, .uid = m->opts.uid, .gid = m->opts.gid};
+    return vn_setattr(m, n, &in);
 }
 
 int vn_getattr(struct vfs_mount *m, struct vnode *n)
@@ -173,6 +202,8 @@ int vn_getattr(struct vfs_mount *m, struct vnode *n)
     if (n == &m->root && (o.attr.mode & VS_S_IFMT) != VS_S_IFDIR)
         return -VS_EPROTO;
     n->attr = o.attr;
+    n->attr_time = vn_now(m);
+    n->attr_expire = vn_expiry(m, o.attr_valid, o.attr_valid_nsec);
     return 0;
 }
 

@@ -35,6 +35,9 @@ int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, uint64_t of
         if (err)
             return done ? (int64_t)done : err;
         done += o.size;
+        /* Size and times moved: ask the device next time. */
+        f->node->attr_expire = 0;
+        f->node->attr_time = 0;
         if (o.size < chunk)
             break;
     }

@@ -68,7 +68,7 @@ int vq_add(struct vq *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_
     unsigned n = n_out + n_in;
     if (vq->broken)
         return -VS_EIO;
-    if (n == 0 || !token)
+    if (n == 0 || n > vq->size || !token)
         return -VS_EINVAL;
     if (n > vq->num_free)
         return -VS_ENOSPC;
@@ -95,6 +95,7 @@ int vq_add(struct vq *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_
     }
     vq->free_head = d;
     vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->chains++;
     vq->slots[head].token = token;
     vq->slots[head].in_bytes = in_bytes;
     vq->slots[head].ndesc = (uint16_t)n;
@@ -122,6 +123,7 @@ static void free_chain(struct vq *vq, uint16_t head)
     vq->next[d] = vq->free_head;
     vq->free_head = head;
     vq->num_free = (uint16_t)(vq->num_free + vq->slots[head].ndesc);
+    vq->chains--;
     vq->slots[head].token = 0;
     vq->slots[head].ndesc = 0;
     vq->slots[head].in_bytes = 0;
@@ -138,7 +140,7 @@ int vq_get_used(struct vq *vq, void **token, uint32_t *len)
 
     /* The device may not publish more elements than chains in flight. */
     uint16_t pending = (uint16_t)(used_idx - vq->last_used);
-    if (pending > vq->size - vq->num_free) {
+    if (pending > vq->chains) {
         vq->broken = true;
         return -VS_EIO;
     }

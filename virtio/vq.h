@@ -59,6 +59,7 @@ struct vq {
     uint16_t free_head;
     uint16_t num_free;
     uint16_t avail_idx;  /* our copy of avail->idx */
+    uint16_t chains;     /* chains in flight */
     uint16_t last_used;  /* next used index to consume */
     bool broken;
 
@@ -76,8 +77,9 @@ void vq_fini(struct vq *vq);
 /* Submits a chain of n_out device-readable buffers followed by n_in
  * device-writable ones (bufs holds n_out + n_in entries, none empty) with
  * `token` (not NULL) to get back on completion.  Does not notify the device.
- * Returns 0, -ENOSPC when too few descriptors are free, -EINVAL for a bad
- * chain, -EIO when the queue is broken. */
+ * Returns 0, -ENOSPC when too few descriptors are free now, -EINVAL for a
+ * bad chain (empty, an empty buffer, longer than the queue), -EIO when the
+ * queue is broken. */
 int vq_add(struct vq *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_in, void *token);
 /* Publishes what vq_add queued and notifies the device. */
 void vq_kick(struct vq *vq);
@@ -94,10 +96,7 @@ void vq_mark_broken(struct vq *vq);
 /* Chains still in flight (submitted, not yet used). */
 static inline unsigned vq_in_flight(const struct vq *vq)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < vq->size; i++)
-        n += vq->slots[i].token != 0;
-    return n;
+    return vq->chains;
 }
 
 #endif
