@@ -55,6 +55,19 @@ static int read_root(struct vfs *v, struct vfs_file *f, struct vfs_dirent *de)
     return 0;
 }
 
+/* Cookies are the device's own, but a reply whose last entry leads back to
+ * where it started would have us list the same entries forever. */
+static int readdir_progresses(const uint8_t *buf, uint32_t len, uint64_t start)
+{
+    struct fuse_dirent_view d;
+    uint32_t pos = 0;
+    uint64_t last = start;
+    int r;
+    while ((r = fuse_dirent_next(buf, len, &pos, false, &d)) == 1)
+        last = d.off;
+    return r < 0 ? r : last == start ? -VS_EPROTO : 0;
+}
+
 int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
                      uint32_t size, uint32_t *got)
 {
@@ -73,12 +86,13 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
     if (r.reply_got)
         return -VS_EPROTO;
     *got = r.rdata_got;
-    return 0;
+    return *got ? readdir_progresses(buf, *got, off) : 0;
 }
 
 /* Fetches the next READDIR reply into f->dbuf. */
 static int refill(struct vfs_file *f)
 {
+    f->dpos = f->dlen = 0;
     int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, VFS_DIRBUF, &f->dlen);
     if (err)
         return err;

@@ -76,22 +76,48 @@ static int data_addr(struct fconn *c, const void *p, uint32_t len, uint64_t *add
     return 0;
 }
 
-static struct fconn_slot *free_slot(struct fconn *c)
-{
-    for (int i = 0; i < FCONN_SLOTS; i++) {
-        if (!c->slots[i].busy)
-            return &c->slots[i];
-    }
-    return 0;
-}
-
 static void relax(struct fconn *c)
 {
     if (c->port->relax)
         c->port->relax(c->port->ctx);
 }
 
-/* Takes every used element of the request queue, marking its slot done. */
+static uint64_t now(struct fconn *c)
+{
+    return c->port->now_ns(c->port->ctx);
+}
+
+/* Frees a slot whose reply has been dealt with. */
+static void slot_done(struct fconn *c, struct fconn_slot *s)
+{
+    if (c->bounce_owner == s)
+        c->bounce_owner = 0;
+    s->busy = false;
+    s->req = 0;
+}
+
+/* Checks the reply in s against its request; returns the device's answer. */
+static int finish(struct fconn *c, struct fconn_slot *s)
+{
+    int32_t dev_err;
+    const struct fuse_out_header *h = (const struct fuse_out_header *)s->in;
+    if (fuse_check_out_header(h, s->used_len, s->unique, &dev_err))
+        return fail(c, -VS_EPROTO);
+    struct fconn_req *r = s->req;
+    uint32_t payload = s->used_len - (uint32_t)sizeof(*h);
+    if (dev_err || !r)
+        return payload && !r ? fail(c, -VS_EPROTO) : dev_err;
+    r->reply_got = VS_MIN(payload, r->reply_len);
+    r->rdata_got = payload - r->reply_got;
+    if (r->reply_got)
+        vs_memcpy(r->reply, s->in + sizeof(*h), r->reply_got);
+    if (s->bounced && r->rdata_got)
+        vs_memcpy(r->rdata, c->bounce, r->rdata_got);
+    return 0;
+}
+
+/* Takes every used element of the request queue, marking its slot done;
+ * a detached request's reply is checked and its slot freed at once. */
 static int reap_requests(struct fconn *c)
 {
     for (;;) {
@@ -105,26 +131,76 @@ static int reap_requests(struct fconn *c)
         struct fconn_slot *s = tok;
         s->done = true;
         s->used_len = len;
+        if (!s->req) {
+            int err = finish(c, s);
+            slot_done(c, s);
+            if (c->dead)
+                return err;
+        }
     }
 }
 
-/* Waits for slot s with the connection's deadline. */
-static int wait_slot(struct fconn *c, struct fconn_slot *s)
+/* Whether a detached request is in flight (about nodeid, or any if 0). */
+static bool detached_pending(const struct fconn *c, uint64_t nodeid)
 {
-    uint64_t deadline = c->port->now_ns(c->port->ctx) + c->timeout_ns;
+    for (int i = 0; i < FCONN_SLOTS; i++) {
+        const struct fconn_slot *s = &c->slots[i];
+        if (s->busy && !s->req && (!nodeid || s->nodeid == nodeid))
+            return true;
+    }
+    return false;
+}
+
+static struct fconn_slot *idle_slot(struct fconn *c)
+{
+    for (int i = 0; i < FCONN_SLOTS; i++) {
+        if (!c->slots[i].busy)
+            return &c->slots[i];
+    }
+    return 0;
+}
+
+/* A free slot and room for `ndesc` descriptors, waiting for detached
+ * requests to come back if they hold them.  -EAGAIN when only requests
+ * someone has yet to wait for hold them. */
+static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
+{
+    uint64_t deadline = now(c) + c->timeout_ns;
     for (;;) {
+        struct fconn_slot *s = idle_slot(c);
+        if (s && c->dev->req.num_free >= ndesc) {
+            *out = s;
+            return 0;
+        }
+        if (!detached_pending(c, 0))
+            return -VS_EAGAIN;
         int err = reap_requests(c);
         if (err)
             return err;
-        if (s->done)
-            return 0;
-        if (c->port->now_ns(c->port->ctx) > deadline)
+        if (now(c) > deadline)
             return fail(c, -VS_ETIMEDOUT);
         relax(c);
     }
 }
 
-int fconn_call(struct fconn *c, struct fconn_req *r)
+/* Waits until no detached request about nodeid (any, if 0) is in flight. */
+static int wait_detached(struct fconn *c, uint64_t nodeid)
+{
+    uint64_t deadline = now(c) + c->timeout_ns;
+    while (detached_pending(c, nodeid)) {
+        int err = reap_requests(c);
+        if (err)
+            return err;
+        if (!detached_pending(c, nodeid))
+            break;
+        if (now(c) > deadline)
+            return fail(c, -VS_ETIMEDOUT);
+        relax(c);
+    }
+    return c->dead;
+}
+
+int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
 {
     if (c->dead)
         return c->dead;
@@ -137,10 +213,30 @@ int fconn_call(struct fconn *c, struct fconn_req *r)
         return -VS_EINVAL;
     if (r->wdata_len > c->params.max_write && r->opcode != FUSE_INIT)
         return -VS_EINVAL;
+    if (r->wdata_len && r->rdata_len)
+        return -VS_EINVAL;
 
-    struct fconn_slot *s = free_slot(c);
-    if (!s)
-        return -VS_EAGAIN;
+    unsigned ndesc = 2 + (r->wdata_len != 0) + (r->rdata_len != 0);
+    struct fconn_slot *s = 0;
+    int err = get_slot(c, ndesc, &s);
+    if (err)
+        return err;
+
+    struct vq_buf bufs[4];
+    unsigned n_out = 0, n_in = 0;
+    bool bounced = false;
+    const void *data = r->wdata_len ? r->wdata : r->rdata;
+    uint32_t data_len = r->wdata_len ? r->wdata_len : r->rdata_len;
+    uint64_t data_dev = 0;
+    if (data_len) {
+        err = data_addr(c, data, data_len, &data_dev, &bounced);
+        if (err)
+            return err;
+        if (bounced && c->bounce_owner)
+            return -VS_EAGAIN;
+        if (bounced && r->wdata_len)
+            vs_memcpy(c->bounce, r->wdata, r->wdata_len);
+    }
 
     /* Encode header, arguments and names into the slot. */
     uint64_t unique = c->next_unique++;
@@ -160,64 +256,70 @@ int fconn_call(struct fconn *c, struct fconn_req *r)
     fuse_encode_in_header((struct fuse_in_header *)s->out, r->opcode, unique, r->nodeid,
                           out_fixed + r->wdata_len);
 
-    struct vq_buf bufs[4];
-    unsigned n_out = 0, n_in = 0;
     bufs[n_out++] = (struct vq_buf){s->out_addr, out_fixed};
-    bool wbounce = false, rbounce = false;
-    int err;
-    if (r->wdata_len) {
-        err = data_addr(c, r->wdata, r->wdata_len, &bufs[n_out].addr, &wbounce);
-        if (err)
-            return err;
-        if (wbounce)
-            vs_memcpy(c->bounce, r->wdata, r->wdata_len);
-        bufs[n_out++].len = r->wdata_len;
-    }
+    if (r->wdata_len)
+        bufs[n_out++] = (struct vq_buf){data_dev, r->wdata_len};
     bufs[n_out + n_in++] = (struct vq_buf){s->in_addr, in_fixed};
-    if (r->rdata_len) {
-        if (wbounce)
-            return -VS_EINVAL; /* one bounce buffer: never both directions */
-        err = data_addr(c, r->rdata, r->rdata_len, &bufs[n_out + n_in].addr, &rbounce);
-        if (err)
-            return err;
-        bufs[n_out + n_in++].len = r->rdata_len;
-    }
+    if (r->rdata_len)
+        bufs[n_out + n_in++] = (struct vq_buf){data_dev, r->rdata_len};
 
+    err = vq_add(&c->dev->req, bufs, n_out, n_in, s);
+    if (err == -VS_ENOSPC)
+        return -VS_EAGAIN;
+    if (err)
+        return fail(c, -VS_EIO);
     s->busy = true;
     s->done = false;
     s->unique = unique;
-    err = vq_add(&c->dev->req, bufs, n_out, n_in, s);
-    if (err == -VS_ENOSPC) {
-        s->busy = false;
-        return -VS_EAGAIN;
-    }
-    if (err) {
-        s->busy = false;
-        return fail(c, -VS_EIO);
-    }
+    s->nodeid = r->nodeid;
+    s->req = r;
+    s->bounced = bounced;
+    if (bounced)
+        c->bounce_owner = s;
     vq_kick(&c->dev->req);
-
-    err = wait_slot(c, s);
-    if (err)
-        return err; /* the slot stays busy: the device may still write it */
-    s->busy = false;
-
-    int32_t dev_err;
-    const struct fuse_out_header *h = (const struct fuse_out_header *)s->in;
-    uint32_t used = s->used_len;
-    if (fuse_check_out_header(h, used, unique, &dev_err))
-        return fail(c, -VS_EPROTO);
-    if (dev_err)
-        return dev_err;
-
-    uint32_t payload = used - (uint32_t)sizeof(*h);
-    r->reply_got = VS_MIN(payload, r->reply_len);
-    r->rdata_got = payload - r->reply_got;
-    if (r->reply_got)
-        vs_memcpy(r->reply, s->in + sizeof(*h), r->reply_got);
-    if (rbounce && r->rdata_got)
-        vs_memcpy(r->rdata, c->bounce, r->rdata_got);
+    *slot = s;
     return 0;
+}
+
+int fconn_wait(struct fconn *c, struct fconn_slot *s)
+{
+    uint64_t deadline = now(c) + c->timeout_ns;
+    while (!s->done) {
+        int err = reap_requests(c);
+        if (err)
+            return err; /* the slot stays busy: the device may still write it */
+        if (s->done)
+            break;
+        if (now(c) > deadline)
+            return fail(c, -VS_ETIMEDOUT);
+        relax(c);
+    }
+    int err = finish(c, s);
+    slot_done(c, s);
+    return err;
+}
+
+int fconn_call(struct fconn *c, struct fconn_req *r)
+{
+    struct fconn_slot *s = 0;
+    int err = fconn_submit(c, r, &s);
+    return err ? err : fconn_wait(c, s);
+}
+
+int fconn_send(struct fconn *c, struct fconn_req *r)
+{
+    if (r->reply_len || r->rdata_len || r->wdata_len)
+        return -VS_EINVAL;
+    struct fconn_slot *s = 0;
+    int err = fconn_submit(c, r, &s);
+    if (!err)
+        s->req = 0; /* nobody waits: reap_requests checks and frees it */
+    return err;
+}
+
+void fconn_drain(struct fconn *c)
+{
+    wait_detached(c, 0);
 }
 
 int fconn_handshake(struct fconn *c)
@@ -269,16 +371,17 @@ static int free_forget_cell(struct fconn *c)
 
 int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 {
-    if (c->dead)
-        return c->dead;
-    uint64_t deadline = c->port->now_ns(c->port->ctx) + c->timeout_ns;
+    int err = wait_detached(c, nodeid);
+    if (err)
+        return err;
+    uint64_t deadline = now(c) + c->timeout_ns;
     int cell;
     for (;;) {
-        int err = reap_forgets(c);
+        err = reap_forgets(c);
         if (err)
             return err;
         cell = free_forget_cell(c);
-        if (cell >= 0)
+        if (cell >= 0 && c->dev->hiprio.num_free)
             break;
         if (c->port->now_ns(c->port->ctx) > deadline)
             return fail(c, -VS_ETIMEDOUT);

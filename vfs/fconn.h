@@ -21,11 +21,17 @@
 #define FCONN_MAX_IO (1u << 20)
 #define FCONN_FORGET_CELLS 64
 
+struct fconn_req;
+
+/* A request in flight: from fconn_submit until fconn_wait (or, detached,
+ * until its reply arrives). */
 struct fconn_slot {
     uint8_t *out, *in;          /* DMA memory */
     uint64_t out_addr, in_addr;
     uint64_t unique;
-    bool busy, done;
+    uint64_t nodeid;
+    struct fconn_req *req;      /* NULL when detached */
+    bool busy, done, bounced;
     uint32_t used_len;
 };
 
@@ -39,9 +45,10 @@ struct fconn {
     void *slot_mem;             /* DMA memory of all slots */
     struct fconn_slot slots[FCONN_SLOTS];
     /* Bounce buffer for caller data the device cannot reach (allocated on
-     * first need, FCONN_MAX_IO bytes). */
+     * first need, FCONN_MAX_IO bytes), and the request using it. */
     uint8_t *bounce;
     uint64_t bounce_addr;
+    struct fconn_slot *bounce_owner;
     /* Request buffers of FORGETs on the hiprio queue. */
     uint8_t *forget_mem;
     uint64_t forget_addr;
@@ -81,8 +88,26 @@ int fconn_handshake(struct fconn *c);
  * connection is then dead), -ENAMETOOLONG/-EINVAL for bad arguments. */
 int fconn_call(struct fconn *c, struct fconn_req *r);
 
+/* Sends r without waiting and stores its slot in *slot; r and its buffers
+ * must stay valid until fconn_wait(slot).  Waits (boundedly) for a slot when
+ * all are taken by detached requests.  Returns 0, -EAGAIN when every slot
+ * (or the bounce buffer r needs) is held by requests nobody has waited for
+ * yet, or an error as fconn_call. */
+int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot);
+/* Waits for the reply of a submitted request; returns as fconn_call. */
+int fconn_wait(struct fconn *c, struct fconn_slot *slot);
+
+/* Sends r, whose reply carries nothing but its header (RELEASE), without
+ * waiting for it: the reply is checked when it comes and then dropped.
+ * Returns 0 or an error as fconn_submit. */
+int fconn_send(struct fconn *c, struct fconn_req *r);
+/* Waits until every detached request has been answered (before DESTROY). */
+void fconn_drain(struct fconn *c);
+
 /* Tells the device to drop `nlookup` lookups of nodeid (FORGET on the hiprio
- * queue; there is no reply).  Returns 0 or the connection's error. */
+ * queue; there is no reply), after any detached request about the node has
+ * been answered: the hiprio queue would overtake it.  Returns 0 or the
+ * connection's error. */
 int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
 
 /* Waits until every FORGET submitted has come back (before a reset). */

@@ -95,6 +95,20 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
         return -VS_EISDIR;
     }
     struct vnode *n;
+    /* Most creations are of new names: try CREATE with O_EXCL at once and
+     * look up only if the name exists.  Not with nocase, where an existing
+     * name in another case must be found first. */
+    struct vfs_mount *m = loc->m;
+    if (!m->opts.ro && !m->opts.nocase && !vn_dentry_find(m, loc->node->nodeid, loc->name, loc->namelen)) {
+        err = create(loc, flags | VFS_O_EXCL, mode, &n, fh);
+        if (!err || err != -VS_EEXIST || (flags & VFS_O_EXCL)) {
+            *created = !err;
+            vn_put(m, loc->node);
+            loc->node = err ? 0 : n;
+            loc->m = err ? 0 : m;
+            return err;
+        }
+    }
     err = vn_lookup(loc->m, loc->node, loc->name, loc->namelen, &n);
     if (err == -VS_ENOENT) {
         err = vfs_check_rw(loc->m);
@@ -110,7 +124,6 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
         vfs_loc_put(loc);
         return vfs_resolve(v, path, WALK_FOLLOW, loc);
     }
-    struct vfs_mount *m = loc->m;
     vn_put(m, loc->node);
     loc->node = err ? 0 : n;
     loc->m = err ? 0 : m;
@@ -200,8 +213,17 @@ int vfs_close(struct vfs *v, int fd)
     struct vfs_file *f = vfs_file_get(v, fd, false);
     if (!f)
         return vfs_closedir(v, fd);
-    int err = (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY ? flush(f) : 0;
-    int rerr = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASE);
+    /* FLUSH reports errors the host could only see at close; with nothing
+     * written there are none.  RELEASE is not waited for: it cannot fail in
+     * a way the caller could act on. */
+    int err = f->written ? flush(f) : 0;
+    struct fuse_release_in in;
+    vs_memset(&in, 0, sizeof(in));
+    in.fh = f->fh;
+    struct fconn_req r = {.opcode = FUSE_RELEASE, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
+    int rerr = fconn_send(&f->m->conn, &r);
+    if (rerr == -VS_EAGAIN)
+        rerr = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASE);
     vn_put(f->m, f->node);
     v->files[fd] = 0;
     v->port->free(v->port->ctx, f);
@@ -215,29 +237,7 @@ int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off)
         return -VS_EBADF;
     if (off > INT64_MAX || n > INT64_MAX - off)
         return -VS_EINVAL;
-    uint8_t *p = buf;
-    size_t done = 0;
-    while (done < n) {
-        uint32_t chunk = (uint32_t)VS_MIN(n - done, (size_t)f->m->conn.params.max_read);
-        struct fuse_read_in in;
-        vs_memset(&in, 0, sizeof(in));
-        in.fh = f->fh;
-        in.offset = off + done;
-        in.size = chunk;
-        struct fconn_req r = {
-            .opcode = FUSE_READ, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in),
-            .rdata = p + done, .rdata_len = chunk,
-        };
-        int err = fconn_call(&f->m->conn, &r);
-        if (!err && fuse_check_read(r.rdata_got, chunk))
-            err = -VS_EPROTO;
-        if (err)
-            return done ? (int64_t)done : err;
-        done += r.rdata_got;
-        if (r.rdata_got < chunk)
-            break; /* end of file */
-    }
-    return (int64_t)done;
+    return vfs_file_io(f, buf, n, off, false);
 }
 
 int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n)

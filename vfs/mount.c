@@ -92,6 +92,7 @@ static void unmount(struct vfs *v, int slot)
     close_files_of(v, m);
     vn_forget_all(m);
     fconn_drain_forgets(&m->conn);
+    fconn_drain(&m->conn);
     struct fconn_req r = {.opcode = FUSE_DESTROY};
     fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
     viofs_reset(&m->dev);

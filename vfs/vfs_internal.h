@@ -54,6 +54,7 @@ struct vfs_file {
     uint64_t pos;
     uint32_t flags;             /* VFS_O_* it was opened with */
     bool is_dir;
+    bool written;               /* a WRITE or truncate since open: FLUSH at close */
     /* Directory stream: one READDIR reply and where we are in it. */
     uint8_t *dbuf;
     uint32_t dlen, dpos;
@@ -141,6 +142,11 @@ static inline bool vn_attr_fresh(const struct vfs_mount *m, const struct vnode *
 }
 /* The error for a change on m: -EROFS when mounted read-only, else 0. */
 static inline int vfs_check_rw(const struct vfs_mount *m) { return m && m->opts.ro ? -VS_EROFS : 0; }
+
+/* io.c: READ (write false) or WRITE of [off, off + n) of f with several
+ * requests in flight.  Returns the bytes moved (short at end of file or when
+ * the device took less) or, if none, a negative errno. */
+int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write);
 
 /* Converts the device's attributes. */
 void vfs_attr_to_stat(const struct fuse_attr *a, struct vfs_stat *st);

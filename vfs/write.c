@@ -14,34 +14,12 @@ int64_t vfs_pwrite(struct vfs *v, int fd, const void *buf, size_t n, uint64_t of
         return -VS_EBADF;
     if (off > INT64_MAX || n > INT64_MAX - off)
         return -VS_EFBIG;
-    const uint8_t *p = buf;
-    size_t done = 0;
-    while (done < n) {
-        uint32_t chunk = (uint32_t)VS_MIN(n - done, (size_t)f->m->conn.params.max_write);
-        struct fuse_write_in in;
-        struct fuse_write_out o;
-        vs_memset(&in, 0, sizeof(in));
-        in.fh = f->fh;
-        in.offset = off + done;
-        in.size = chunk;
-        in.flags = f->flags;
-        struct fconn_req r = {
-            .opcode = FUSE_WRITE, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in),
-            .wdata = p + done, .wdata_len = chunk, .reply = &o, .reply_len = sizeof(o),
-        };
-        int err = fconn_call(&f->m->conn, &r);
-        if (!err && (r.rdata_got || fuse_check_write(&o, r.reply_got, chunk)))
-            err = -VS_EPROTO;
-        if (err)
-            return done ? (int64_t)done : err;
-        done += o.size;
-        /* Size and times moved: ask the device next time. */
-        f->node->attr_expire = 0;
-        f->node->attr_time = 0;
-        if (o.size < chunk)
-            break;
-    }
-    return (int64_t)done;
+    f->written = true;
+    int64_t put = vfs_file_io(f, (void *)buf, n, off, true);
+    /* Size and times moved: ask the device next time. */
+    f->node->attr_expire = 0;
+    f->node->attr_time = 0;
+    return put;
 }
 
 int64_t vfs_write(struct vfs *v, int fd, const void *buf, size_t n)
@@ -73,6 +51,7 @@ int vfs_ftruncate(struct vfs *v, int fd, uint64_t size)
     in.valid = FATTR_SIZE | FATTR_FH;
     in.fh = f->fh;
     in.size = size;
+    f->written = true;
     return vn_setattr(f->m, f->node, &in);
 }
 

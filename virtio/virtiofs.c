@@ -37,8 +37,8 @@ static uint16_t pow2_floor(uint16_t n)
 static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t want)
 {
     uint16_t max = fs->tr->queue_max(fs->tr->t, idx);
-    if (max == 0)
-        return -VS_ENODEV;
+    if (max < VIOFS_MIN_QUEUE)
+        return -VS_ENODEV; /* absent, or too small for one request's chain */
     int err = vq_init(vq, fs->port, idx, pow2_floor(VS_MIN(max, want)));
     if (err)
         return err;

@@ -7,6 +7,9 @@
 #include "vtransport.h"
 
 #define VIOFS_TAG_MAX 36
+/* The longest chain a request uses is 4 descriptors (header, data, reply
+ * header, data); a queue must hold one. */
+#define VIOFS_MIN_QUEUE 4
 
 struct viofs {
     const struct vs_port *port;
@@ -22,7 +25,8 @@ struct viofs {
 /* Resets the device behind `tr`, negotiates VERSION_1, reads and checks the
  * configuration, sets up the hiprio and first request queue with at most
  * `queue_size` entries each, and sets DRIVER_OK.  `port` and `tr` must
- * outlive fs.  Returns 0; -ENODEV when the device lacks VERSION_1 or a queue,
+ * outlive fs.  Returns 0; -ENODEV when the device lacks VERSION_1 or a queue
+ * (or offers fewer than VIOFS_MIN_QUEUE entries),
  * -EPROTO for a bad configuration (an empty or unprintable tag, no request
  * queue), -EIO when the device refuses FEATURES_OK, -ENOMEM.  On failure
  * the device is left in FAILED state and nothing stays allocated. */

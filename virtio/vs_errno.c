@@ -15,6 +15,7 @@ static const struct vs_errno_entry vs_errno_table[] = {
     { VS_EIO, "EIO", "Input/output error" },
     { VS_ENXIO, "ENXIO", "No such device or address" },
     { VS_E2BIG, "E2BIG", "Argument list too long" },
+    { VS_ENOEXEC, "ENOEXEC", "Exec format error" },
     { VS_EBADF, "EBADF", "Bad file descriptor" },
     { VS_EAGAIN, "EAGAIN", "Resource temporarily unavailable" },
     { VS_ENOMEM, "ENOMEM", "Cannot allocate memory" },

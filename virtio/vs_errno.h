@@ -10,6 +10,7 @@
 #define VS_EIO 5
 #define VS_ENXIO 6
 #define VS_E2BIG 7
+#define VS_ENOEXEC 8
 #define VS_EBADF 9
 #define VS_EAGAIN 11
 #define VS_ENOMEM 12

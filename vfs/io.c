@@ -1,0 +1,114 @@
+/* Reads and writes of file data: a range is cut into chunks of at most what
+ * INIT allows, and up to IO_WINDOW of them are in flight at once, straight
+ * into or out of the caller's buffer.  The device's thread pool serves them
+ * in parallel. */
+#include "vfs_internal.h"
+
+#define IO_WINDOW 4
+#define IO_MIN_CHUNK (64u << 10)
+
+struct io_op {
+    struct fconn_req r;
+    struct fconn_slot *slot;
+    union {
+        struct fuse_read_in rd;
+        struct fuse_write_in wr;
+    } in;
+    struct fuse_write_out wo;
+    uint32_t len;
+};
+
+/* The chunk size: n spread over the window, within [IO_MIN_CHUNK, max]. */
+static uint32_t chunk_size(size_t n, uint32_t max)
+{
+    size_t c = VS_ALIGN_UP((n + IO_WINDOW - 1) / IO_WINDOW, (size_t)4096);
+    c = VS_MAX(c, (size_t)IO_MIN_CHUNK);
+    return (uint32_t)VS_MIN(c, (size_t)max);
+}
+
+static void prepare(struct vfs_file *f, struct io_op *op, uint8_t *p, uint64_t off, uint32_t len, bool write)
+{
+    vs_memset(op, 0, sizeof(*op));
+    op->len = len;
+    op->r.nodeid = f->node->nodeid;
+    op->r.arg = &op->in;
+    if (write) {
+        op->in.wr.fh = f->fh;
+        op->in.wr.offset = off;
+        op->in.wr.size = len;
+        op->in.wr.flags = f->flags;
+        op->r.opcode = FUSE_WRITE;
+        op->r.arg_len = sizeof(op->in.wr);
+        op->r.wdata = p;
+        op->r.wdata_len = len;
+        op->r.reply = &op->wo;
+        op->r.reply_len = sizeof(op->wo);
+    } else {
+        op->in.rd.fh = f->fh;
+        op->in.rd.offset = off;
+        op->in.rd.size = len;
+        op->r.opcode = FUSE_READ;
+        op->r.arg_len = sizeof(op->in.rd);
+        op->r.rdata = p;
+        op->r.rdata_len = len;
+    }
+}
+
+/* The bytes a finished op moved, or -EPROTO for a reply that breaks the rules. */
+static int64_t moved(const struct io_op *op, bool write)
+{
+    if (write)
+        return op->r.rdata_got || fuse_check_write(&op->wo, op->r.reply_got, op->len) ? -VS_EPROTO
+                                                                                       : (int64_t)op->wo.size;
+    return op->r.reply_got || fuse_check_read(op->r.rdata_got, op->len) ? -VS_EPROTO : (int64_t)op->r.rdata_got;
+}
+
+int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write)
+{
+    struct fconn *c = &f->m->conn;
+    uint32_t chunk = chunk_size(n, write ? c->params.max_write : c->params.max_read);
+    struct io_op ops[IO_WINDOW];
+    uint8_t *p = buf;
+    size_t submitted = 0, done = 0;
+    unsigned head = 0, count = 0;
+    bool stop = false;
+    int err = 0;
+
+    for (;;) {
+        while (!stop && count < IO_WINDOW && submitted < n) {
+            struct io_op *op = &ops[(head + count) % IO_WINDOW];
+            uint32_t len = (uint32_t)VS_MIN((size_t)chunk, n - submitted);
+            prepare(f, op, p + submitted, off + submitted, len, write);
+            int r = fconn_submit(c, &op->r, &op->slot);
+            if (r == -VS_EAGAIN && count)
+                break; /* wait for one, then go on */
+            if (r) {
+                err = r;
+                stop = true;
+                break;
+            }
+            submitted += len;
+            count++;
+        }
+        if (count == 0)
+            break;
+        /* Every op in flight is waited for, even after a failure: their
+         * request structures live here. */
+        struct io_op *op = &ops[head];
+        head = (head + 1) % IO_WINDOW;
+        count--;
+        int r = fconn_wait(c, op->slot);
+        int64_t got = r ? r : moved(op, write);
+        if (stop)
+            continue;
+        if (got < 0) {
+            err = (int)got;
+            stop = true;
+            continue;
+        }
+        done += (size_t)got;
+        if ((uint32_t)got < op->len)
+            stop = true; /* end of file, or the device took less */
+    }
+    return done ? (int64_t)done : err;
+}
