@@ -22,6 +22,17 @@ HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Itests/sim -fno-strict-aliasing 
 	-fsanitize=address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE -MMD -MP
 HOST_TOOL_CFLAGS := -std=c11 -O2 $(WARN) -D_DEFAULT_SOURCE
 
+# The UEFI application (GNU-EFI, x86-64): the core and the command language
+# built position-independent with the MS calling convention for firmware
+# calls, linked as a shared object and converted to PE32+.
+EFI_INC    := /usr/include/efi
+EFI_LIB    := /usr/lib
+EFI_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iapps/efi -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-DGNU_EFI_USE_MS_ABI -ffreestanding -fno-stack-protector -fpic -fvisibility=hidden -fshort-wchar \
+	-mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds
+
 CORE_SRC := $(wildcard virtio/*.c fuse/*.c vfs/*.c)
 APPS_SRC := $(wildcard apps/*.c)
 BOOT_SRC := $(wildcard boot/*.c boot/*.S)
@@ -41,9 +52,11 @@ HOST_APPS_OBJ := $(call obj,$(HOSTB)/obj,$(APPS_SRC))
 SIM_OBJ       := $(call obj,$(HOSTB)/obj,$(SIM_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
+EFI_SRC       := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) $(wildcard apps/efi/*.c)
+EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 
 .PHONY: all run test bench deps clean headers
-all: $(BUILD)/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -68,6 +81,15 @@ $(HOSTB)/libapps.a: $(HOST_APPS_OBJ)
 headers: $(PUBLIC_HEADERS)
 	@mkdir -p $(BUILD)/include/vioshare
 	cp $(PUBLIC_HEADERS) $(BUILD)/include/vioshare/
+
+$(BUILD)/efi/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/vioshare.efi: $(EFI_OBJ)
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/efi/vioshare.so $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) $(EFI_LIB)/libgnuefi.a
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
+		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/efi/vioshare.so $@
 
 $(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86_64.ld
 	$(LD) $(GUEST_LDFLAGS) -o $@ $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a

@@ -111,7 +111,7 @@ static const struct command commands[] = {
     {"mkdir", cmd_mkdir},     {"rmdir", cmd_rmdir},   {"rm", cmd_rm},
     {"mv", cmd_mv},           {"ln", cmd_ln},         {"truncate", cmd_truncate},
     {"write", cmd_write},     {"append", cmd_append}, {"cp", cmd_cp},
-    {"shell", cmd_shell},     {"bench", cmd_bench},
+    {"shell", cmd_shell},     {"bench", cmd_bench},   {"boot", cmd_boot},
 };
 
 static bool streq(const char *a, const char *b)

@@ -11,6 +11,17 @@
 #define APP_MAX_SCRIPT_DEPTH 8
 #define APP_EXIT_NONE -1
 
+/* What `boot` hands the platform: the kernel and initrd files as read from
+ * the share (buffers from port->alloc; the platform owns them once called)
+ * and the kernel command line. */
+struct app_boot {
+    void *kernel;
+    size_t kernel_size;
+    void *initrd;           /* NULL when none */
+    size_t initrd_size;
+    const char *cmdline;    /* "" when none */
+};
+
 /* A virtio-fs device the platform found, mounted or not. */
 struct app_dev {
     const struct vs_transport *tr;
@@ -30,6 +41,11 @@ struct app {
      * NULL where the platform has none. */
     int (*read_char)(void *ctx);
     void *read_ctx;
+    /* Starts the kernel in b: checks it, unmounts every share (so the device
+     * is reset for the next OS), and jumps.  Returns only on failure, with a
+     * negative errno and a one-line reason in *why.  NULL where the platform
+     * cannot boot kernels. */
+    int (*boot)(struct app *a, struct app_boot *b, const char **why);
     int script_depth;
 };
 
@@ -87,5 +103,6 @@ int cmd_append(struct app *a, int argc, char **argv);
 int cmd_cp(struct app *a, int argc, char **argv);
 int cmd_shell(struct app *a, int argc, char **argv);
 int cmd_bench(struct app *a, int argc, char **argv);
+int cmd_boot(struct app *a, int argc, char **argv);
 
 #endif

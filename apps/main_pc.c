@@ -1,7 +1,10 @@
-/* The boot image's program: find the virtio-fs devices on PCI, mount each
- * at /TAG, run the kernel command line. */
+/* The boot image's program: find the virtio-fs devices on PCI and those
+ * announced as virtio_mmio.device= words on the command line (QEMU's microvm),
+ * mount each at /TAG, run the rest of the kernel command line. */
 #include "app.h"
+#include "linux.h"
 #include "platform.h"
+#include "vmmio.h"
 #include "vpci.h"
 #include "vs_errno.h"
 
@@ -21,6 +24,28 @@ static void console_sink(void *ctx, const char *s, size_t n)
 static struct app the_app;
 static struct vpci_dev pci_devs[APP_MAX_DEVS];
 static struct vs_transport transports[APP_MAX_DEVS];
+static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
+static struct vs_transport mmio_transports[APP_MAX_DEVS];
+
+/* Opens the virtio-mmio devices of the windows and adds the virtio-fs ones. */
+static void add_mmio_devs(struct app *a, const struct vmmio_window *w, int n)
+{
+    int used = 0;
+    for (int i = 0; i < n && used < APP_MAX_DEVS; i++) {
+        int id = vmmio_probe(a->port, w[i].base, w[i].size);
+        if (id == 0) /* an empty slot */
+            continue;
+        if (id > 0 && id != VIRTIO_ID_FS)
+            continue;
+        int err = id < 0 ? id : vmmio_open(&mmio_devs[used], a->port, w[i].base, w[i].size, &mmio_transports[used]);
+        if (err) {
+            app_printf(a, "error: virtio-mmio at %#llx: %s (%s)\n", (unsigned long long)w[i].base,
+                       vs_errno_name(err), vs_errno_text(err));
+            continue;
+        }
+        app_add_dev(a, &mmio_transports[used++]);
+    }
+}
 
 int app_main(void)
 {
@@ -28,6 +53,7 @@ int app_main(void)
     const struct vs_port *port = platform_port();
     app_init(a, port, (struct fmt_out){console_sink, 0});
     a->read_char = console_input;
+    a->boot = linux_boot;
 
     vs_bdf_t found[APP_MAX_DEVS];
     int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);
@@ -44,15 +70,19 @@ int app_main(void)
         }
         app_add_dev(a, &transports[i]);
     }
-    app_mount_all(a);
 
-    /* The command line is parsed in place: work on a copy. */
+    /* The command line is parsed in place: work on a copy, without the
+     * virtio_mmio.device= words QEMU's microvm appends. */
     const char *cmdline = platform_cmdline();
     size_t len = vs_strlen(cmdline);
     char *line = kmalloc(len + 1);
     if (!line)
         panic("out of memory for the command line");
     vs_memcpy(line, cmdline, len + 1);
+    struct vmmio_window windows[APP_MAX_DEVS];
+    int nw = vmmio_take_cmdline(line, windows, APP_MAX_DEVS);
+    add_mmio_devs(a, windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
+    app_mount_all(a);
     int status = app_run(a, line);
     kfree(line);
     vfs_umount_all(&a->vfs);

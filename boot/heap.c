@@ -26,6 +26,21 @@ struct free_block {
 };
 
 static struct free_block *free_list[NCLASSES];
+/* Bytes of blocks handed out (headers and size-class rounding included). */
+static uint64_t heap_used, heap_peak;
+
+static void account(uint64_t add, uint64_t sub)
+{
+    heap_used = heap_used + add - sub;
+    if (heap_used > heap_peak)
+        heap_peak = heap_used;
+}
+
+void heap_usage(uint64_t *used, uint64_t *peak)
+{
+    *used = heap_used;
+    *peak = heap_peak;
+}
 
 static bool refill(unsigned cls)
 {
@@ -51,6 +66,7 @@ static void *small_alloc(size_t need)
     struct free_block *b = free_list[cls];
     free_list[cls] = b->next;
     b->h = (struct header){MAGIC_USED, cls, 0};
+    account((uint64_t)1 << (MIN_SHIFT + cls), 0);
     return b;
 }
 
@@ -58,8 +74,10 @@ static void *big_alloc(size_t need)
 {
     size_t npages = (need + PAGE_SIZE - 1) / PAGE_SIZE;
     struct header *h = page_alloc(npages);
-    if (h)
+    if (h) {
         *h = (struct header){MAGIC_USED, BIG_CLASS, npages};
+        account((uint64_t)npages * PAGE_SIZE, 0);
+    }
     return h;
 }
 
@@ -91,10 +109,12 @@ void kfree(void *p)
     if (h->magic != MAGIC_USED || (h->cls >= NCLASSES && h->cls != BIG_CLASS))
         panic("kfree: not a heap block");
     if (h->cls == BIG_CLASS) {
+        account(0, h->npages * PAGE_SIZE);
         h->magic = 0;
         page_free(h, h->npages);
         return;
     }
+    account(0, (uint64_t)1 << (MIN_SHIFT + h->cls));
     struct free_block *b = (struct free_block *)h;
     b->h.magic = MAGIC_FREE;
     b->next = free_list[h->cls];

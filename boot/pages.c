@@ -161,6 +161,48 @@ void *page_alloc(size_t npages)
     return NULL;
 }
 
+/* The first (or, top_down, the last) run of npages free pages starting at a
+ * multiple of align_pages within [lo, hi), else SIZE_MAX. */
+static size_t find_run(size_t npages, size_t align_pages, size_t lo, size_t hi, bool top_down)
+{
+    if (hi > total_pages)
+        hi = total_pages;
+    if (lo >= hi || hi - lo < npages)
+        return SIZE_MAX;
+    if (!top_down) {
+        for (size_t p = ALIGN_UP(lo, align_pages); p >= lo && p <= hi - npages;) {
+            size_t used = find(p, p + npages, true);
+            if (used == p + npages)
+                return p;
+            p = ALIGN_UP(find(used, hi, false), align_pages);
+        }
+        return SIZE_MAX;
+    }
+    for (size_t p = ALIGN_DOWN(hi - npages, align_pages); p >= lo;) {
+        size_t used = find(p, p + npages, true);
+        if (used == p + npages)
+            return p;
+        /* The run must end at or below that used page. */
+        if (used < lo + npages)
+            break;
+        p = ALIGN_DOWN(used - npages, align_pages);
+    }
+    return SIZE_MAX;
+}
+
+void *page_alloc_range(size_t npages, uint64_t align, uint64_t lo, uint64_t hi, bool top_down)
+{
+    if (npages == 0 || npages > free_pages || align < PAGE_SIZE || (align & (align - 1)))
+        return NULL;
+    size_t p = find_run(npages, align / PAGE_SIZE, ALIGN_UP(lo, PAGE_SIZE) / PAGE_SIZE, hi / PAGE_SIZE, top_down);
+    if (p == SIZE_MAX)
+        return NULL;
+    mark(p, npages, true);
+    free_pages -= npages;
+    void *mem = (void *)(uintptr_t)(p * PAGE_SIZE);
+    return memset(mem, 0, npages * PAGE_SIZE);
+}
+
 void page_free(void *ptr, size_t npages)
 {
     uintptr_t addr = (uintptr_t)ptr;

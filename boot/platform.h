@@ -54,6 +54,9 @@ uint64_t page_free_bytes(void);
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
 void kfree(void *p);
+/* Bytes of heap blocks in use now and the most ever (headers and size-class
+ * rounding included; DMA memory from page_alloc is not heap). */
+void heap_usage(uint64_t *used, uint64_t *peak);
 
 /* Map [phys, phys + len) uncached (for device BARs above what the boot page
  * tables cover) and return it; NULL if it cannot be mapped. */

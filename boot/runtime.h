@@ -28,6 +28,10 @@ void bootinfo_cmdline_range(uint64_t *base, uint64_t *len);
 
 /* Page allocator over the usable RAM of the memory map (needs bootinfo). */
 void pages_init(void);
+/* Like page_alloc, with constraints: npages at an address that is a
+ * multiple of align (a power of two >= PAGE_SIZE), within [lo, hi); the
+ * lowest such run, or with top_down the highest.  NULL when none is free. */
+void *page_alloc_range(size_t npages, uint64_t align, uint64_t lo, uint64_t hi, bool top_down);
 /* Maps the usable RAM above the boot page tables' 4 GiB and marks the
  * device holes below 4 GiB uncached (needs pages). */
 void paging_init(void);

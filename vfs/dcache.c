@@ -34,9 +34,14 @@ static bool names(const struct vnode *n, uint64_t parent, const char *name, uint
 struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)
 {
     for (struct vnode *n = *dbucket(m, parent, name, len); n; n = n->dnext) {
-        if (names(n, parent, name, len))
-            return vn_now(m) < n->entry_expire ? n : 0;
+        if (names(n, parent, name, len)) {
+            bool hit = vn_now(m) < n->entry_expire;
+            m->conn.stats.name_hits += hit;
+            m->conn.stats.name_misses += !hit;
+            return hit ? n : 0;
+        }
     }
+    m->conn.stats.name_misses++;
     return 0;
 }
 

@@ -55,22 +55,25 @@ static int read_root(struct vfs *v, struct vfs_file *f, struct vfs_dirent *de)
     return 0;
 }
 
-/* Cookies are the device's own, but a reply whose last entry leads back to
- * where it started would have us list the same entries forever. */
-static int readdir_progresses(const uint8_t *buf, uint32_t len, uint64_t start)
+static int cookie_check(struct dir_cookies *g, uint64_t off)
 {
-    struct fuse_dirent_view d;
-    uint32_t pos = 0;
-    uint64_t last = start;
-    int r;
-    while ((r = fuse_dirent_next(buf, len, &pos, false, &d)) == 1)
-        last = d.off;
-    return r < 0 ? r : last == start ? -VS_EPROTO : 0;
+    uint32_t known = VS_MIN(g->count, (uint32_t)DIR_COOKIES);
+    for (uint32_t i = 0; i < known; i++) {
+        if (g->recent[i] == off)
+            return -VS_EPROTO;
+    }
+    if (g->count >= VFS_DIR_MAX_REPLIES)
+        return -VS_EPROTO;
+    g->recent[g->count++ % DIR_COOKIES] = off;
+    return 0;
 }
 
 int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
-                     uint32_t size, uint32_t *got)
+                     uint32_t size, uint32_t *got, struct dir_cookies *g)
 {
+    int err = cookie_check(g, off);
+    if (err)
+        return err;
     struct fuse_read_in in;
     vs_memset(&in, 0, sizeof(in));
     in.fh = fh;
@@ -80,20 +83,20 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
         .opcode = FUSE_READDIR, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in),
         .rdata = buf, .rdata_len = in.size,
     };
-    int err = fconn_call(&m->conn, &r);
+    err = fconn_call(&m->conn, &r);
     if (err)
         return err;
     if (r.reply_got)
         return -VS_EPROTO;
     *got = r.rdata_got;
-    return *got ? readdir_progresses(buf, *got, off) : 0;
+    return 0;
 }
 
 /* Fetches the next READDIR reply into f->dbuf. */
 static int refill(struct vfs_file *f)
 {
     f->dpos = f->dlen = 0;
-    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, VFS_DIRBUF, &f->dlen);
+    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, VFS_DIRBUF, &f->dlen, &f->cookies);
     if (err)
         return err;
     f->dpos = 0;

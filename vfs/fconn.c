@@ -49,6 +49,8 @@ void fconn_fini(struct fconn *c)
 /* Kills the connection: every later request fails with err. */
 static int fail(struct fconn *c, int err)
 {
+    if (!c->dead && c->trace)
+        fconn_note_fail(c, err);
     if (!c->dead)
         c->dead = err;
     vq_mark_broken(&c->dev->req);
@@ -97,7 +99,7 @@ static void slot_done(struct fconn *c, struct fconn_slot *s)
 }
 
 /* Checks the reply in s against its request; returns the device's answer. */
-static int finish(struct fconn *c, struct fconn_slot *s)
+static int check_reply(struct fconn *c, struct fconn_slot *s)
 {
     int32_t dev_err;
     const struct fuse_out_header *h = (const struct fuse_out_header *)s->in;
@@ -114,6 +116,13 @@ static int finish(struct fconn *c, struct fconn_slot *s)
     if (s->bounced && r->rdata_got)
         vs_memcpy(r->rdata, c->bounce, r->rdata_got);
     return 0;
+}
+
+static int finish(struct fconn *c, struct fconn_slot *s)
+{
+    int err = check_reply(c, s);
+    fconn_note_done(c, s, err);
+    return err;
 }
 
 /* Takes every used element of the request queue, marking its slot done;
@@ -263,6 +272,7 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     if (r->rdata_len)
         bufs[n_out + n_in++] = (struct vq_buf){data_dev, r->rdata_len};
 
+    s->head = c->dev->req.free_head;
     err = vq_add(&c->dev->req, bufs, n_out, n_in, s);
     if (err == -VS_ENOSPC)
         return -VS_EAGAIN;
@@ -276,6 +286,7 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     s->bounced = bounced;
     if (bounced)
         c->bounce_owner = s;
+    fconn_note_submit(c, s, r, out_fixed + r->wdata_len, in_fixed + r->rdata_len);
     vq_kick(&c->dev->req);
     *slot = s;
     return 0;
@@ -398,6 +409,7 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
     if (vq_add(&c->dev->hiprio, &b, 1, 0, c->forget_mem + cell))
         return fail(c, -VS_EIO);
     c->forget_busy[cell] = true;
+    fconn_note_forget(c, nodeid, nlookup);
     vq_kick(&c->dev->hiprio);
     return 0;
 }

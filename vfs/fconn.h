@@ -11,6 +11,7 @@
 
 #include "virtiofs.h"
 #include "fuse_codec.h"
+#include "stats.h"
 
 #define FCONN_SLOTS 8
 /* Per slot: the request's header, fixed arguments and up to two names. */
@@ -33,6 +34,10 @@ struct fconn_slot {
     struct fconn_req *req;      /* NULL when detached */
     bool busy, done, bounced;
     uint32_t used_len;
+    /* For statistics and tracing (trace.c). */
+    uint32_t opcode, out_len, in_len, wlen;
+    uint16_t head;              /* first descriptor of the chain */
+    uint64_t t_submit;
 };
 
 struct fconn {
@@ -53,6 +58,11 @@ struct fconn {
     uint8_t *forget_mem;
     uint64_t forget_addr;
     bool forget_busy[FCONN_FORGET_CELLS];
+    /* Tracing and statistics (trace.c): the level (VS_TRACE_*), the name
+     * trace lines start with (the mount point; may be NULL), the counters. */
+    int trace;
+    const char *name;
+    struct vs_stats stats;
 };
 
 /* One request.  The caller fills the inputs; fconn_call fills the results. */
@@ -112,5 +122,19 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
 
 /* Waits until every FORGET submitted has come back (before a reset). */
 void fconn_drain_forgets(struct fconn *c);
+
+/* trace.c: the engine's statistics and trace hooks.  note_submit after a
+ * request is queued, note_done when its reply has been checked (err is what
+ * the request returns), note_forget after a FORGET is queued, note_fail when
+ * the connection dies (only called with c->trace set).  fconn_log prints a
+ * line through the port's log hook, prefixed with c->name. */
+void fconn_note_submit(struct fconn *c, struct fconn_slot *s, const struct fconn_req *r, uint32_t out_len,
+                       uint32_t in_len);
+void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err);
+void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
+void fconn_note_fail(struct fconn *c, int err);
+/* The result of mounting (INIT and the root's GETATTR), tag the device's. */
+void fconn_note_init(struct fconn *c, const char *tag, int err);
+void fconn_log(struct fconn *c, const char *what, const char *detail, int err);
 
 #endif

@@ -56,10 +56,15 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);
     if (err)
         goto reset;
+    m->conn.name = m->path;
+    m->conn.trace = m->opts.debug;
+    vs_stats_reset(&m->conn.stats, port->now_ns(port->ctx));
 
     err = fconn_handshake(&m->conn);
     if (!err)
         err = vn_getattr(m, &m->root);
+    if (m->conn.trace)
+        fconn_note_init(&m->conn, m->dev.tag, err);
     if (err)
         goto fini;
     v->mounts[slot] = m;
@@ -96,6 +101,8 @@ static void unmount(struct vfs *v, int slot)
     struct fconn_req r = {.opcode = FUSE_DESTROY};
     fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
     viofs_reset(&m->dev);
+    if (m->conn.trace)
+        fconn_log(&m->conn, "unmounted: DESTROY sent, device reset", 0, 0);
     fconn_fini(&m->conn);
     v->port->free(v->port->ctx, m);
     v->mounts[slot] = 0;

@@ -28,9 +28,10 @@ static int find_match(struct vfs_mount *m, struct vnode *dir, const char *name, 
     uint8_t *buf = m->conn.port->alloc(m->conn.port->ctx, VFS_DIRBUF);
     err = buf ? -VS_ENOENT : -VS_ENOMEM;
     uint64_t off = 0;
+    struct dir_cookies cookies = {0};
     while (err == -VS_ENOENT) {
         uint32_t got, pos = 0;
-        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, VFS_DIRBUF, &got);
+        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, VFS_DIRBUF, &got, &cookies);
         if (r || got == 0) {
             err = r ? r : -VS_ENOENT;
             break;

@@ -21,7 +21,11 @@ static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_st
         return 0;
     }
     /* Attributes that came with this walk's LOOKUP, or are still valid, do. */
-    if (!vn_attr_fresh(loc.m, loc.node, start))
+    bool fresh = vn_attr_fresh(loc.m, loc.node, start);
+    /* Counted: served by the cache, or GETATTR (not: came with this walk). */
+    loc.m->conn.stats.attr_hits += fresh && loc.node->attr_time < start;
+    loc.m->conn.stats.attr_misses += !fresh;
+    if (!fresh)
         err = vn_getattr(loc.m, loc.node);
     if (!err)
         vfs_attr_to_stat(&loc.node->attr, st);

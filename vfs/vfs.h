@@ -10,6 +10,7 @@
 
 #include "virtiofs.h"
 #include "fuse_proto.h"
+#include "stats.h"
 
 #define VFS_MAX_MOUNTS 8
 #define VFS_MAX_FILES 64
@@ -65,6 +66,7 @@ struct vfs_mount_opts {
     bool owner;                     /* new files and directories get uid:gid below */
     uint32_t uid, gid;
     uint32_t timeout_s;             /* per request; 0 means the default, 30 */
+    uint8_t debug;                  /* trace level, VS_TRACE_* (stats.h); 0 off */
 };
 
 /* RENAME2 flags (Linux values). */
@@ -114,6 +116,14 @@ struct vfs_mount_info {
     uint32_t nodes_max;             /* the most there ever were */
 };
 bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info);
+
+/* The request statistics of mount slot i (stats.h), NULL when nothing is
+ * mounted there; they live as long as the mount.  _reset restarts them. */
+const struct vs_stats *vfs_mount_stats(const struct vfs *v, int i);
+void vfs_mount_stats_reset(struct vfs *v, int i);
+/* Sets the trace level (VS_TRACE_*) of mount slot i, or of every mount when
+ * i < 0.  Trace lines go to the port's log hook. */
+void vfs_set_debug(struct vfs *v, int i, int level);
 
 int vfs_stat(struct vfs *v, const char *path, struct vfs_stat *st);   /* follows symlinks */
 int vfs_lstat(struct vfs *v, const char *path, struct vfs_stat *st);  /* does not follow the last */

@@ -47,6 +47,15 @@ struct vfs_mount {
     uint32_t nodes, nodes_max;  /* in the table (root excluded), and the most ever */
 };
 
+/* The cookies a directory stream has asked READDIR for lately: a device whose
+ * cookies go round in a circle would have us list forever. */
+#define DIR_COOKIES 16
+#define VFS_DIR_MAX_REPLIES (1u << 20)
+struct dir_cookies {
+    uint64_t recent[DIR_COOKIES];
+    uint32_t count;             /* READDIRs asked so far */
+};
+
 struct vfs_file {
     struct vfs_mount *m;        /* NULL: the virtual root directory */
     struct vnode *node;
@@ -60,6 +69,7 @@ struct vfs_file {
     uint32_t dlen, dpos;
     uint64_t doff;
     bool deof;
+    struct dir_cookies cookies;
 };
 
 static inline bool vn_is_dir(const struct vnode *n) { return (n->attr.mode & VS_S_IFMT) == VS_S_IFDIR; }
@@ -106,9 +116,11 @@ bool vfs_files_full(const struct vfs *v);
 int vfs_file_install(struct vfs *v, struct vfs_file *f);
 int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_t flags, uint64_t *fh);
 int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode);
-/* READDIR of `size` bytes at cookie off into buf; the bytes received in *got. */
+/* READDIR of `size` bytes at cookie off into buf; the bytes received in *got.
+ * -EPROTO when off was asked for recently in this stream (g) or the stream
+ * has gone on for VFS_DIR_MAX_REPLIES replies. */
 int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
-                     uint32_t size, uint32_t *got);
+                     uint32_t size, uint32_t *got, struct dir_cookies *g);
 
 /* nocase.c: after an exact LOOKUP of name in dir found nothing, the entry of
  * dir whose name matches ignoring ASCII case, looked up (-ENOENT if none). */

@@ -67,6 +67,11 @@ static int identify(const struct vs_port *port, uint64_t phys, uint64_t size, vo
     volatile uint8_t *b = (volatile uint8_t *)p;
     if (rd32(b, R_MAGIC) != VMMIO_MAGIC)
         return -VS_ENODEV;
+    /* Device ID 0: a transport with no device behind it, whatever its
+     * version (4.2.2.2). */
+    uint32_t id = rd32(b, R_DEVICE_ID);
+    if (id == 0)
+        return 0;
     uint32_t version = rd32(b, R_VERSION);
     if (version == LEGACY_VERSION) {
         log_msg(port, "virtio-mmio: legacy device (version 1) not supported; "
@@ -76,7 +81,6 @@ static int identify(const struct vs_port *port, uint64_t phys, uint64_t size, vo
     if (version != VMMIO_VERSION)
         return -VS_EPROTO;
     *base = b;
-    uint32_t id = rd32(b, R_DEVICE_ID);
     return id > 0xffff ? -VS_EPROTO : (int)id;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hostport.h"
+#include "vs_errno.h"
 
 #define RING_FLAGS 0
 #define RING_IDX 1
@@ -135,7 +136,7 @@ static int tr_queue_enable(void *t, struct vq *vq)
     uint16_t idx = vq->index;
     if (idx >= SIMDEV_QUEUES) {
         driver_error(d, "queue_enable of queue %u, which does not exist", idx);
-        return -22;
+        return -VS_EINVAL;
     }
     if (!(d->status & VS_STATUS_FEATURES_OK))
         driver_error(d, "queue %u set up before FEATURES_OK", idx);
@@ -151,7 +152,7 @@ static int tr_queue_enable(void *t, struct vq *vq)
          !hostport_is_dma(d->hp, vq->used_addr, 6 + 8ull * vq->size)))
         driver_error(d, "queue %u rings outside DMA memory", idx);
     if (d->fail_queue_enable == idx + 1)
-        return -5;
+        return -VS_EIO;
 
     struct simdev_queue *q = &d->q[idx];
     queue_clear(q);

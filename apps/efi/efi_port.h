@@ -1,0 +1,74 @@
+/* The EFI application's porting layer (port_efi.c) and what main_efi.c
+ * needs from it.
+ *
+ * PCI: every EFI_PCI_IO_PROTOCOL handle of PCI segment 0 is listed with its
+ * real bus/device/function (PciIo->GetLocation), so the bdf the core passes
+ * is the device's true address; pci_read/pci_write look the bdf up in that
+ * table and go through PciIo->Pci.Read/Write (absent functions read as all
+ * ones, so vpci_find's bus scan works unchanged).  The BARs are accessed
+ * directly: UEFI identity-maps memory-mapped I/O on x86-64 and the PciIo
+ * attributes enable memory decoding and bus mastering first.
+ *
+ * DMA: PciIo->AllocateBuffer + PciIo->Map(BusMasterCommonBuffer) of the
+ * first claimed device, so the device address comes from the firmware (the
+ * same as the CPU's on a machine without an IOMMU, a bounce or IOMMU
+ * address otherwise).  dma_addr says yes only for memory inside one of
+ * those common buffers; every other caller buffer is bounced by the core. */
+#ifndef EFI_PORT_H
+#define EFI_PORT_H
+
+#include <efi.h>
+
+#include "vs_port.h"
+#include "vtransport.h"
+
+#define EFI_PORT_MAX_FNS 256
+#define EFI_PORT_MAX_CLAIMED 8
+
+struct efi_pci_fn {
+    EFI_HANDLE handle;
+    EFI_PCI_IO_PROTOCOL *io;
+    vs_bdf_t bdf;
+    bool claimed;           /* opened BY_DRIVER|EXCLUSIVE by us */
+    bool by_driver;
+    uint64_t saved_attrs;   /* PciIo attributes before we enabled ours */
+};
+
+struct efi_dma_buf;
+
+struct efi_port {
+    struct vs_port port;
+    EFI_HANDLE image;
+    EFI_SYSTEM_TABLE *st;
+    struct efi_pci_fn *fns;
+    int nfns;
+    EFI_PCI_IO_PROTOCOL *dma_io;    /* whose AllocateBuffer/Map we use */
+    struct efi_dma_buf *dma;        /* live DMA buffers */
+    uint64_t tsc_base, tsc_mult;    /* ns = (tsc - base) * mult >> 32 */
+    /* Transports to reset at ExitBootServices. */
+    const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
+    int nlive;
+    EFI_EVENT ebs_event;
+};
+
+/* Lists the PCI functions, calibrates the clock, fills p->port. */
+EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+/* Takes the function at bdf away from the firmware's drivers
+ * (DisconnectController, then OpenProtocol BY_DRIVER|EXCLUSIVE) and enables
+ * memory decoding, bus mastering and 64-bit DMA through PciIo->Attributes.
+ * Returns 0 or a negative errno. */
+int efi_port_claim(struct efi_port *p, vs_bdf_t bdf);
+/* Remembers tr for the ExitBootServices reset (creates the event once). */
+void efi_port_track(struct efi_port *p, const struct vs_transport *tr);
+/* Resets the tracked devices, hands the claimed functions back to the
+ * firmware (CloseProtocol, and ConnectController when `reconnect`), closes the
+ * event.  Called once before the application returns. */
+void efi_port_release(struct efi_port *p, bool reconnect);
+/* Writes a line to ConOut (for the port's log hook and main's messages). */
+void efi_con_write(EFI_SYSTEM_TABLE *st, const char *s, size_t n);
+
+/* GUIDs (gnu-efi's libefi is not linked). */
+extern EFI_GUID efi_guid_pci_io, efi_guid_loaded_image, efi_guid_device_path,
+    efi_guid_shell_parameters, efi_guid_load_file2, efi_guid_initrd_media;
+
+#endif

@@ -1,0 +1,86 @@
+/* The AArch64 image's program: the virtio-fs devices on PCIe (ECAM) and the
+ * virtio-mmio nodes of the device tree (plus any virtio_mmio.device= words
+ * on the command line), each mounted at /TAG; then the command line. */
+#include <stdlib.h>
+#include <string.h>
+#include "a64.h"
+#include "app.h"
+#include "vmmio.h"
+#include "vpci.h"
+#include "vs_errno.h"
+
+static int console_input(void *ctx)
+{
+    (void)ctx;
+    return console_getc();
+}
+
+static void console_sink(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+static struct app the_app;
+static struct vpci_dev pci_devs[APP_MAX_DEVS];
+static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
+static struct vs_transport transports[APP_MAX_DEVS];
+static int ntr;
+
+static void add_mmio(struct app *a, uint64_t base, uint64_t size)
+{
+    if (ntr == APP_MAX_DEVS)
+        return;
+    int id = vmmio_probe(a->port, base, size);
+    if (id == 0 || (id > 0 && id != VIRTIO_ID_FS))
+        return; /* an empty slot or another kind of device */
+    int err = id < 0 ? id : vmmio_open(&mmio_devs[ntr], a->port, base, size, &transports[ntr]);
+    if (err) {
+        app_printf(a, "error: virtio-mmio at %#llx: %s (%s)\n", (unsigned long long)base,
+                   vs_errno_name(err), vs_errno_text(err));
+        return;
+    }
+    app_add_dev(a, &transports[ntr++]);
+}
+
+int app_main(void)
+{
+    struct app *a = &the_app;
+    const struct vs_port *port = platform_port();
+    app_init(a, port, (struct fmt_out){console_sink, 0});
+    a->read_char = console_input;
+
+    vs_bdf_t found[APP_MAX_DEVS];
+    int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);
+    if (n > APP_MAX_DEVS) {
+        app_printf(a, "warning: %d virtio-fs devices, using the first %d\n", n, APP_MAX_DEVS);
+        n = APP_MAX_DEVS;
+    }
+    for (int i = 0; i < n; i++) {
+        int err = vpci_open(&pci_devs[ntr], port, found[i], &transports[ntr]);
+        if (err) {
+            app_printf(a, "error: pci %02x:%02x.%x: %s (%s)\n", found[i] >> 8, (found[i] >> 3) & 31,
+                       found[i] & 7, vs_errno_name(err), vs_errno_text(err));
+            continue;
+        }
+        app_add_dev(a, &transports[ntr++]);
+    }
+    for (int i = 0; i < a64_board.nmmio; i++)
+        add_mmio(a, a64_board.mmio[i].base, a64_board.mmio[i].size);
+
+    const char *cmdline = platform_cmdline();
+    size_t len = strlen(cmdline);
+    char *line = malloc(len + 1);
+    if (!line)
+        panic("out of memory for the command line");
+    memcpy(line, cmdline, len + 1);
+    struct vmmio_window w[APP_MAX_DEVS];
+    int nw = vmmio_take_cmdline(line, w, APP_MAX_DEVS);
+    for (int i = 0; i < nw && i < APP_MAX_DEVS; i++)
+        add_mmio(a, w[i].base, w[i].size);
+    app_mount_all(a);
+    int status = app_run(a, line);
+    free(line);
+    vfs_umount_all(&a->vfs);
+    return status;
+}

@@ -1,0 +1,18 @@
+/* Booting a Linux kernel from the boot image (boot/linux.c). */
+#ifndef BOOT_LINUX_H
+#define BOOT_LINUX_H
+
+#include "app.h"
+
+/* The boot image's app->boot hook: checks the bzImage in b, places it, its
+ * initrd and boot_params, unmounts every share and enters the kernel.
+ * Returns only on failure (before anything was unmounted), with a negative
+ * errno and a reason in *why; b's kernel and initrd buffers are freed. */
+int linux_boot(struct app *a, struct app_boot *b, const char **why);
+
+/* linux_jump.S: loads a GDT with flat 64-bit __BOOT_CS (0x10) and __BOOT_DS
+ * (0x18), switches to stack_top and jumps to entry with interrupts off and
+ * %rsi = boot_params, on the current (identity) page tables. */
+_Noreturn void linux_jump(uint64_t entry, void *boot_params, void *stack_top);
+
+#endif

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz harnesses into tests/fuzz/corpus/NAME/.
+
+The seeds are committed; this script documents how they were made and
+regenerates them (deterministically) after a format change:
+
+    python3 tests/fuzz/mkcorpus.py
+
+Each seed is a meaningful input: a well-formed reply the validators must
+accept, and a few near misses they must reject.
+"""
+
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+S_IFREG, S_IFDIR, S_IFLNK = 0o100000, 0o040000, 0o120000
+FUSE_MAX_PAGES = 1 << 22
+
+
+def attr(ino=2, size=4096, mode=S_IFREG | 0o644, nlink=1, nsec=0):
+    # ino size blocks atime mtime ctime | atimensec mtimensec ctimensec mode
+    # nlink uid gid rdev blksize flags  (88 bytes)
+    return struct.pack("<6Q10I", ino, size, (size + 511) // 512, 1700000000, 1700000000, 1700000000,
+                       nsec, nsec, nsec, mode, nlink, 0, 0, 0, 4096, 0)
+
+
+def entry(nodeid=2, mode=S_IFREG | 0o644, size=4096, nsec=0):
+    return struct.pack("<4Q2I", nodeid, 0, 1, 1, nsec, 0) + attr(nodeid, size, mode)
+
+
+def out_header(payload_len, error=0, unique=7):
+    return struct.pack("<IiQ", 16 + payload_len, error, unique)
+
+
+def init_out(major=7, minor=31, flags=FUSE_MAX_PAGES, max_write=1 << 20, max_pages=256):
+    return struct.pack("<4I2H2I2HI7I", major, minor, 1 << 17, flags, 16, 12, max_write, 1, max_pages,
+                       0, 0, *([0] * 7))
+
+
+def attr_out(mode=S_IFREG | 0o644):
+    return struct.pack("<QII", 1, 0, 0) + attr(2, 100, mode)
+
+
+def statfs_out(blocks=1000, bfree=500):
+    return struct.pack("<5Q4I6I", blocks, bfree, bfree, 100, 50, 4096, 255, 4096, 0, *([0] * 6))
+
+
+def open_out():
+    return struct.pack("<QII", 0x1234, 0, 0)
+
+
+def pad8(b):
+    return b + b"\0" * (-len(b) % 8)
+
+
+def dirent(name, ino=2, off=1, typ=8):
+    return pad8(struct.pack("<QQII", ino, off, len(name), typ) + name)
+
+
+def direntplus(name, nodeid=2, mode=S_IFREG | 0o644, off=1):
+    return pad8(entry(nodeid, mode) + struct.pack("<QQII", nodeid, off, len(name), mode >> 12) + name)
+
+
+def params(p0=1, p1=0, p2=7, p3=1 << 20):
+    return struct.pack("<4I", p0, p1, p2, p3)
+
+
+def write(name, seeds):
+    d = os.path.join(CORPUS, name)
+    os.makedirs(d, exist_ok=True)
+    for old in os.listdir(d):
+        os.unlink(os.path.join(d, old))
+    for fname, data in seeds:
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(data)
+
+
+def fuse_codec():
+    dirents = dirent(b".", 1, 1, 4) + dirent(b"..", 1, 2, 4) + dirent(b"hello.txt", 5, 3)
+    plus = (direntplus(b".", 1, S_IFDIR | 0o755, 1) + direntplus(b"sub", 3, S_IFDIR | 0o755, 2)
+            + direntplus(b"link", 4, S_IFLNK | 0o777, 3) + direntplus(b"neg", 0, 0, 4))
+    return [
+        ("out_header_ok", params() + out_header(0)),
+        ("out_header_enoent", params() + out_header(0, -2)),
+        ("out_header_bad_errno", params() + out_header(0, -5000)),
+        ("init_ok", params() + init_out()),
+        ("init_short_compat22", params() + init_out()[:24]),
+        ("init_old_minor", params() + init_out(minor=30)),
+        ("init_no_max_pages", params(p2=0) + init_out(flags=0, max_pages=0)),
+        ("entry_file", params() + entry()),
+        ("entry_negative", params() + entry(nodeid=0)),
+        ("entry_root_id", params() + entry(nodeid=1)),
+        ("entry_bad_nsec", params() + entry(nsec=1000000000)),
+        ("attr_out_dir", params() + attr_out(S_IFDIR | 0o755)),
+        ("attr_out_bad_type", params() + attr_out(0o644)),
+        ("statfs_ok", params() + statfs_out()),
+        ("statfs_free_gt_total", params() + statfs_out(10, 20)),
+        ("write_out", params(p1=4096) + struct.pack("<II", 4096, 0)),
+        ("create_ok", params() + entry() + open_out()),
+        ("readlink_target", params(p3=4096) + b"../target/file"),
+        ("readlink_nul", params(p3=4096) + b"abc\0def"),
+        ("dirents", params() + dirents),
+        ("direntplus", params() + plus),
+    ]
+
+
+def dirent_seeds():
+    def hdr(plus, pos=None):
+        flags = (1 if plus else 0) | (2 if pos is not None else 0)
+        return struct.pack("<BI", flags, pos or 0)
+    d = dirent(b".", 1, 1, 4) + dirent(b"..", 1, 2, 4) + dirent(b"a", 5, 3) + dirent(b"x" * 255, 6, 4)
+    p = (direntplus(b".", 1, S_IFDIR | 0o755, 1) + direntplus(b"..", 1, S_IFDIR | 0o755, 2)
+         + direntplus(b"file", 7, S_IFREG | 0o644, 3) + direntplus(b"gone", 0, 0, 4))
+    return [
+        ("plain", hdr(False) + d),
+        ("plain_from_2nd", hdr(False, 24) + d),
+        ("plain_misaligned_pos", hdr(False, 12) + d),
+        ("plain_truncated", hdr(False) + d[:-3]),
+        ("plain_slash", hdr(False) + dirent(b"a/b")),
+        ("plain_namelen_0", hdr(False) + struct.pack("<QQII", 1, 1, 0, 8)),
+        ("plain_namelen_huge", hdr(False) + struct.pack("<QQII", 1, 1, 0xffffffff, 8) + b"a" * 8),
+        ("plus", hdr(True) + p),
+        ("plus_root_named", hdr(True) + direntplus(b"evil", 1, S_IFREG | 0o644)),
+        ("plus_bad_attr", hdr(True) + direntplus(b"bad", 9, 0o644)),
+        ("empty", hdr(False)),
+    ]
+
+
+def vq_seeds():
+    # op % 8: 0/1 submit (n_out = 1 + ((op>>3)&3)%3, n_in = (op>>5)&3, bit 7
+    # allows an empty buffer), 2/3 device writes a used element,
+    # 4 moves used->idx, 5 scribbles, 6/7 vq_get_used ((op>>3)%8 + 1 times).
+    def submit(n_out, n_in, lens):
+        op = 0 | ((n_out - 1) << 3) | (n_in << 5)
+        return bytes([op]) + b"".join(struct.pack("<H", l) for l in lens)
+
+    def used_plausible(req_index, delta=0):
+        return bytes([2, 1]) + struct.pack("<Hb", req_index, delta)
+
+    def used_raw(id_, len_, publish=True):
+        return bytes([2, 0 if publish else 0x10]) + struct.pack("<II", id_, len_)
+
+    def get(times=1):
+        return bytes([6 | ((times - 1) << 3)])
+
+    q16 = bytes([4])  # 1 << 4 = 16 entries
+    return [
+        ("one_request", q16 + submit(1, 1, [48, 4096]) + used_plausible(0, -100) + get()),
+        ("three_in_order", q16 + submit(2, 1, [40, 8, 80]) + submit(1, 2, [64, 16, 4096])
+         + submit(1, 0, [48]) + used_plausible(1, 0) + used_plausible(0, -8) + used_raw(0, 0, True)
+         + get(4)),
+        ("len_too_long", q16 + submit(1, 1, [48, 100]) + used_plausible(0, 1) + get()),
+        ("bad_id", q16 + submit(1, 1, [48, 100]) + used_raw(99, 0) + get(2)),
+        ("id_not_in_flight", q16 + submit(1, 1, [48, 100]) + used_raw(5, 0) + get(2)),
+        ("idx_jump", q16 + submit(1, 1, [48, 100]) + bytes([4]) + struct.pack("<H", 4000) + get(2)),
+        ("reuse_after_free", q16 + submit(1, 1, [48, 100]) + used_plausible(0) + get()
+         + submit(1, 1, [48, 100]) + used_plausible(1) + used_plausible(0) + get(3)),
+        ("fill_queue", bytes([2]) + submit(2, 1, [1, 1, 1]) + submit(1, 0, [1]) + submit(1, 0, [1])
+         + used_plausible(1) + get() + submit(1, 0, [1]) + get()),
+        ("scribble_desc", q16 + submit(1, 2, [48, 16, 200]) + bytes([5]) + struct.pack("<HB", 14, 0xff)
+         + bytes([5]) + struct.pack("<HB", 12, 0x7f) + used_plausible(0, -16) + get() + submit(3, 3, [9] * 6)),
+    ]
+
+
+def cmdparse_seeds():
+    return [
+        ("simple", b"ls -l /myfs"),
+        ("list", b"echo a; stat /myfs/x ;; cat /myfs/y;"),
+        ("quotes", b'echo "x;y"  "two  blanks" a\\\\b \\x41\\x42'),
+        ("escapes", b'cat "/myfs/a b\\xff"; cat /myfs/a\\x20b\\xFF'),
+        ("may_fail", b"-cat /myfs/x; - echo dash; \\x2dls /"),
+        ("unterminated", b'echo "abc'),
+        ("bad_escape", b"echo \\n"),
+        ("nul_escape", b"echo \\x00"),
+        ("short_hex", b"echo \\x4"),
+        ("many_words", b"echo" + b" w" * 70),
+        ("numbers", b"sha256 /myfs/f 0x10 18446744073709551615; sha256 /myfs/f 18446744073709551616 -1"),
+        ("blanks", b" \t\r\n ; \t"),
+        ("empty_quoted", b'echo "" ""x"" ;'),
+    ]
+
+
+def main():
+    write("fuse_codec", fuse_codec())
+    write("dirent", dirent_seeds())
+    write("vq", vq_seeds())
+    write("cmdparse", cmdparse_seeds())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""The UEFI application build/vioshare.efi under OVMF (TCG), started by
+`tools/vioshare-run --efi`: its `manifest` (with and without hashes) equals
+tools/manifest of the share; the command line survives the UEFI shell; an
+error gives `error: ...` and status 1; `exit 5` gives 5.  When a Debian kernel
+and tools/mkinitramfs are there, `boot` starts the kernel's EFI stub with the
+initramfs from the share, whose /init mounts the same share with Linux's own
+virtiofs driver; the time from the launcher's start to the kernel's first line
+is noted, and compared with OVMF's own UEFI shell loading the same kernel from
+the same share through its VirtioFsDxe driver."""
+
+import glob
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+EFI_IMAGE = os.path.join(vstest.REPO, "build", "vioshare.efi")
+MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
+CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd_boot.c")
+START = b"vioshare.efi: start"        # the application's first line
+ANSI = re.compile(rb"\x1b\[[0-9;=?]*[A-Za-z]")
+TIMEOUT = 240
+BOOT_TIMEOUT = 300
+KERNEL_LINE = re.compile(r"^(EFI stub: |\[\s*\d+\.\d+\] |Linux version )")
+
+
+def app_output(out):
+    """The application's output: what follows its start line, without the
+    terminal escapes the firmware's console driver may add; None when the
+    application never started."""
+    out = ANSI.sub(b"", out)
+    i = out.find(START + b"\n")
+    return None if i < 0 else out[i + len(START) + 1:]
+
+
+def efi_run(args, shares, timeout=TIMEOUT, env=None):
+    return vstest.run(args, shares=shares, timeout=timeout, extra=("--efi",), env=env)
+
+
+def make_tree(root):
+    def write(rel, data):
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    write("hello.txt", b"Hello from the share.\n")
+    write("empty", b"")
+    write("dir/a/b/deep.txt", b"deep\n")
+    os.makedirs(os.path.join(root, "dir", "emptydir"))
+    write("with space.txt", b"spaces\n")
+    write("h\u00e9llo w\u00f6rld.txt", b"utf-8 name\n")
+    write("back\\slash", b"backslash\n")
+    vstest.write_pattern(os.path.join(root, "p4097"), 1, 4097)
+    vstest.write_pattern(os.path.join(root, "p1m1"), 2, (1 << 20) + 1)
+    os.symlink("hello.txt", os.path.join(root, "link"))
+    os.symlink("does/not/exist", os.path.join(root, "dangling"))
+    os.link(os.path.join(root, "hello.txt"), os.path.join(root, "dir", "hard"))
+    os.chmod(os.path.join(root, "empty"), 0o600)
+
+
+def block(app, tag):
+    return None if app is None else vstest.between(app, "=B-%s=" % tag, "=E-%s=" % tag)
+
+
+def compare(name, got, want):
+    if got == want:
+        return check(name, True)
+    if got is None:
+        return check(name, False, "the application's output is missing (see the log)")
+    gl, wl = got.split(b"\n"), want.split(b"\n")
+    diff = next((i for i in range(max(len(gl), len(wl)))
+                 if i >= len(gl) or i >= len(wl) or gl[i] != wl[i]), None)
+    return check(name, False, "%d vs %d lines; first difference at line %s: efi %r host %r" % (
+        len(gl), len(wl), diff, gl[diff] if diff is not None and diff < len(gl) else None,
+        wl[diff] if diff is not None and diff < len(wl) else None))
+
+
+def test_basics(top):
+    root = os.path.join(top, "tree")
+    os.mkdir(root)
+    make_tree(root)
+    want_n = vstest.host_manifest(root, hashes=False)
+    want_h = vstest.host_manifest(root)
+    r = efi_run("echo =B-n=; manifest -n /myfs; echo =E-n=; echo =B-h=; manifest /myfs; echo =E-h=", [root])
+    app = app_output(r.out)
+    check("efi: the application starts under OVMF and exits 0", app is not None and r.status == 0, r.summary())
+    compare("efi: manifest -n /myfs equals tools/manifest -n", block(app, "n"), want_n)
+    compare("efi: manifest /myfs (hashes) equals tools/manifest", block(app, "h"), want_h)
+
+    r = efi_run("cat /myfs/hello.txt; cat /myfs/x; echo not-reached", [root])
+    app = app_output(r.out) or b""
+    lines = app.split(b"\n")
+    check("efi: an error prints `error: cat: /myfs/x: ENOENT (` and exits 1",
+          r.status == 1 and b"Hello from the share." in lines and b"not-reached" not in lines
+          and any(l.startswith(b"error: cat: /myfs/x: ENOENT (") and l.endswith(b")") for l in lines),
+          r.summary())
+
+    r = efi_run("exit 5", [root])
+    check("efi: exit 5 gives status 5", r.status == 5, r.summary())
+
+    # What the UEFI shell would take for comments, variables, escapes and
+    # redirections reaches the application unchanged.
+    text = 'echo "a b;c" \\x41 # %path% ^ ^^ > x < y | z a^b "q#q"'
+    r = efi_run(text, [root])
+    app = app_output(r.out) or b""
+    check("efi: the command line survives the UEFI shell (quotes, ; # % ^ > < |)",
+          r.status == 0 and b"a b;c A # %path% ^ ^^ > x < y | z a^b q#q" in app.split(b"\n"), r.summary())
+
+    # Two shares, each at /TAG; the default job lists them.
+    other = os.path.join(top, "other")
+    os.mkdir(other)
+    with open(os.path.join(other, "second.txt"), "w") as f:
+        f.write("second share\n")
+    r = efi_run("cat /two/second.txt; mounts", [root, (other, "two")])
+    app = app_output(r.out) or b""
+    check("efi: two shares are mounted at /myfs and /two",
+          r.status == 0 and b"second share" in app and b"/myfs" in app and b"/two" in app, r.summary())
+
+
+# ------------------------------------------------------------------ boot
+
+def version_key(path):
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path)]
+
+
+def run_timed(args, share, timeout, env=None):
+    """The launcher with --efi, each stdout line stamped with the seconds since
+    it started (virtiofsd, then QEMU at once).  Returns (status, [(secs, line)], stderr)."""
+    argv = [vstest.LAUNCHER, "--efi", "--share", "%s:myfs" % share, "--mem", "1024",
+            "--timeout", str(timeout), "--", args]
+    note("run: %s%s" % ("VIOSHARE_EFI_STARTUP=... " if env else "",
+                        " ".join(repr(a) if " " in a else a for a in argv[1:])))
+    e = dict(os.environ)
+    e.pop("VIOSHARE_IMAGE", None)
+    e.update(env or {})
+    start = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    err_chunks = []
+    t = threading.Thread(target=lambda: err_chunks.append(p.stderr.read()), daemon=True)
+    t.start()
+    killer = threading.Timer(timeout + 60, p.kill)
+    killer.start()
+    stamped = []
+    try:
+        for raw in p.stdout:
+            line = ANSI.sub(b"", raw).decode("utf-8", "replace").rstrip("\r\n")
+            stamped.append((time.monotonic() - start, line))
+        p.wait()
+    finally:
+        killer.cancel()
+    t.join(10)
+    err = b"".join(err_chunks).decode("utf-8", "replace")
+    note("  -> status %s in %.1f s" % (p.returncode, time.monotonic() - start))
+    if err.strip():
+        note("  stderr: " + err.strip()[-2000:])
+    return p.returncode, stamped, err
+
+
+def first_kernel_line(stamped):
+    return next(((s, l) for s, l in stamped if KERNEL_LINE.match(l)), (None, None))
+
+
+def check_linux(what, status, stamped, err, token):
+    text = [l for _, l in stamped]
+    summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
+    check("%s: the kernel runs the initramfs /init" % what, "VIOSHARE-INITRAMFS-OK" in text, summary)
+    try:
+        i = text.index("VIOSHARE-INITRAMFS-CAT-BEGIN")
+        body = text[i + 1:text.index("VIOSHARE-INITRAMFS-CAT-END", i)]
+    except ValueError:
+        body = None
+    check("%s: Linux's virtiofs driver mounts the same share and reads the file" % what,
+          body is not None and token in [l.strip() for l in body], summary)
+    check("%s: the initramfs exits through isa-debug-exit with status 0" % what,
+          status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text, summary)
+
+
+def test_boot(top):
+    kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=version_key)
+    missing = [w for w, ok in (("apps/cmd_boot.c", os.path.isfile(CMD_BOOT)), ("/boot/vmlinuz-*", kernels),
+                               ("tools/mkinitramfs", os.path.isfile(MKINITRAMFS))) if not ok]
+    if missing:
+        note("efi boot tests skipped: no %s" % ", ".join(missing))
+        return
+    share = os.path.join(top, "boot")
+    os.mkdir(share)
+    token = "vioshare-efi-proof-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    shutil.copyfile(kernels[-1], os.path.join(share, "vmlinuz"))
+    shutil.copyfile(kernels[-1], os.path.join(share, "vmlinuz.efi"))   # for the UEFI shell
+    vstest.write_pattern(os.path.join(share, "notkernel.bin"), 7, 64 * 1024)
+    p = subprocess.run([MKINITRAMFS, os.path.join(share, "initrd.img"), "proof.txt"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if not check("efi boot: tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
+        return
+    cmdline = "console=ttyS0 panic=-1"
+
+    # The EFI application: LoadImage/StartImage of the EFI stub, initrd through
+    # LINUX_EFI_INITRD_MEDIA_GUID.
+    status, stamped, err = run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + cmdline, share, BOOT_TIMEOUT)
+    check_linux("efi boot", status, stamped, err, token)
+    t_app = next((s for s, l in stamped if l == START.decode()), None)
+    t_kernel, first = first_kernel_line(stamped)
+    stub = next((l for _, l in stamped if "LINUX_EFI_INITRD_MEDIA_GUID" in l), None)
+    check("efi boot: the EFI stub takes the initrd from LINUX_EFI_INITRD_MEDIA_GUID", stub is not None,
+          "no such line from the stub")
+
+    # OVMF's own UEFI shell loading the same kernel from the same share.
+    script = os.path.join(top, "startup.nsh")
+    with open(script, "w", newline="\r\n") as f:
+        f.write("@echo -off\nconnect -r\nmap -r\n"
+                "for %a in 0 1 2 3 4 5 6 7 8 9 A B C D E F\n"
+                "  if exist fs%a:\\vmlinuz.efi then\n"
+                "    fs%a:\\vmlinuz.efi initrd=\\initrd.img " + cmdline + "\n"
+                "    reset -s\n  endif\nendfor\nreset -s\n")
+    s2, stamped2, err2 = run_timed("", share, BOOT_TIMEOUT, env={"VIOSHARE_EFI_STARTUP": script})
+    t_shell, first2 = first_kernel_line(stamped2)
+    text2 = [l for _, l in stamped2]
+    if s2 == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text2:
+        note("OVMF's UEFI shell + VirtioFsDxe booted the same kernel and initramfs (status 0)")
+    else:
+        note("OVMF's UEFI shell + VirtioFsDxe did not boot cleanly: status %s, last lines %r" % (s2, text2[-6:]))
+
+    fmt = lambda t: "%.2f s" % t if t is not None else "-"   # noqa: E731
+    note("timing from QEMU start (the launcher's start) to the kernel's first line: EFI app %s "
+         "(app started at %s; %r), OVMF UEFI shell via VirtioFsDxe %s (%r)"
+         % (fmt(t_kernel), fmt(t_app), (first or "")[:60], fmt(t_shell), (first2 or "")[:60]))
+
+    # A file that is not an EFI image: LoadImage refuses, the share stays mounted.
+    r = efi_run("-boot /myfs/notkernel.bin; cat /myfs/proof.txt; boot /myfs/notkernel.bin", [share])
+    app = app_output(r.out) or b""
+    lines = app.split(b"\n")
+    check("efi boot: a file that is no EFI image fails with ENOEXEC (status 1), the share stays usable",
+          r.status == 1 and token.encode() in lines
+          and any(l.startswith(b"error: boot: /myfs/notkernel.bin: ENOEXEC (") for l in lines), r.summary())
+
+
+def main():
+    if not vstest.require_image(EFI_IMAGE):
+        return vstest.finish()
+    missing = [f for f in ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")
+               if not os.path.isfile(f)]
+    if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
+        return vstest.finish()
+    top = vstest.tmpdir()
+    for t in (test_basics, test_boot):
+        try:
+            t(top)
+        except Exception as e:
+            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+/* An in-memory FUSE server for the simulated virtio-fs device.
+ *
+ * simfs_handle is a simdev handler: it parses one FUSE request and writes
+ * the reply a (read-only) virtiofsd would.  It serves a fixed tree (see
+ * simfs_init) and keeps the books a test needs: each node's lookup count
+ * (+1 per successful LOOKUP, -nlookup per FORGET), open handles, INIT and
+ * DESTROY.  What the client does wrong (a count going negative, a node used
+ * after it was forgotten, a READ larger than max_pages allows, an unknown
+ * handle, a request before INIT or after DESTROY, a name with '/', a request
+ * whose header length disagrees with the chain) is counted in `bugs`.
+ *
+ * One FUSE-level fault can be armed at a time: on the nth request with a
+ * given opcode (0: any but FORGET) from the time it is armed. */
+#ifndef SIMFS_H
+#define SIMFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuse_proto.h"
+
+enum simfs_fault_kind {
+    SIMFS_FAULT_NONE,
+    /* Any opcode. */
+    SIMFS_FAULT_HDR_LEN,        /* out_header.len = reply length + max(arg, 8) */
+    SIMFS_FAULT_UNIQUE,         /* out_header.unique of another request */
+    SIMFS_FAULT_ERROR,          /* an error reply with error = (int32_t)arg */
+    SIMFS_FAULT_ERROR_PAYLOAD,  /* error -EIO, but the payload is kept */
+    SIMFS_FAULT_SHORT,          /* payload cut to arg bytes (header consistent) */
+    SIMFS_FAULT_NO_REPLY,       /* never answered */
+    /* LOOKUP / GETATTR. */
+    SIMFS_FAULT_ATTR_TYPE,      /* attr.mode without a valid file type */
+    SIMFS_FAULT_ENTRY_ROOT,     /* LOOKUP names the root (nodeid 1) */
+    /* READ. */
+    SIMFS_FAULT_READ_MORE,      /* max(arg, 1) bytes more than asked */
+    /* READLINK. */
+    SIMFS_FAULT_READLINK_LONG,  /* a target longer than the buffer given */
+    SIMFS_FAULT_READLINK_NUL,   /* a target with a NUL byte */
+    SIMFS_FAULT_READLINK_EMPTY, /* an empty target */
+    /* READDIR: applied to the last entry of the reply. */
+    SIMFS_FAULT_DIRENT_OVERFLOW, /* namelen running past the end of the reply */
+    SIMFS_FAULT_DIRENT_NAMELEN0,
+    SIMFS_FAULT_DIRENT_SLASH,   /* a '/' in the name */
+    SIMFS_FAULT_DIRENT_NUL,     /* a NUL in the name */
+    /* STATFS. */
+    SIMFS_FAULT_STATFS_BAD,     /* bfree > blocks */
+};
+
+struct simfs_node {
+    uint64_t nodeid, ino;
+    uint32_t mode;
+    uint64_t size;
+    char *name;
+    int parent;                 /* index; -1 for the root */
+    int first_child, last_child, next_sibling;
+    unsigned nchildren;
+    char *target;               /* symlinks */
+    char *text;                 /* explicit content, else simfs_pattern */
+    int64_t lookups;
+};
+
+struct simfs_handle {
+    uint64_t fh;
+    int node;
+    bool dir;
+};
+
+struct simfs {
+    struct simfs_node *nodes;
+    unsigned nnodes, cap;
+
+    /* INIT reply settings. */
+    uint32_t init_major, init_minor, init_max_write;
+    uint16_t init_max_pages;
+    bool init_no_max_pages;     /* do not accept FUSE_MAX_PAGES */
+    uint32_t init_len;          /* bytes of fuse_init_out sent (64) */
+    /* LOOKUP of a missing name answers with nodeid 0 instead of -ENOENT. */
+    bool negative_entries;
+    /* Validity of names and attributes sent (seconds; default 1). */
+    uint32_t entry_valid, attr_valid;
+
+    /* State. */
+    bool initialized, destroyed;
+    uint32_t max_pages;         /* settled by INIT */
+    unsigned long requests, inits, destroys, forgets;
+    unsigned long ops[64];      /* per opcode (< 64) */
+    struct simfs_handle *handles;
+    unsigned nhandles, hcap;
+    uint64_t next_fh;
+    int64_t lookups_now, lookups_max; /* over all nodes */
+    int64_t lookups_at_destroy;       /* lookups_now when DESTROY came */
+    unsigned handles_at_destroy;
+
+    struct {
+        enum simfs_fault_kind kind;
+        uint32_t opcode, nth, arg, seen;
+        bool fired;
+    } fault;
+
+    unsigned long bugs;
+    char bug[240];
+};
+
+/* Builds the tree:
+ *   hello.txt ("Hello, vioshare!\n"), empty, one.bin (1), small.bin (4095),
+ *   page.bin (4096), page1.bin (4097), big.bin (1 MiB + 12345),
+ *   huge.bin (3 MiB + 7): contents simfs_pattern(nodeid, offset)
+ *   dir/ { inner.txt ("inner\n"), up -> ../hello.txt, sub/ { leaf.txt (100) } }
+ *   link-rel -> hello.txt, link-dir -> dir, link-abs -> /sim/dir,
+ *   link-abs-file -> /sim/dir/inner.txt, link-none -> /nomount/x,
+ *   link-dangling -> nothing-here, escape -> ../../../../hello.txt,
+ *   loop-a -> loop-b, loop-b -> loop-a, self -> self,
+ *   chain00 -> chain01 -> ... -> chain40 -> hello.txt (41 links),
+ *   deep/d01/.../d30/bottom.txt ("bottom\n"),
+ *   a 255-byte name of 'L's ("long name\n"),
+ *   many/ { f0000 .. f1499, f#### of # bytes }
+ * INIT answers minor 31, max_write 1 MiB, max_pages 256, 64 bytes; a new
+ * INIT starts a new session (no lookups, no open handles). */
+void simfs_init(struct simfs *fs);
+void simfs_fini(struct simfs *fs);
+
+/* The simdev handler (ctx is the struct simfs). */
+uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t req_len, uint8_t *reply,
+                      uint32_t writable, uint32_t reply_max);
+
+/* Arms a fault on the nth request of opcode (0: any but FORGET). */
+void simfs_fault(struct simfs *fs, enum simfs_fault_kind kind, uint32_t opcode, uint32_t nth, uint32_t arg);
+
+/* The node at a path relative to the share root ("" is the root), without
+ * following symlinks; NULL if there is none. */
+const struct simfs_node *simfs_find(const struct simfs *fs, const char *path);
+/* Byte `off` of a patterned file. */
+uint8_t simfs_pattern(uint64_t nodeid, uint64_t off);
+/* Byte `off` of node n's content. */
+uint8_t simfs_byte(const struct simfs_node *n, uint64_t off);
+/* Nodes whose lookup count is not 0; the first one's path-less name in *name. */
+unsigned simfs_nonzero_lookups(const struct simfs *fs, const char **name);
+
+/* The standard file sizes. */
+#define SIMFS_BIG_SIZE ((1u << 20) + 12345u)
+#define SIMFS_HUGE_SIZE ((3u << 20) + 7u)
+#define SIMFS_MANY 1500
+#define SIMFS_DEEP 30
+
+#endif
