@@ -41,7 +41,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names.
 PUBLIC_HEADERS := vfs/vfs.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h virtio/vq.h \
-	virtio/vtransport.h virtio/virtiofs.h virtio/vpci.h fuse/fuse_proto.h
+	virtio/vtransport.h virtio/virtiofs.h virtio/vpci.h virtio/vmmio.h fuse/fuse_proto.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
 CORE_OBJ      := $(call obj,$(BUILD)/obj,$(CORE_SRC))
@@ -56,7 +56,7 @@ EFI_SRC       := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) $(wildcard
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 
 .PHONY: all run test bench deps clean headers
-all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -109,6 +109,39 @@ $(BUILD)/demo-share.stamp: tools/mkdemoshare
 	tools/mkdemoshare $(BUILD)/demo-share
 	touch $@
 
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/).
+# `make fuzz` builds them into build/fuzz/ and runs each for FUZZ_SECONDS, growing
+# a working corpus in build/fuzz/corpus/NAME/; crashes land in build/fuzz/artifacts/.
+# `make test` runs each for a short smoke time (tests/integration/test_fuzz_smoke.py).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(INCS) -fno-strict-aliasing -D_DEFAULT_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := fuse_codec dirent vq cmdparse
+FUZZ_SRC_fuse_codec := fuse/fuse_codec.c
+FUZZ_SRC_dirent     := fuse/fuse_codec.c
+FUZZ_SRC_vq         := virtio/vq.c
+FUZZ_SRC_cmdparse   := apps/cmdparse.c apps/numparse.c
+FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+.SECONDEXPANSION:
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h apps/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@
+fuzz: fuzz-build
+	@mkdir -p $(BUILD)/fuzz/artifacts
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+		echo "fuzz_$$n: $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$n- \
+			$(BUILD)/fuzz/corpus/$$n tests/fuzz/corpus/$$n >$(BUILD)/fuzz/fuzz_$$n.log 2>&1 || \
+			{ tail -40 $(BUILD)/fuzz/fuzz_$$n.log; echo "fuzz_$$n FAILED (see $(BUILD)/fuzz/artifacts/)"; exit 1; }; \
+		grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/fuzz/fuzz_$$n.log || true; \
+	done
+
 deps:
 	tools/deps
 
@@ -117,10 +150,22 @@ ARGS  ?=
 run: deps all
 	tools/vioshare-run --share '$(SHARE):myfs' -- '$(subst ','\'',$(ARGS))'
 
+# The Linux peer of `make bench`: a static program run from an initramfs.
+$(HOSTB)/linux_bench: tests/bench/linux_bench.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_TOOL_CFLAGS) -static $< -o $@
+
+BIG ?= 1024
+bench: deps all $(HOSTB)/linux_bench
+	$(PYTHON) tools/bench --big $(BIG) $(if $(filter command line,$(origin SHARE)),$(SHARE))
+
 test: deps all
 	$(PYTHON) tests/run.py
 
 clean:
 	rm -rf $(BUILD)
+
+# The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
+include boot/aarch64/aarch64.mk examples/check-ports.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

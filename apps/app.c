@@ -101,18 +101,81 @@ static int cmd_run(struct app *a, int argc, char **argv)
 struct command {
     const char *name;
     app_cmd_fn fn;
+    const char *usage;
 };
 
 static const struct command commands[] = {
-    {"ls", cmd_ls},           {"stat", cmd_stat},     {"cat", cmd_cat},
-    {"sha256", cmd_sha256},   {"manifest", cmd_manifest}, {"df", cmd_df},
-    {"echo", cmd_echo},       {"run", cmd_run},       {"mounts", cmd_mounts},
-    {"mount", cmd_mount},     {"umount", cmd_umount}, {"exit", cmd_exit},
-    {"mkdir", cmd_mkdir},     {"rmdir", cmd_rmdir},   {"rm", cmd_rm},
-    {"mv", cmd_mv},           {"ln", cmd_ln},         {"truncate", cmd_truncate},
-    {"write", cmd_write},     {"append", cmd_append}, {"cp", cmd_cp},
-    {"shell", cmd_shell},     {"bench", cmd_bench},   {"boot", cmd_boot},
+    {"ls", cmd_ls, "ls [-l] PATH"},
+    {"stat", cmd_stat, "stat PATH"},
+    {"cat", cmd_cat, "cat PATH"},
+    {"sha256", cmd_sha256, "sha256 PATH [OFFSET [LEN]]"},
+    {"manifest", cmd_manifest, "manifest [-n] PATH"},
+    {"df", cmd_df, "df PATH"},
+    {"echo", cmd_echo, "echo TEXT..."},
+    {"run", cmd_run, "run SCRIPT"},
+    {"mounts", cmd_mounts, "mounts"},
+    {"mount", cmd_mount, "mount TAG PATH [-o ro,nocase,owner=UID:GID,irq=poll|msix,timeout=SECONDS,debug=LEVEL]"},
+    {"umount", cmd_umount, "umount PATH"},
+    {"exit", cmd_exit, "exit [N]"},
+    {"mkdir", cmd_mkdir, "mkdir PATH"},
+    {"rmdir", cmd_rmdir, "rmdir PATH"},
+    {"rm", cmd_rm, "rm PATH"},
+    {"mv", cmd_mv, "mv OLD NEW"},
+    {"ln", cmd_ln, "ln -s TARGET PATH | ln OLD NEW"},
+    {"truncate", cmd_truncate, "truncate PATH SIZE"},
+    {"write", cmd_write, "write PATH SIZE SEED"},
+    {"append", cmd_append, "append PATH SIZE SEED"},
+    {"cp", cmd_cp, "cp SRC DST"},
+    {"shell", cmd_shell, "shell"},
+    {"bench", cmd_bench, "bench DIR"},
+    {"boot", cmd_boot, "boot KERNEL [initrd=PATH] [CMDLINE...]"},
+    {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
+    {"stats", cmd_stats, "stats [-r] [PATH]"},
+    {"help", cmd_help, "help [COMMAND]"},
 };
+
+const char *app_command_name(int i)
+{
+    return i >= 0 && (size_t)i < VS_ARRAY_SIZE(commands) ? commands[i].name : 0;
+}
+
+const char *app_command_usage(int i)
+{
+    return i >= 0 && (size_t)i < VS_ARRAY_SIZE(commands) ? commands[i].usage : 0;
+}
+
+int app_getc(struct app *a)
+{
+    if (a->ntypeahead) {
+        int c = a->typeahead[0];
+        a->ntypeahead--;
+        for (unsigned i = 0; i < a->ntypeahead; i++)
+            a->typeahead[i] = a->typeahead[i + 1];
+        return c;
+    }
+    return a->read_char ? a->read_char(a->read_ctx) : -1;
+}
+
+bool app_interrupted(struct app *a)
+{
+    if (a->interrupted)
+        return true;
+    if (!a->read_char)
+        return false;
+    for (int i = 0; i < 64; i++) {
+        int c = a->read_char(a->read_ctx);
+        if (c < 0)
+            break;
+        if (c == 0x03) {
+            a->interrupted = true;
+            a->ntypeahead = 0; /* what was typed ahead goes with the command */
+            return true;
+        }
+        if (a->ntypeahead < sizeof(a->typeahead))
+            a->typeahead[a->ntypeahead++] = (uint8_t)c;
+    }
+    return false;
+}
 
 static bool streq(const char *a, const char *b)
 {
@@ -148,7 +211,7 @@ int app_exec_line(struct app *a, char *line)
         int err = dispatch(a, &c);
         if (a->exit_status != APP_EXIT_NONE)
             return 1;
-        if (err && !c.may_fail) {
+        if (err && (!c.may_fail || a->interrupted)) {
             a->exit_status = 1;
             return 1;
         }

@@ -47,6 +47,16 @@ struct app {
      * cannot boot kernels. */
     int (*boot)(struct app *a, struct app_boot *b, const char **why);
     int script_depth;
+    /* Ctrl-C: set by app_interrupted when it sees 0x03, cleared by the shell
+     * before each line.  Bytes read while polling for it wait in typeahead. */
+    bool interrupted;
+    uint8_t typeahead[64];
+    unsigned ntypeahead;
+    /* Trace level for mounts made without a debug= option (`debug LEVEL`). */
+    int debug;
+    /* Optional: the guest heap's bytes in use and high-water mark; false
+     * when the platform does not know them.  Set by the platform. */
+    bool (*heap_usage)(struct app *a, uint64_t *used, uint64_t *peak);
 };
 
 /* Prepares a; the caller then adds devices with app_add_dev. */
@@ -64,6 +74,17 @@ int app_run(struct app *a, char *line);
 int app_exec_line(struct app *a, char *line);
 /* Runs a script file (one command per line, '#' comments). */
 int app_run_script(struct app *a, const char *path);
+
+/* Whether the user pressed Ctrl-C (polls the console without waiting;
+ * other bytes are kept for app_getc).  Long loops call it between chunks and
+ * then fail with -EINTR after closing what they opened. */
+bool app_interrupted(struct app *a);
+/* The next console byte (typeahead first), or -1 when none is waiting. */
+int app_getc(struct app *a);
+
+/* The command table: name and usage of command i, NULL past the end. */
+const char *app_command_name(int i);
+const char *app_command_usage(int i);
 
 /* Output helpers. */
 void app_printf(struct app *a, const char *fmt, ...);
@@ -104,5 +125,8 @@ int cmd_cp(struct app *a, int argc, char **argv);
 int cmd_shell(struct app *a, int argc, char **argv);
 int cmd_bench(struct app *a, int argc, char **argv);
 int cmd_boot(struct app *a, int argc, char **argv);
+int cmd_debug(struct app *a, int argc, char **argv);
+int cmd_stats(struct app *a, int argc, char **argv);
+int cmd_help(struct app *a, int argc, char **argv);
 
 #endif

@@ -64,7 +64,7 @@ static int load_file(struct app *a, const char *path, void **buf, size_t *size)
     uint64_t t0 = now(a), last = t0, done = 0;
     while (!err && done < total) {
         size_t want = (size_t)VS_MIN(total - done, (uint64_t)BOOT_CHUNK);
-        int64_t got = vfs_pread(v, fd, p + done, want, done);
+        int64_t got = app_interrupted(a) ? -VS_EINTR : vfs_pread(v, fd, p + done, want, done);
         if (got < 0) {
             err = (int)got;
             break;

@@ -165,6 +165,10 @@ static int read_range(struct app *a, const char *cmd, const char *path, uint64_t
     uint8_t *buf = a->port->alloc(a->port->ctx, IO_CHUNK);
     int err = buf ? 0 : -VS_ENOMEM;
     while (!err && len) {
+        if (app_interrupted(a)) {
+            err = -VS_EINTR;
+            break;
+        }
         size_t want = (size_t)VS_MIN((uint64_t)IO_CHUNK, len);
         int64_t got = vfs_pread(&a->vfs, fd, buf, want, off);
         if (got < 0) {

@@ -12,10 +12,14 @@ int cmd_mounts(struct app *a, int argc, char **argv)
     }
     struct vfs_mount_info mi;
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
-        if (vfs_mount_info(&a->vfs, i, &mi))
-            app_printf(a, "%s on %s type virtiofs (%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
-                       mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.owner ? ",owner" : "",
-                       mi.nodes, mi.nodes_max);
+        if (!vfs_mount_info(&a->vfs, i, &mi))
+            continue;
+        char dbg[16] = "";
+        if (mi.opts.debug)
+            vs_snprintf(dbg, sizeof(dbg), ",debug=%u", (unsigned)mi.opts.debug);
+        app_printf(a, "%s on %s type virtiofs (%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
+                   mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.owner ? ",owner" : "",
+                   dbg, mi.nodes, mi.nodes_max);
     }
     for (int i = 0; i < a->ndevs; i++) {
         if (!a->devs[i].mounted)
@@ -69,6 +73,8 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
             o->nocase = true;
         } else if (n > 6 && !vs_memcmp(s, "owner=", 6) && !parse_owner(s + 6, o)) {
             o->owner = true;
+        } else if (n == 7 && !vs_memcmp(s, "debug=", 6) && s[6] >= '0' && s[6] <= '3') {
+            o->debug = (uint8_t)(s[6] - '0');
         } else if (word_is(s, n, "irq=poll")) {
             /* completions are polled: the only mode so far */
         } else if (n > 8 && !vs_memcmp(s, "timeout=", 8) && !parse_u64(s + 8, &v) && v >= 1 && v <= 86400) {
@@ -90,6 +96,7 @@ static bool streq(const char *x, const char *y)
 int cmd_mount(struct app *a, int argc, char **argv)
 {
     struct vfs_mount_opts o = {0};
+    o.debug = (uint8_t)a->debug;
     const char *bad = "";
     if (!(argc == 3 || (argc == 5 && argv[3][0] == '-' && argv[3][1] == 'o' && !argv[3][2]))) {
         app_usage(a, "mount", -VS_EINVAL, "usage: mount TAG PATH [-o OPTS]");

@@ -14,6 +14,13 @@ static int console_input(void *ctx)
     return console_getc();
 }
 
+static bool heap_stats(struct app *a, uint64_t *used, uint64_t *peak)
+{
+    (void)a;
+    heap_usage(used, peak);
+    return true;
+}
+
 static void console_sink(void *ctx, const char *s, size_t n)
 {
     (void)ctx;
@@ -53,6 +60,7 @@ int app_main(void)
     const struct vs_port *port = platform_port();
     app_init(a, port, (struct fmt_out){console_sink, 0});
     a->read_char = console_input;
+    a->heap_usage = heap_stats;
     a->boot = linux_boot;
 
     vs_bdf_t found[APP_MAX_DEVS];

@@ -102,7 +102,7 @@ static int mf_walk(struct mf *m, const char *rel)
         err = -VS_ENOMEM;
     for (size_t i = 0; !err && i < ns.n; i++) {
         struct vfs_stat st;
-        err = rel_join(child, rel, ns.v[i]);
+        err = app_interrupted(a) ? -VS_EINTR : rel_join(child, rel, ns.v[i]);
         if (!err)
             err = path_join(m->full, m->root, child);
         if (!err)

@@ -146,7 +146,7 @@ int vfs_closedir(struct vfs *v, int dd)
         return -VS_EBADF;
     int err = 0;
     if (f->m) {
-        err = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASEDIR);
+        err = vfs_release_detached(f->m, f->node->nodeid, f->fh, FUSE_RELEASEDIR);
         vn_put(f->m, f->node);
     }
     v->files[dd] = 0;

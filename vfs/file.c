@@ -197,6 +197,16 @@ int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t
     return err;
 }
 
+int vfs_release_detached(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode)
+{
+    struct fuse_release_in in;
+    vs_memset(&in, 0, sizeof(in));
+    in.fh = fh;
+    struct fconn_req r = {.opcode = opcode, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in)};
+    int err = fconn_send(&m->conn, &r);
+    return err == -VS_EAGAIN ? vfs_fuse_release(m, nodeid, fh, opcode) : err;
+}
+
 /* FLUSH: the host closes a dup of its descriptor, reporting delayed errors. */
 static int flush(struct vfs_file *f)
 {
@@ -217,13 +227,7 @@ int vfs_close(struct vfs *v, int fd)
      * written there are none.  RELEASE is not waited for: it cannot fail in
      * a way the caller could act on. */
     int err = f->written ? flush(f) : 0;
-    struct fuse_release_in in;
-    vs_memset(&in, 0, sizeof(in));
-    in.fh = f->fh;
-    struct fconn_req r = {.opcode = FUSE_RELEASE, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
-    int rerr = fconn_send(&f->m->conn, &r);
-    if (rerr == -VS_EAGAIN)
-        rerr = vfs_fuse_release(f->m, f->node->nodeid, f->fh, FUSE_RELEASE);
+    int rerr = vfs_release_detached(f->m, f->node->nodeid, f->fh, FUSE_RELEASE);
     vn_put(f->m, f->node);
     v->files[fd] = 0;
     v->port->free(v->port->ctx, f);
@@ -237,6 +241,13 @@ int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off)
         return -VS_EBADF;
     if (off > INT64_MAX || n > INT64_MAX - off)
         return -VS_EINVAL;
+    /* While the device lets us trust the size, what lies past it is known
+     * to be nothing (Linux's page cache answers the same way). */
+    if (vn_attr_fresh(f->m, f->node, UINT64_MAX)) {
+        if (off >= f->node->attr.size)
+            return 0;
+        n = (size_t)VS_MIN((uint64_t)n, f->node->attr.size - off);
+    }
     return vfs_file_io(f, buf, n, off, false);
 }
 

@@ -10,7 +10,7 @@
 /* Unreferenced nodes kept (with their lookups and names) before the oldest
  * is forgotten: this bounds the cache's memory, about 300 bytes a node. */
 #define VN_LRU_MAX 2048
-#define VFS_DIRBUF 32768
+#define VFS_DIRBUF 65536
 #define VFS_DEFAULT_TIMEOUT_S 30
 
 /* A node the device told us about.  Each LOOKUP that returned it added one to
@@ -116,6 +116,8 @@ bool vfs_files_full(const struct vfs *v);
 int vfs_file_install(struct vfs *v, struct vfs_file *f);
 int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_t flags, uint64_t *fh);
 int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode);
+/* The same without waiting for the reply (it is checked when it comes). */
+int vfs_release_detached(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode);
 /* READDIR of `size` bytes at cookie off into buf; the bytes received in *got.
  * -EPROTO when off was asked for recently in this stream (g) or the stream
  * has gone on for VFS_DIR_MAX_REPLIES replies. */
@@ -147,7 +149,7 @@ void vn_dentry_drop(struct vfs_mount *m, struct vnode *n);
  * what it named, and dir's own attributes (its times and link count moved). */
 void vn_name_changed(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len);
 /* Whether n->attr may be used: within its validity, or received at or after
- * `since` (during the current operation). */
+ * `since` (during the current operation; UINT64_MAX: validity only). */
 static inline bool vn_attr_fresh(const struct vfs_mount *m, const struct vnode *n, uint64_t since)
 {
     return n->attr_time >= since || vn_now(m) < n->attr_expire;

@@ -305,9 +305,9 @@ static bool parse_device_word(const char *w, const char *end, struct vmmio_windo
 
 int vmmio_take_cmdline(char *line, struct vmmio_window *out, int max)
 {
-    size_t len = vs_strlen(line);
+    /* From the end: how many device words there are, and where they start. */
+    size_t len = vs_strlen(line), cut = len;
     int n = 0;
-    struct vmmio_window found[32];
     for (;;) {
         while (len > 0 && is_blank(line[len - 1]))
             len--;
@@ -317,21 +317,25 @@ int vmmio_take_cmdline(char *line, struct vmmio_window *out, int max)
         struct vmmio_window w;
         if (start == len || !parse_device_word(line + start, line + len, &w))
             break;
-        if (n < (int)VS_ARRAY_SIZE(found))
-            found[n] = w;
         n++;
-        len = start;
+        cut = len = start;
     }
-    /* Cut the line after its last ordinary word (blanks before the device
-     * words go too). */
-    if (n > 0) {
-        while (len > 0 && is_blank(line[len - 1]))
-            len--;
-        line[len] = 0;
+    if (n == 0)
+        return 0;
+    /* Then forwards, in line order, into out. */
+    size_t i = cut, end = vs_strlen(line);
+    for (int k = 0; k < n && k < max; k++) {
+        while (i < end && is_blank(line[i]))
+            i++;
+        size_t j = i;
+        while (j < end && !is_blank(line[j]))
+            j++;
+        parse_device_word(line + i, line + j, &out[k]);
+        i = j;
     }
-    /* The words were taken from the end: hand them back in line order. */
-    int kept = n < (int)VS_ARRAY_SIZE(found) ? n : (int)VS_ARRAY_SIZE(found);
-    for (int i = 0; i < kept && i < max; i++)
-        out[i] = found[kept - 1 - i];
+    /* Cut the line after its last ordinary word. */
+    while (cut > 0 && is_blank(line[cut - 1]))
+        cut--;
+    line[cut] = 0;
     return n;
 }

@@ -7,6 +7,7 @@
 #define RING_IDX 1
 #define RING_START 2
 #define USED_F_NO_NOTIFY 1
+#define AVAIL_F_NO_INTERRUPT 1
 
 static size_t avail_bytes(uint16_t size) { return 6 + 2 * (size_t)size; }
 static size_t used_bytes(uint16_t size) { return 6 + 8 * (size_t)size; }
@@ -41,6 +42,8 @@ int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t 
     vq->used_addr = base + used_off;
     for (uint16_t i = 0; i < size; i++)
         vq->next[i] = (uint16_t)(i + 1 < size ? i + 1 : 0);
+    /* The driver polls the used ring: spare the device its interrupts. */
+    vq->avail[RING_FLAGS] = AVAIL_F_NO_INTERRUPT;
     vq->free_head = 0;
     vq->num_free = size;
     return 0;

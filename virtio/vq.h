@@ -69,7 +69,8 @@ struct vq {
 };
 
 /* Allocates rings for `size` entries (a power of two, 1..32768) and the slot
- * table.  Returns 0, -EINVAL for a bad size or -ENOMEM. */
+ * table.  The queue is polled, so the device is asked not to interrupt.
+ * Returns 0, -EINVAL for a bad size or -ENOMEM. */
 int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t size);
 /* Frees what vq_init allocated.  The device must be reset first. */
 void vq_fini(struct vq *vq);

@@ -13,6 +13,7 @@ import glob
 import os
 import re
 import secrets
+import select
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,40 @@ def test_basics(top):
     app = app_output(r.out) or b""
     check("efi: two shares are mounted at /myfs and /two",
           r.status == 0 and b"second share" in app and b"/myfs" in app and b"/two" in app, r.summary())
+
+
+def test_shell_q35(top):
+    """`shell` reads the console through ConIn (typed once its prompt shows),
+    on q35 this time."""
+    share = os.path.join(top, "tree")
+    argv = [vstest.LAUNCHER, "--efi", "--machine", "q35", "--share", share, "--timeout", str(TIMEOUT),
+            "--", "shell"]
+    note("run: " + " ".join(argv[1:]))
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, sent = b"", False
+    end = time.monotonic() + TIMEOUT + 30
+    while time.monotonic() < end:
+        r, _, _ = select.select([p.stdout], [], [], 1.0)
+        if r:
+            data = os.read(p.stdout.fileno(), 65536)
+            if not data:
+                break
+            out += data
+        if not sent and b"vioshare> " in ANSI.sub(b"", out):
+            sent = True
+            time.sleep(0.3)
+            for c in b"cat /myfs/hello.txt\rexit 3\r":
+                p.stdin.write(bytes([c]))
+                p.stdin.flush()
+                time.sleep(0.02)
+    if p.poll() is None:
+        p.terminate()
+    status = p.wait()
+    err = p.stderr.read().decode("utf-8", "replace")
+    app = app_output(out) or b""
+    check("efi shell (q35): commands typed on the console run; exit 3 gives 3",
+          status == 3 and b"Hello from the share." in app.split(b"\n"),
+          "status %s; stderr %s; output tail %r" % (status, " ".join(err.split())[-300:], app[-300:]))
 
 
 # ------------------------------------------------------------------ boot
@@ -253,7 +288,7 @@ def main():
     if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
         return vstest.finish()
     top = vstest.tmpdir()
-    for t in (test_basics, test_boot):
+    for t in (test_basics, test_shell_q35, test_boot):
         try:
             t(top)
         except Exception as e:

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""A failing real host (QEMU + virtiofsd through tools/vioshare-run):
+
+- virtiofsd stopped (SIGSTOP) in the middle of a large read, the share
+  remounted with `-o timeout=3`: the guest reports ETIMEDOUT (or EIO) soon
+  after the timeout and exits 1;
+- the same without a guest timeout: `vioshare-run --timeout` gives up with 124
+  and a reason on stderr;
+- virtiofsd stopped in the middle of a large write (timeout=3): ETIMEDOUT;
+- virtiofsd killed (SIGKILL) in the middle of a large write and of a large
+  read: a non-zero status with a reason (guest error line or launcher
+  message);
+- a file shrinking and growing on the host while the guest reads it
+  (cache=none): every `cat` prints a prefix of the bytes the file ever held,
+  every `sha256` is the hash of such a prefix; never garbage past EOF.
+
+After every case: no QEMU or virtiofsd of the run is left; whatever the test
+stopped gets SIGCONT (and SIGKILL if it belongs to the run) in a finally.
+"""
+
+import hashlib
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+BIG = 8 << 30          # sparse: reading it all takes minutes under TCG
+
+
+def run_pids(launcher_pid, what=b"virtiofsd"):
+    marker = ("vioshare-run-%d-" % launcher_pid).encode()
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/stat" % d, "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmd and what in cmd and state != b"Z":
+            found.append(int(d))
+    return found
+
+
+class Live:
+    """tools/vioshare-run in the background, its stdout collected by a thread,
+    so the test can act when the guest prints a marker."""
+
+    def __init__(self, args, shares, timeout, cache=None):
+        argv = [vstest.LAUNCHER]
+        for d in shares:
+            argv += ["--share", "%s:myfs" % d]
+        if cache:
+            argv += ["--cache", cache]
+        argv += ["--timeout", str(timeout), "--", args]
+        note("run: " + " ".join(argv[1:]))
+        self.start = time.monotonic()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.out = b""
+        self.err = b""
+        self.lock = threading.Lock()
+        self.t1 = threading.Thread(target=self._pump, args=(self.p.stdout, "out"), daemon=True)
+        self.t2 = threading.Thread(target=self._pump, args=(self.p.stderr, "err"), daemon=True)
+        self.t1.start()
+        self.t2.start()
+
+    def _pump(self, f, which):
+        while True:
+            b = os.read(f.fileno(), 65536)
+            if not b:
+                return
+            with self.lock:
+                setattr(self, which, getattr(self, which) + b)
+
+    def wait_for(self, marker, limit):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            with self.lock:
+                if marker in self.out:
+                    return True
+            if self.p.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def wait(self, limit):
+        try:
+            status = self.p.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+            status = None
+        self.t1.join(5)
+        self.t2.join(5)
+        self.secs = time.monotonic() - self.start
+        note("  -> status %s in %.1f s" % (status, self.secs))
+        if self.err.strip():
+            note("  stderr: " + self.err.decode(errors="replace").strip()[-1000:])
+        if self.out:
+            note("  stdout tail:")
+            note(self.out[-800:])
+        return status
+
+
+def release(pids):
+    """SIGCONT what we stopped; anything of the run still there after the
+    launcher is gone is a leftover the check reports, then killed here."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+
+
+def kill_leftovers(launcher_pid):
+    left = vstest.leftovers(launcher_pid, wait=5.0)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
+
+
+def error_line(out, cmd, path):
+    pat = re.compile(r"^error: %s: %s: ([A-Z0-9]+) \(.*\)$" % (re.escape(cmd), re.escape(path)))
+    for line in out.decode(errors="replace").split("\n"):
+        m = pat.match(line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, expect_launcher):
+    """Starts `guest`, waits for the guest's "=GO=" line, lets the transfer
+    run a moment, SIGSTOPs every virtiofsd of the run and checks who reports
+    the failure and how fast."""
+    live = Live(guest, [share], launcher_timeout)
+    stopped = []
+    try:
+        if not check("%s: guest started the transfer" % name, live.wait_for(b"=GO=\n", 60),
+                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
+            live.wait(launcher_timeout + 30)
+            return
+        time.sleep(1.5)
+        stopped = run_pids(live.p.pid)
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        t_stop = time.monotonic()
+        note("  stopped virtiofsd pids %s" % stopped)
+        check("%s: found the run's virtiofsd" % name, stopped, "no virtiofsd process with the run's temp dir")
+        status = live.wait(launcher_timeout + 60)
+        after = time.monotonic() - t_stop
+        if expect_launcher:
+            check("%s: launcher gives up with 124 and a reason within its --timeout" % name,
+                  status == 124 and live.err.strip() and live.secs <= launcher_timeout + 10,
+                  "status %s after %.1f s, stderr %r" % (status, live.secs, live.err[-300:]))
+        else:
+            e = error_line(live.out, cmd, path)
+            check("%s: guest reports ETIMEDOUT/EIO within timeout=%d (+slack), status 1"
+                  % (name, guest_timeout),
+                  status == 1 and e in ("ETIMEDOUT", "EIO") and after <= guest_timeout + 12,
+                  "status %s, error %s, %.1f s after the stop; stderr %r; tail %r"
+                  % (status, e, after, live.err[-200:], live.out[-300:]))
+            note("  %s: guest error %s %.1f s after SIGSTOP (timeout=%d)" % (name, e, after, guest_timeout))
+    finally:
+        if live.p.poll() is None:
+            live.p.send_signal(signal.SIGTERM)
+            live.wait(30)
+        release(stopped)
+        left = kill_leftovers(live.p.pid)
+        check("%s: nothing left behind" % name, not left, "left: %s" % left)
+
+
+def kill_case(name, share, guest, launcher_timeout):
+    live = Live(guest, [share], launcher_timeout)
+    try:
+        if not check("%s: guest started the transfer" % name, live.wait_for(b"=GO=\n", 60),
+                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
+            live.wait(launcher_timeout + 30)
+            return
+        time.sleep(1.5)
+        pids = run_pids(live.p.pid)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        t_kill = time.monotonic()
+        note("  killed virtiofsd pids %s" % pids)
+        check("%s: found the run's virtiofsd" % name, pids, "no virtiofsd process with the run's temp dir")
+        status = live.wait(launcher_timeout + 60)
+        after = time.monotonic() - t_kill
+        guest_err = re.search(rb"^error: .*$", live.out, re.M)
+        reason = live.err.decode(errors="replace").strip()
+        check("%s: non-zero status with a reason, in %.1f s" % (name, after),
+              status not in (0, None) and (guest_err or reason) and after < 45,
+              "status %s, stderr %r, tail %r" % (status, reason[-200:], live.out[-200:]))
+        note("  %s: status %s, reason: %s" % (name, status,
+                                              guest_err.group(0).decode(errors="replace") if guest_err
+                                              else reason))
+    finally:
+        if live.p.poll() is None:
+            live.p.send_signal(signal.SIGTERM)
+            live.wait(30)
+        left = kill_leftovers(live.p.pid)
+        check("%s: nothing left behind" % name, not left, "left: %s" % left)
+
+
+# ------------------------------------------------------------ shrinking file
+
+LINE = 64
+MAXSZ = 2 << 20
+
+
+def text_pattern(size):
+    body = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-"
+    lines = []
+    for i in range(size // LINE):
+        lines.append(("%08x:" % i + body)[:LINE - 1] + "\n")
+    return "".join(lines).encode()
+
+
+def churn(path, pat, stop, counts):
+    rnd = random.Random(1234)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        cur = os.fstat(fd).st_size
+        while not stop.is_set():
+            target = rnd.randrange(0, MAXSZ // 4096 + 1) * 4096
+            if target < cur:
+                os.ftruncate(fd, target)
+                counts["truncate"] += 1
+            else:
+                # Page by page: every size a reader can see is a multiple of 4096
+                # and every byte below it is the pattern's.
+                for off in range(cur, target, 4096):
+                    os.pwrite(fd, pat[off:off + 4096], off)
+                counts["append"] += 1
+            cur = target
+            time.sleep(rnd.random() * 0.02)
+    finally:
+        os.close(fd)
+
+
+def test_shrink_grow():
+    share = vstest.tmpdir()
+    pat = text_pattern(MAXSZ)
+    path = os.path.join(share, "f")
+    with open(path, "wb") as f:
+        f.write(pat)
+    ncat, nsha = 6, 12
+    cmds = []
+    for i in range(ncat):
+        cmds += ["echo =B%d=" % i, "-cat /myfs/f", "echo =E%d=" % i]
+        cmds += ["-sha256 /myfs/f"] * (nsha // ncat)
+    stop = threading.Event()
+    counts = {"truncate": 0, "append": 0}
+    t = threading.Thread(target=churn, args=(path, pat, stop, counts), daemon=True)
+    t.start()
+    try:
+        r = vstest.run("; ".join(cmds), shares=[share], cache="none", timeout=240)
+    finally:
+        stop.set()
+        t.join(10)
+    note("host: %d truncates, %d appends while the guest read" % (counts["truncate"], counts["append"]))
+    out = r.out
+    bad = []
+    sizes = []
+    for i in range(ncat):
+        b = out.find(b"=B%d=\n" % i)
+        if b < 0:
+            bad.append("cat %d: no begin marker" % i)
+            continue
+        b += len(b"=B%d=\n" % i)
+        e = out.find(b"=E%d=\n" % i, b)
+        if e < 0:
+            bad.append("cat %d: no end marker" % i)
+            continue
+        body = out[b:e]
+        if body.startswith(b"error: "):
+            body = b""      # reported failure: acceptable, counted below
+        sizes.append(len(body))
+        if body != pat[:len(body)]:
+            at = next((k for k in range(len(body)) if body[k] != pat[k]), len(body))
+            bad.append("cat %d: %d bytes, differs from the pattern at byte %d (%r)"
+                       % (i, len(body), at, body[at:at + 32]))
+    errors = re.findall(rb"^error: .*$", out, re.M)
+    check("shrinking file: every cat is a prefix of the file's bytes (sizes %s)" % sizes,
+          not bad and len(sizes) == ncat, "; ".join(bad) or r.summary())
+    # Every hash is that of a 4 KiB-multiple prefix of the pattern.
+    valid = {}
+    h = hashlib.sha256()
+    valid[h.hexdigest()] = 0
+    for off in range(0, MAXSZ, 4096):
+        h.update(pat[off:off + 4096])
+        valid[h.hexdigest()] = off + 4096
+    hashes = re.findall(rb"^([0-9a-f]{64})  /myfs/f$", out, re.M)
+    unknown = [x.decode() for x in hashes if x.decode() not in valid]
+    check("shrinking file: every sha256 is that of a prefix (%d hashes, prefix sizes %s)"
+          % (len(hashes), sorted(valid.get(x.decode(), -1) for x in hashes)),
+          len(hashes) + len([e for e in errors if e.startswith(b"error: sha256")]) == nsha and not unknown,
+          "unknown hashes %s; %s" % (unknown, r.summary()))
+    check("shrinking file: no read failed (a short read is not an error)", not errors and r.status == 0,
+          "errors %r; status %s" % (errors[:4], r.status))
+    check("shrinking file: the host really changed it during the run",
+          counts["truncate"] > 0 and counts["append"] > 0, counts)
+    left = vstest.leftovers(r.pid)
+    check("shrinking file: nothing left behind", not left, left)
+
+
+def main():
+    if not vstest.require_image():
+        return vstest.finish()
+    share = vstest.tmpdir()
+    with open(os.path.join(share, "big"), "wb") as f:
+        f.truncate(BIG)
+    wshare = vstest.tmpdir()
+
+    stop_case("SIGSTOP during read, timeout=3", share,
+              "umount /myfs; mount myfs /myfs -o timeout=3; echo =GO=; sha256 /myfs/big; echo not-reached",
+              "sha256", "/myfs/big", 3, 120, False)
+    stop_case("SIGSTOP during read, no guest timeout, launcher --timeout 15", share,
+              "echo =GO=; sha256 /myfs/big", "sha256", "/myfs/big", 30, 15, True)
+    stop_case("SIGSTOP during write, timeout=3", wshare,
+              "umount /myfs; mount myfs /myfs -o timeout=3; echo =GO=; write /myfs/big 1000000000 1; echo not-reached",
+              "write", "/myfs/big", 3, 120, False)
+    kill_case("SIGKILL during write", wshare, "echo =GO=; write /myfs/big 1000000000 1; echo not-reached", 120)
+    kill_case("SIGKILL during read", share, "echo =GO=; sha256 /myfs/big; echo not-reached", 120)
+    test_shrink_grow()
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
