@@ -69,6 +69,9 @@ check-ports: $(foreach p,$(PORT_NAMES),$(call port_lib,$(p))) \
 		awk '$$2 == "U" { u[$$3] = 1 } $$2 ~ /^[TDBRC]$$/ { d[$$3] = 1 } \
 		     END { for (s in u) if (!(s in d) && s !~ /^(memcpy|memset|memmove|memcmp)$$/) printf "%s ", s }'); \
 	if [ -n "$$undef" ]; then echo "check-ports: x86_64-nolibc needs undefined symbols: $$undef" >&2; exit 1; fi
+	@ext=$$(nm -A $(call port_lib,x86_64-nolibc) | awk '$$2 == "U" { u[$$3] = 1 } $$2 ~ /^[TDBRC]$$/ { d[$$3] = 1 } \
+		END { for (s in u) if (!(s in d)) printf "%s ", s }'); \
+	echo "x86_64-nolibc: symbols needed from outside the library: $${ext:-none}"
 	@printf '%-17s %9s %7s %7s  %s\n' port text data bss "largest stack frame"
 	@for p in $(PORT_NAMES); do \
 		case $$p in aarch64-picolibc) sz=aarch64-linux-gnu-size;; arm-newlib) sz=arm-none-eabi-size;; *) sz=size;; esac; \

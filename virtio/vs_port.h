@@ -3,7 +3,22 @@
  * The embedder fills one struct vs_port and hands it to the core; every hook
  * gets port->ctx as its first argument.  The core keeps a pointer to the
  * struct, so it must outlive every device and mount that uses it.  Hooks
- * marked optional may be NULL. */
+ * marked optional may be NULL.
+ *
+ * General rules:
+ * - The core is single-threaded and never calls a hook from an interrupt
+ *   handler: hooks need no locking unless the embedder shares a vs_port (or
+ *   a device) between threads, which it must then serialise itself.
+ * - Hooks are called with the core's own objects in a consistent state, and
+ *   may not call back into the core.
+ * - Besides these hooks the core needs memcpy, memset, memcmp and strlen
+ *   (vs_util.h; or VS_UTIL_OVERRIDE), and the compiler may emit calls to
+ *   memcpy/memset/memmove/memcmp itself.  Nothing else: no malloc, no stdio,
+ *   no errno, no global variables.
+ * - Memory shared with the device must be coherent with the CPU's caches
+ *   (as on x86 and on Arm with a coherent interconnect or in QEMU); the core
+ *   orders its accesses with vs_mb/vs_rmb/vs_wmb (vs_util.h) but never
+ *   cleans or invalidates caches. */
 #ifndef VS_PORT_H
 #define VS_PORT_H
 
@@ -21,11 +36,18 @@ struct vs_port {
      * function returns all ones.  Needed by the PCI transport. */
     uint32_t (*pci_read)(void *ctx, vs_bdf_t bdf, uint16_t off, int width);
     void (*pci_write)(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t val);
-    /* Highest PCI bus number to scan (0..255). */
+    /* Highest PCI bus number to scan (0..255); -1 when the platform has no
+     * PCI (pci_read and pci_write may then be NULL: only the MMIO transport,
+     * virtio/vmmio.h, is used). */
     int pci_max_bus;
 
-    /* Make device memory [phys, phys + len) accessible, uncached, and return
-     * its address, or NULL if it cannot be mapped. */
+    /* Make device memory [phys, phys + len) accessible, uncached (on Arm:
+     * Device-nGnRE), and return its address, or NULL if it cannot be mapped.
+     * Called for PCI BAR regions (with the address the BAR holds) and for
+     * virtio-mmio windows, possibly several times for the same range; the
+     * mapping must stay valid as long as the device is used.  The core
+     * accesses it only with naturally aligned 8-, 16- and 32-bit volatile
+     * loads and stores. */
     volatile void *(*map_mmio)(void *ctx, uint64_t phys, uint64_t len);
 
     /* Memory both the CPU and the device can access: `size` bytes, zeroed,
@@ -44,7 +66,9 @@ struct vs_port {
     void *(*alloc)(void *ctx, size_t size);
     void (*free)(void *ctx, void *p);
 
-    /* A monotonic clock in nanoseconds. */
+    /* A monotonic clock in nanoseconds (any origin).  It bounds every wait
+     * (request timeouts, device reset), so it must advance while the core
+     * polls. */
     uint64_t (*now_ns)(void *ctx);
     /* Optional: called in every polling loop iteration (cpu_relax, or a
      * sleep until the next interrupt). */

@@ -15,6 +15,7 @@ _Noreturn void boot_main(uint64_t x0)
     exceptions_init();
     uint64_t dtb = x0 ? x0 : VIRT_DTB;
     mmu_init(dtb);
+    clock_init();
     /* The only thread's TLS block (picolibc's errno); AArch64 puts a
      * 16-byte control block before it (variant 1). */
     __asm__ volatile("msr tpidr_el0, %0" ::"r"((uintptr_t)__tls_base - 16));
@@ -28,7 +29,6 @@ _Noreturn void boot_main(uint64_t x0)
     for (int i = 0; i < a64_board.nmem; i++)
         a64_map_ram(a64_board.mem[i].base, a64_board.mem[i].size);
     pages_init(dtb, fdt_size((const void *)(uintptr_t)dtb));
-    clock_init();
     pci_assign_bars();
     platform_exit(app_main());
 }

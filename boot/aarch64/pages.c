@@ -18,6 +18,8 @@ struct span {
     uint64_t base, end;
 };
 
+static void *alloc_pages(size_t npages);
+
 static bool bit(uint64_t p)
 {
     return bitmap[p / 64] >> (p % 64) & 1;
@@ -97,7 +99,7 @@ void pages_init(uint64_t dtb, uint64_t dtb_size)
     /* The malloc arena: a quarter of the free RAM, 4..128 MiB. */
     uint64_t heap = free_pages / 4;
     heap = heap < 1024 ? 1024 : heap > 32768 ? 32768 : heap;
-    while (heap >= 64 && !(heap_cur = page_alloc(heap)))
+    while (heap >= 64 && !(heap_cur = alloc_pages(heap))) /* malloc needs no zeroing */
         heap /= 2;
     if (!heap_cur)
         panic("no memory for the heap");
