@@ -31,7 +31,7 @@ EFI_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iapps/efi -I$(EFI_INC) -I$(EFI_IN
 	-DGNU_EFI_USE_MS_ABI -ffreestanding -fno-stack-protector -fpic -fvisibility=hidden -fshort-wchar \
 	-mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP
-EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z defs -T $(EFI_LIB)/elf_x86_64_efi.lds
 
 CORE_SRC := $(wildcard virtio/*.c fuse/*.c vfs/*.c)
 APPS_SRC := $(wildcard apps/*.c)
@@ -40,7 +40,7 @@ SIM_SRC  := $(wildcard tests/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names.
-PUBLIC_HEADERS := vfs/vfs.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h virtio/vq.h \
+PUBLIC_HEADERS := vfs/vfs.h vfs/stats.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h virtio/vq.h \
 	virtio/vtransport.h virtio/virtiofs.h virtio/vpci.h virtio/vmmio.h fuse/fuse_proto.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
@@ -155,8 +155,17 @@ $(HOSTB)/linux_bench: tests/bench/linux_bench.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_TOOL_CFLAGS) -static $< -o $@
 
+# The OVMF peer: a GNU-EFI program over the firmware's own virtio-fs driver.
+$(BUILD)/bench/ovmf_bench.o: tests/bench/ovmf_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/ovmf_bench.efi: $(BUILD)/bench/ovmf_bench.o
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/bench/ovmf_bench.so $(EFI_LIB)/crt0-efi-x86_64.o $< $(EFI_LIB)/libgnuefi.a
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
+		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/bench/ovmf_bench.so $@
+
 BIG ?= 1024
-bench: deps all $(HOSTB)/linux_bench
+bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
 	$(PYTHON) tools/bench --big $(BIG) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
 test: deps all

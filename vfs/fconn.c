@@ -46,6 +46,13 @@ void fconn_fini(struct fconn *c)
     c->bounce = 0;
 }
 
+void fconn_abandon(struct fconn *c)
+{
+    c->slot_mem = 0;
+    c->bounce = 0;
+    c->forget_mem = 0;
+}
+
 /* Kills the connection: every later request fails with err. */
 static int fail(struct fconn *c, int err)
 {

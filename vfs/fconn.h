@@ -88,6 +88,9 @@ struct fconn_req {
 int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, uint64_t timeout_ns);
 /* Frees what fconn_init allocated.  The device must be reset first. */
 void fconn_fini(struct fconn *c);
+/* For a device that stopped answering and cannot be reset: frees nothing
+ * the device may still write (the slots, the bounce buffer). */
+void fconn_abandon(struct fconn *c);
 
 /* Sends INIT and stores the settled parameters in c->params.  Returns 0 or
  * a negative errno. */

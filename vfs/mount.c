@@ -98,12 +98,23 @@ static void unmount(struct vfs *v, int slot)
     vn_forget_all(m);
     fconn_drain_forgets(&m->conn);
     fconn_drain(&m->conn);
-    struct fconn_req r = {.opcode = FUSE_DESTROY};
-    fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
-    viofs_reset(&m->dev);
-    if (m->conn.trace)
-        fconn_log(&m->conn, "unmounted: DESTROY sent, device reset", 0, 0);
-    fconn_fini(&m->conn);
+    if (m->conn.dead == -VS_ETIMEDOUT) {
+        /* The device stopped answering.  A reset would make the hypervisor
+         * wait for the same silent daemon (QEMU blocks on vhost-user), and
+         * a request it still holds may yet be written into our memory: the
+         * device is left alone and its rings and buffers are never freed. */
+        viofs_abandon(&m->dev);
+        fconn_abandon(&m->conn);
+        if (m->conn.trace)
+            fconn_log(&m->conn, "unmounted: device not answering, left as it is", 0, 0);
+    } else {
+        struct fconn_req r = {.opcode = FUSE_DESTROY};
+        fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
+        viofs_reset(&m->dev);
+        if (m->conn.trace)
+            fconn_log(&m->conn, "unmounted: DESTROY sent, device reset", 0, 0);
+        fconn_fini(&m->conn);
+    }
     v->port->free(v->port->ctx, m);
     v->mounts[slot] = 0;
 }

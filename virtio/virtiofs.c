@@ -121,3 +121,10 @@ void viofs_reset(struct viofs *fs)
     vq_fini(&fs->req);
     fs->live = false;
 }
+
+void viofs_abandon(struct viofs *fs)
+{
+    vq_abandon(&fs->hiprio);
+    vq_abandon(&fs->req);
+    fs->live = false;
+}

@@ -42,5 +42,9 @@ bool viofs_needs_reset(const struct viofs *fs);
 
 /* Resets the device (no more DMA to our memory) and frees the queues. */
 void viofs_reset(struct viofs *fs);
+/* For a device that stopped answering: frees the queues' bookkeeping but
+ * neither resets the device nor frees the ring memory, which it may still
+ * write.  The device cannot be used again. */
+void viofs_abandon(struct viofs *fs);
 
 #endif

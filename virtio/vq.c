@@ -61,6 +61,12 @@ void vq_fini(struct vq *vq)
     vs_memset(vq, 0, sizeof(*vq));
 }
 
+void vq_abandon(struct vq *vq)
+{
+    vq->mem = 0; /* left to the device */
+    vq_fini(vq);
+}
+
 void vq_mark_broken(struct vq *vq)
 {
     vq->broken = true;

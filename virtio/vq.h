@@ -74,6 +74,9 @@ struct vq {
 int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t size);
 /* Frees what vq_init allocated.  The device must be reset first. */
 void vq_fini(struct vq *vq);
+/* Frees the bookkeeping but not the rings, for a device that cannot be
+ * reset and may still write them. */
+void vq_abandon(struct vq *vq);
 
 /* Submits a chain of n_out device-readable buffers followed by n_in
  * device-writable ones (bufs holds n_out + n_in entries, none empty) with

@@ -1,6 +1,7 @@
 /* The AArch64 image's program: the virtio-fs devices on PCIe (ECAM) and the
  * virtio-mmio nodes of the device tree (plus any virtio_mmio.device= words
  * on the command line), each mounted at /TAG; then the command line. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "a64.h"
@@ -13,6 +14,17 @@ static int console_input(void *ctx)
 {
     (void)ctx;
     return console_getc();
+}
+
+/* picolibc's malloc: what is allocated now; the arena it took from sbrk
+ * (which never shrinks) bounds the high-water mark. */
+static bool heap_stats(struct app *a, uint64_t *used, uint64_t *peak)
+{
+    (void)a;
+    struct mallinfo mi = mallinfo();
+    *used = mi.uordblks;
+    *peak = mi.arena;
+    return true;
 }
 
 static void console_sink(void *ctx, const char *s, size_t n)
@@ -49,6 +61,7 @@ int app_main(void)
     const struct vs_port *port = platform_port();
     app_init(a, port, (struct fmt_out){console_sink, 0});
     a->read_char = console_input;
+    a->heap_usage = heap_stats;
 
     vs_bdf_t found[APP_MAX_DEVS];
     int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);

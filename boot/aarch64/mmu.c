@@ -6,7 +6,13 @@
  * Device memory, where an unaligned access faults: so the MMU goes on first
  * (before the DTB is read), with the image's and the DTB's blocks as RAM and
  * the low 1 GiB (the virt board's devices) as Device; fdt-described RAM is
- * added afterwards (a64_map_ram). */
+ * added afterwards (a64_map_ram).
+ *
+ * Simplifications that hold on QEMU's virt (documented, not checked): a
+ * 1 GiB block that is only partly RAM is Normal as a whole (nothing else
+ * shares RAM's gigabytes there), and the tables are written with the MMU
+ * and caches off without cache maintenance (QEMU models no caches; real
+ * hardware would need the tables cleaned to the point of coherency). */
 #include <string.h>
 #include "a64.h"
 

@@ -36,6 +36,45 @@ def boot_time():
     return best
 
 
+def virtio_mmio_case():
+    """virtio-fs on one of virt's virtio-mmio transports (a `virtio,mmio` node
+    of the DTB) rather than PCIe: QEMU started by hand (the launcher always
+    uses vhost-user-fs-pci on virt)."""
+    import subprocess
+    share = vstest.tmpdir()
+    with open(os.path.join(share, "m.txt"), "wb") as f:
+        f.write(b"over virtio-mmio\n")
+    sock = os.path.join(vstest.tmpdir(), "fs.sock")
+    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
+                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 15
+        while not os.path.exists(sock) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256",
+                "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
+                "-chardev", "socket,id=fs0,path=" + sock,
+                "-device", "vhost-user-fs-device,queue-size=1024,chardev=fs0,tag=mmiofs",
+                "-global", "virtio-mmio.force-legacy=false",
+                "-kernel", IMAGE, "-append", "mounts; cat /mmiofs/m.txt; exit 4",
+                "-semihosting-config", "enable=on,target=native",
+                "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
+        try:
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=120)
+            out, code = r.stdout.replace(b"\r\n", b"\n"), r.returncode
+        except subprocess.TimeoutExpired:
+            out, code = b"(timed out)", None
+        note(out)
+        check("aarch64: virtio-fs on a DTB virtio,mmio transport is mounted and read (status 4 -> QEMU 9)",
+              code == 9 and b"mmiofs on /mmiofs" in out and b"over virtio-mmio\n" in out,
+              "QEMU exit %s, output %r" % (code, out[-300:]))
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+
+
 def main():
     if not os.path.isfile(IMAGE):
         check("image build/aarch64/vioshare.elf exists", False, "not built (run make)")
@@ -46,6 +85,7 @@ def main():
              "QEMU start-up included)" % t)
     check("aarch64: boots and runs a command (%.2f s to the first command)" % (t or -1),
           t is not None and t < 30, "no output or a failing status")
+    virtio_mmio_case()
     return test_microvm.main("aarch64", ARGS, IMAGE, boot_timeout=600)
 
 

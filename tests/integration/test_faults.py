@@ -166,6 +166,15 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
         t_stop = time.monotonic()
         note("  stopped virtiofsd pids %s" % stopped)
         check("%s: found the run's virtiofsd" % name, stopped, "no virtiofsd process with the run's temp dir")
+        if not expect_launcher:
+            # The guest's error line, as soon as it appears.
+            seen = live.wait_for(b"error: ", guest_timeout + 12)
+            after = time.monotonic() - t_stop
+            e = error_line(live.out, cmd, path)
+            check("%s: guest reports ETIMEDOUT/EIO within timeout=%d (+slack)" % (name, guest_timeout),
+                  seen and e in ("ETIMEDOUT", "EIO"),
+                  "error %s, %.1f s after the stop; tail %r" % (e, after, live.out[-300:]))
+            note("  %s: guest error %s %.1f s after SIGSTOP (timeout=%d)" % (name, e, after, guest_timeout))
         status = live.wait(launcher_timeout + 60)
         after = time.monotonic() - t_stop
         if expect_launcher:
@@ -173,13 +182,15 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
                   status == 124 and live.err.strip() and live.secs <= launcher_timeout + 10,
                   "status %s after %.1f s, stderr %r" % (status, live.secs, live.err[-300:]))
         else:
-            e = error_line(live.out, cmd, path)
-            check("%s: guest reports ETIMEDOUT/EIO within timeout=%d (+slack), status 1"
-                  % (name, guest_timeout),
-                  status == 1 and e in ("ETIMEDOUT", "EIO") and after <= guest_timeout + 12,
-                  "status %s, error %s, %.1f s after the stop; stderr %r; tail %r"
-                  % (status, e, after, live.err[-200:], live.out[-300:]))
-            note("  %s: guest error %s %.1f s after SIGSTOP (timeout=%d)" % (name, e, after, guest_timeout))
+            # Then it must exit with status 1.  (Known failure: the guest's exit
+            # path unmounts and resets the device; QEMU handles the reset of a
+            # vhost-user-fs device with a synchronous GET_VRING_BASE to the
+            # stopped virtiofsd, so its vCPU thread blocks and the status never
+            # comes out: the launcher has to time out.)
+            check("%s: guest then exits with status 1 (not stuck resetting the device)" % name,
+                  status == 1 and after <= 2 * guest_timeout + 15,
+                  "status %s, %.1f s after the stop; stderr %r; tail %r"
+                  % (status, after, live.err[-200:], live.out[-200:]))
     finally:
         if live.p.poll() is None:
             live.p.send_signal(signal.SIGTERM)
@@ -326,6 +337,77 @@ def test_shrink_grow():
     check("shrinking file: nothing left behind", not left, left)
 
 
+# ------------------------------------------------------------ resources
+
+NSMALL = 3000          # more than the 2048 unreferenced nodes the cache keeps
+CYCLES = 100000
+
+
+def marks(out):
+    """[(nodes, max, heap_used, heap_peak)] at each "=M=" marker."""
+    res = []
+    text = out.decode(errors="replace")
+    for part in text.split("=M=\n")[1:]:
+        m1 = re.search(r"nodes (\d+), max (\d+)\)", part)
+        m2 = re.search(r"heap: (\d+) bytes in use, high-water (\d+) bytes", part)
+        res.append((int(m1.group(1)) if m1 else None, int(m1.group(2)) if m1 else None,
+                    int(m2.group(1)) if m2 else None, int(m2.group(2)) if m2 else None))
+    return res
+
+
+def test_resources():
+    """100,000 stat and 100,000 open/read/close (cat) cycles in one boot, over
+    3000 small files, from scripts in a second share; memory must stay flat:
+    the node cache's high-water mark bounded, heap use and its high-water the
+    same after the second half as after the first."""
+    share = vstest.tmpdir()
+    os.mkdir(os.path.join(share, "small"))
+    for i in range(NSMALL):
+        with open(os.path.join(share, "small", "f%05d" % i), "w") as f:
+            f.write("f%05d\n" % i)
+    scripts = vstest.tmpdir()
+    nparts = 4
+    per = CYCLES // nparts
+    for kind, cmd in (("stat", "stat"), ("cat", "cat")):
+        for p in range(nparts):
+            with open(os.path.join(scripts, "%s%d" % (kind, p)), "w") as f:
+                for i in range(p * per, (p + 1) * per):
+                    f.write("%s /myfs/small/f%05d\n" % (cmd, (i * 7) % NSMALL))
+    mark = "echo =M=; mounts; stats"
+    guest = [mark]
+    for kind in ("stat", "cat"):
+        for p in range(nparts):
+            guest.append("run /s/%s%d" % (kind, p))
+            if p in (1, 3):
+                guest.append(mark)
+    r = vstest.run("; ".join(guest), shares=[(share, "myfs"), (scripts, "s")], timeout=900)
+    m = marks(r.out)
+    note("resources: marks (nodes, max, heap used, heap high-water) = %s; %.1f s" % (m, r.secs))
+    stat_lines = len(re.findall(rb"^  File: |^/myfs/small/f\d{5}", r.out, re.M))
+    cat_lines = len(re.findall(rb"^f\d{5}$", r.out, re.M))
+    check("resources: %d stat + %d cat cycles ran in one boot, status 0 (%.0f s)" % (CYCLES, CYCLES, r.secs),
+          r.status == 0 and cat_lines == CYCLES and len(m) == 5, "cat lines %d, marks %d; %s"
+          % (cat_lines, len(m), r.summary()))
+    note("resources: stat output lines matched %d" % stat_lines)
+    if len(m) == 5:
+        nodes_max = max(x[1] for x in m if x[1] is not None)
+        check("resources: node cache high-water bounded (max %d <= 2048 + a few referenced)" % nodes_max,
+              nodes_max <= 2048 + 16, m)
+        have_heap = all(x[2] is not None for x in m)
+        if have_heap:
+            # m[1]/m[2]: after 50k / 100k stats; m[3]/m[4]: after 50k / 100k cats.
+            check("resources: heap flat over the second 50,000 stats (in use %d -> %d, high-water %d -> %d)"
+                  % (m[1][2], m[2][2], m[1][3], m[2][3]),
+                  m[2][3] <= m[1][3] + 4096 and m[2][2] <= m[1][2] + 4096, m)
+            check("resources: heap flat over the second 50,000 cats (in use %d -> %d, high-water %d -> %d)"
+                  % (m[3][2], m[4][2], m[3][3], m[4][3]),
+                  m[4][3] <= m[3][3] + 4096 and m[4][2] <= m[3][2] + 4096, m)
+        else:
+            note("resources: no heap line from `stats` in this image")
+    left = vstest.leftovers(r.pid)
+    check("resources: nothing left behind", not left, left)
+
+
 def main():
     if not vstest.require_image():
         return vstest.finish()
@@ -336,15 +418,16 @@ def main():
 
     stop_case("SIGSTOP during read, timeout=3", share,
               "umount /myfs; mount myfs /myfs -o timeout=3; echo =GO=; sha256 /myfs/big; echo not-reached",
-              "sha256", "/myfs/big", 3, 120, False)
+              "sha256", "/myfs/big", 3, 30, False)
     stop_case("SIGSTOP during read, no guest timeout, launcher --timeout 15", share,
               "echo =GO=; sha256 /myfs/big", "sha256", "/myfs/big", 30, 15, True)
     stop_case("SIGSTOP during write, timeout=3", wshare,
               "umount /myfs; mount myfs /myfs -o timeout=3; echo =GO=; write /myfs/big 1000000000 1; echo not-reached",
-              "write", "/myfs/big", 3, 120, False)
+              "write", "/myfs/big", 3, 30, False)
     kill_case("SIGKILL during write", wshare, "echo =GO=; write /myfs/big 1000000000 1; echo not-reached", 120)
     kill_case("SIGKILL during read", share, "echo =GO=; sha256 /myfs/big; echo not-reached", 120)
     test_shrink_grow()
+    test_resources()
     return vstest.finish()
 
 

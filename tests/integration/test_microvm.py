@@ -149,7 +149,12 @@ def main(name, launcher_extra, image, boot_timeout=300):
     check("%s: guest manifest after the script equals tools/manifest" % name,
           r.between("=B=", "=E=") == vstest.host_manifest(guest), "see the log")
 
-    # 3. Exit status and errors come back as on the PC.
+    # 3. The command line arrives whole, and nothing else (on microvm, QEMU's
+    #    virtio_mmio.device= words are taken off its end); exit status and
+    #    errors come back as on the PC.
+    r = vstest.run("echo end-of-line", shares=[os.fsdecode(root)], timeout=boot_timeout, extra=extra)
+    check("%s: the command line reaches the command language without device words" % name,
+          r.status == 0 and r.out.split(b"\n")[-2:] == [b"end-of-line", b""], r.summary())
     r = vstest.run("exit 7", shares=[os.fsdecode(root)], timeout=boot_timeout, extra=extra)
     check("%s: exit 7 gives status 7" % name, r.status == 7, r.summary())
     r = vstest.run("cat /myfs/nope", shares=[os.fsdecode(root)], timeout=boot_timeout, extra=extra)
@@ -158,5 +163,15 @@ def main(name, launcher_extra, image, boot_timeout=300):
     return vstest.finish()
 
 
+def arguments():
+    """The launcher's machine/arch combinations (no QEMU started)."""
+    for argv, want in ((["--arch", "aarch64", "--machine", "microvm"], "virt only"),
+                       (["--machine", "virt"], "for --arch aarch64")):
+        r = vstest.run("exit 0", extra=argv, timeout=30)
+        check("launcher %s: usage error (status 2)" % " ".join(argv), r.status == 2 and want in r.err,
+              r.summary())
+
+
 if __name__ == "__main__":
+    arguments()
     sys.exit(main("microvm", ["--machine", "microvm"], vstest.PVH_IMAGE, boot_timeout=180))
