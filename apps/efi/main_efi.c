@@ -6,7 +6,7 @@
 #include "efi_port.h"
 
 #include "app.h"
-#include "vpci.h"
+#include "pcidevs.h"
 #include "vs_errno.h"
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -16,9 +16,20 @@
 
 static struct efi_port the_port;
 static struct app the_app;
-static struct vpci_dev pci_devs[APP_MAX_DEVS];
-static struct vs_transport transports[APP_MAX_DEVS];
+static struct app_pci_devs pci_devs;
 static EFI_HANDLE the_image;
+
+/* A function is taken from the firmware's driver before it is opened, and
+ * tracked so that ExitBootServices can reset it. */
+static int claim_fn(void *ctx, vs_bdf_t bdf)
+{
+    return efi_port_claim(ctx, bdf);
+}
+
+static void track_fn(void *ctx, struct vs_transport *tr)
+{
+    efi_port_track(ctx, tr);
+}
 
 /* ---------------------------------------------------------------- console */
 
@@ -311,24 +322,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     if (EFI_ERROR(s))
         app_printf(a, "warning: cannot list PCI functions (EFI status %#lx)\n", (unsigned long)s);
 
-    vs_bdf_t found[APP_MAX_DEVS];
-    int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);
-    if (n > APP_MAX_DEVS) {
-        app_printf(a, "warning: %d virtio-fs devices, using the first %d\n", n, APP_MAX_DEVS);
-        n = APP_MAX_DEVS;
-    }
-    for (int i = 0; i < n; i++) {
-        int err = efi_port_claim(&the_port, found[i]);
-        if (!err)
-            err = vpci_open(&pci_devs[i], port, found[i], &transports[i]);
-        if (err) {
-            app_printf(a, "error: pci %02x:%02x.%x: %s (%s)\n", found[i] >> 8, (found[i] >> 3) & 31,
-                       found[i] & 7, vs_errno_name(err), vs_errno_text(err));
-            continue;
-        }
-        efi_port_track(&the_port, &transports[i]);
-        app_add_dev(a, &transports[i]);
-    }
+    struct app_pci_hooks hooks = {claim_fn, track_fn, &the_port};
+    app_add_pci_devs(a, &pci_devs, &hooks);
     app_mount_all(a);
 
     int status = 1;

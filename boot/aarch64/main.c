@@ -7,7 +7,7 @@
 #include "a64.h"
 #include "app.h"
 #include "vmmio.h"
-#include "vpci.h"
+#include "pcidevs.h"
 #include "vs_errno.h"
 
 static int console_input(void *ctx)
@@ -34,7 +34,7 @@ static void console_sink(void *ctx, const char *s, size_t n)
 }
 
 static struct app the_app;
-static struct vpci_dev pci_devs[APP_MAX_DEVS];
+static struct app_pci_devs pci_devs;
 static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
 static struct vs_transport transports[APP_MAX_DEVS];
 static int ntr;
@@ -63,21 +63,7 @@ int app_main(void)
     a->read_char = console_input;
     a->heap_usage = heap_stats;
 
-    vs_bdf_t found[APP_MAX_DEVS];
-    int n = vpci_find(port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, APP_MAX_DEVS);
-    if (n > APP_MAX_DEVS) {
-        app_printf(a, "warning: %d virtio-fs devices, using the first %d\n", n, APP_MAX_DEVS);
-        n = APP_MAX_DEVS;
-    }
-    for (int i = 0; i < n; i++) {
-        int err = vpci_open(&pci_devs[ntr], port, found[i], &transports[ntr]);
-        if (err) {
-            app_printf(a, "error: pci %02x:%02x.%x: %s (%s)\n", found[i] >> 8, (found[i] >> 3) & 31,
-                       found[i] & 7, vs_errno_name(err), vs_errno_text(err));
-            continue;
-        }
-        app_add_dev(a, &transports[ntr++]);
-    }
+    app_add_pci_devs(a, &pci_devs, 0);
     for (int i = 0; i < a64_board.nmmio; i++)
         add_mmio(a, a64_board.mmio[i].base, a64_board.mmio[i].size);
 
