@@ -17,9 +17,9 @@ int cmd_mounts(struct app *a, int argc, char **argv)
         char dbg[16] = "";
         if (mi.opts.debug)
             vs_snprintf(dbg, sizeof(dbg), ",debug=%u", (unsigned)mi.opts.debug);
-        app_printf(a, "%s on %s type virtiofs (%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
+        app_printf(a, "%s on %s type virtiofs (%s%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
                    mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.owner ? ",owner" : "",
-                   dbg, mi.nodes, mi.nodes_max);
+                   mi.opts.irq_msix ? ",irq=msix" : "", dbg, mi.nodes, mi.nodes_max);
     }
     for (int i = 0; i < a->ndevs; i++) {
         if (!a->devs[i].mounted)
@@ -76,7 +76,9 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
         } else if (n == 7 && !vs_memcmp(s, "debug=", 6) && s[6] >= '0' && s[6] <= '3') {
             o->debug = (uint8_t)(s[6] - '0');
         } else if (word_is(s, n, "irq=poll")) {
-            /* completions are polled: the only mode so far */
+            o->irq_msix = false;
+        } else if (word_is(s, n, "irq=msix")) {
+            o->irq_msix = true;
         } else if (n > 8 && !vs_memcmp(s, "timeout=", 8) && !parse_u64(s + 8, &v) && v >= 1 && v <= 86400) {
             o->timeout_s = (uint32_t)v;
         } else {

@@ -33,6 +33,61 @@ isr_common:
         andq $-16, %rsp                 /* the C calling convention */
         call panic_exception
 
+/* Interrupts that return (boot/irq.c): the vector number is pushed, the
+ * caller-saved registers are saved around irq_dispatch(vector), and iretq
+ * resumes.  They are only ever taken in irq_sleep's hlt, but save what the
+ * C calling convention may clobber all the same. */
+        .macro irqstub n
+        .globl irq_entry_\n
+irq_entry_\n:
+        pushq $\n
+        jmp irq_common
+        .endm
+
+        irqstub 64
+        irqstub 65
+        irqstub 255
+
+irq_common:
+        pushq %rax
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        movq 72(%rsp), %rdi             /* vector */
+        pushq %rbp
+        movq %rsp, %rbp
+        andq $-16, %rsp
+        cld
+        call irq_dispatch
+        movq %rbp, %rsp
+        popq %rbp
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rax
+        addq $8, %rsp                   /* the vector */
+        iretq
+
+/* Sleeps until the next interrupt with interrupts enabled only for the
+ * halt: one that became pending while they were disabled is taken at the
+ * hlt (sti's one-instruction shadow), so it cannot be lost. */
+        .globl irq_sleep
+irq_sleep:
+        sti
+        hlt
+        cli
+        ret
+
         .section .rodata
         .p2align 3
         .globl isr_table

@@ -109,6 +109,18 @@ static void relax(void *ctx)
     cpu_relax();
 }
 
+static int irq_alloc(void *ctx, uint64_t *msg_addr, uint32_t *msg_data)
+{
+    (void)ctx;
+    return irq_msi_alloc(msg_addr, msg_data);
+}
+
+static void wait_irq(void *ctx, uint64_t deadline_ns)
+{
+    (void)ctx;
+    irq_wait(deadline_ns);
+}
+
 static void log_line(void *ctx, const char *msg)
 {
     (void)ctx;
@@ -128,6 +140,8 @@ static const struct vs_port port = {
     .free = release,
     .now_ns = now_ns,
     .relax = relax,
+    .irq_alloc = irq_alloc,
+    .wait_irq = wait_irq,
     .log = log_line,
 };
 

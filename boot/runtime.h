@@ -37,6 +37,16 @@ void *page_alloc_range(size_t npages, uint64_t align, uint64_t lo, uint64_t hi, 
 void paging_init(void);
 void clock_init(void);
 
+/* Points IDT entry `vector` at an interrupt entry stub (boot/isr.S). */
+void idt_set_handler(uint8_t vector, void (*entry)(void));
+
+/* boot/irq.c: MSI-X completions through the local APIC.  irq_msi_alloc
+ * sets the LAPIC up on first use and gives the message every device is
+ * programmed with (0 or -ENOTSUP); irq_wait sleeps until an interrupt or
+ * deadline_ns (clock_ns), capped by the LAPIC timer. */
+int irq_msi_alloc(uint64_t *msg_addr, uint32_t *msg_data);
+void irq_wait(uint64_t deadline_ns);
+
 /* Prints "panic: exception N (error E) at RIP=... CR2=..." and exits 70. */
 _Noreturn void panic_exception(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2);
 

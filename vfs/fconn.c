@@ -85,10 +85,15 @@ static int data_addr(struct fconn *c, const void *p, uint32_t len, uint64_t *add
     return 0;
 }
 
-static void relax(struct fconn *c)
+/* Between two looks at the used rings: with interrupts, sleep until the
+ * next one (or the deadline; the caller looks again either way), else spin. */
+static void idle(struct fconn *c, uint64_t deadline)
 {
-    if (c->port->relax)
-        c->port->relax(c->port->ctx);
+    const struct vs_port *p = c->port;
+    if (c->dev->irq)
+        p->wait_irq(p->ctx, deadline);
+    else if (p->relax)
+        p->relax(p->ctx);
 }
 
 static uint64_t now(struct fconn *c)
@@ -195,7 +200,7 @@ static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
             return err;
         if (now(c) > deadline)
             return fail(c, -VS_ETIMEDOUT);
-        relax(c);
+        idle(c, deadline);
     }
 }
 
@@ -211,7 +216,7 @@ static int wait_detached(struct fconn *c, uint64_t nodeid)
             break;
         if (now(c) > deadline)
             return fail(c, -VS_ETIMEDOUT);
-        relax(c);
+        idle(c, deadline);
     }
     return c->dead;
 }
@@ -310,7 +315,7 @@ int fconn_wait(struct fconn *c, struct fconn_slot *s)
             break;
         if (now(c) > deadline)
             return fail(c, -VS_ETIMEDOUT);
-        relax(c);
+        idle(c, deadline);
     }
     int err = finish(c, s);
     slot_done(c, s);
@@ -403,7 +408,7 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
             break;
         if (c->port->now_ns(c->port->ctx) > deadline)
             return fail(c, -VS_ETIMEDOUT);
-        relax(c);
+        idle(c, deadline);
     }
     uint8_t *buf = c->forget_mem + cell * FORGET_CELL;
     struct fuse_forget_in *f = (struct fuse_forget_in *)(buf + sizeof(struct fuse_in_header));
@@ -431,6 +436,6 @@ void fconn_drain_forgets(struct fconn *c)
             fail(c, -VS_ETIMEDOUT);
             return;
         }
-        relax(c);
+        idle(c, deadline);
     }
 }

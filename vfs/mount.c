@@ -50,7 +50,7 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
         m->opts.timeout_s = VFS_DEFAULT_TIMEOUT_S;
     vn_table_init(m);
 
-    int err = viofs_init(&m->dev, port, tr, VFS_QUEUE_SIZE);
+    int err = viofs_init(&m->dev, port, tr, VFS_QUEUE_SIZE, m->opts.irq_msix);
     if (err)
         goto free_mount;
     err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);

@@ -67,6 +67,11 @@ struct vfs_mount_opts {
     uint32_t uid, gid;
     uint32_t timeout_s;             /* per request; 0 means the default, 30 */
     uint8_t debug;                  /* trace level, VS_TRACE_* (stats.h); 0 off */
+    /* irq=msix: completions are signalled by MSI-X interrupts and waits
+     * sleep in port->wait_irq; the mount fails with -ENOTSUP where that is
+     * not available (no MSI-X, not PCI, a port without the hooks).  Off:
+     * irq=poll, the used rings are polled. */
+    bool irq_msix;
 };
 
 /* RENAME2 flags (Linux values). */

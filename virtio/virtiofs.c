@@ -34,7 +34,7 @@ static uint16_t pow2_floor(uint16_t n)
     return p;
 }
 
-static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t want)
+static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t want, bool irq)
 {
     uint16_t max = fs->tr->queue_max(fs->tr->t, idx);
     if (max < VIOFS_MIN_QUEUE)
@@ -42,6 +42,8 @@ static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t w
     int err = vq_init(vq, fs->port, idx, pow2_floor(VS_MIN(max, want)));
     if (err)
         return err;
+    if (irq)
+        vq_want_irq(vq, true);
     err = fs->tr->queue_enable(fs->tr->t, vq);
     if (err)
         vq_fini(vq);
@@ -49,7 +51,7 @@ static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t w
 }
 
 int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
-               uint16_t queue_size)
+               uint16_t queue_size, bool irq)
 {
     vs_memset(fs, 0, sizeof(*fs));
     fs->port = port;
@@ -85,10 +87,23 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
         goto fail;
     }
 
-    err = setup_queue(fs, &fs->hiprio, HIPRIO_QUEUE, queue_size);
+    if (irq) {
+        uint64_t msg_addr;
+        uint32_t msg_data;
+        if (!port->irq_alloc || !port->wait_irq || !tr->irq_setup) {
+            err = -VS_ENOTSUP;
+            goto fail;
+        }
+        err = port->irq_alloc(port->ctx, &msg_addr, &msg_data);
+        if (!err)
+            err = tr->irq_setup(tr->t, msg_addr, msg_data);
+        if (err)
+            goto fail;
+    }
+    err = setup_queue(fs, &fs->hiprio, HIPRIO_QUEUE, queue_size, irq);
     if (err)
         goto fail;
-    err = setup_queue(fs, &fs->req, REQUEST_QUEUE, queue_size);
+    err = setup_queue(fs, &fs->req, REQUEST_QUEUE, queue_size, irq);
     if (err)
         goto fail;
 
@@ -99,6 +114,7 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
         goto fail;
     }
     fs->live = true;
+    fs->irq = irq;
     return 0;
 
 fail:

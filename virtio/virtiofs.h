@@ -20,18 +20,23 @@ struct viofs {
     struct vq hiprio;
     struct vq req;
     bool live;                     /* DRIVER_OK set and not reset since */
+    bool irq;                      /* both queues signal used buffers by interrupt */
 };
 
 /* Resets the device behind `tr`, negotiates VERSION_1, reads and checks the
  * configuration, sets up the hiprio and first request queue with at most
- * `queue_size` entries each, and sets DRIVER_OK.  `port` and `tr` must
+ * `queue_size` entries each, and sets DRIVER_OK.  With `irq` both queues
+ * interrupt through one message from port->irq_alloc (tr->irq_setup), and
+ * waits sleep in port->wait_irq: -ENOTSUP when the port or the transport
+ * lacks these hooks or the device has no MSI-X vector for a queue (there
+ * is no silent fallback to polling).  `port` and `tr` must
  * outlive fs.  Returns 0; -ENODEV when the device lacks VERSION_1 or a queue
  * (or offers fewer than VIOFS_MIN_QUEUE entries),
  * -EPROTO for a bad configuration (an empty or unprintable tag, no request
  * queue), -EIO when the device refuses FEATURES_OK, -ENOMEM.  On failure
  * the device is left in FAILED state and nothing stays allocated. */
 int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
-               uint16_t queue_size);
+               uint16_t queue_size, bool irq);
 
 /* Reads only the tag (for listing devices before initialising them). */
 void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1]);

@@ -229,6 +229,7 @@ int vmmio_open(struct vmmio_dev *d, const struct vs_port *port, uint64_t phys, u
     tr->read_config = op_read_config;
     tr->queue_max = op_queue_max;
     tr->queue_enable = op_queue_enable;
+    tr->irq_setup = 0; /* polled only */
     return 0;
 }
 

@@ -11,6 +11,16 @@
 #define PCI_CMD_MEMORY 0x2
 #define PCI_CMD_MASTER 0x4
 #define PCI_CAP_VENDOR 0x09
+#define PCI_CAP_MSIX 0x11
+
+/* MSI-X capability (PCI 3.0 6.8.2): message control, table BIR/offset. */
+#define MSIX_CTRL 2
+#define MSIX_TABLE 4
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_CTRL_MASKALL 0x4000
+#define MSIX_CTRL_SIZE 0x07ff
+#define MSIX_ENTRY 16
+#define MSIX_VECTOR 0 /* the one table entry used */
 
 #define CAP_COMMON 1
 #define CAP_NOTIFY 2
@@ -192,7 +202,13 @@ static int op_queue_enable(void *t, struct vq *vq)
         return -VS_ENODEV;
     wr16(c, CC_Q_SELECT, vq->index);
     wr16(c, CC_Q_SIZE, vq->size);
-    wr16(c, CC_Q_MSIX, NO_VECTOR);
+    if (vq->irq && !d->msix_table)
+        return -VS_ENOTSUP; /* irq_setup has not succeeded */
+    uint16_t vector = vq->irq ? MSIX_VECTOR : NO_VECTOR;
+    wr16(c, CC_Q_MSIX, vector);
+    /* A device out of vector resources answers NO_VECTOR (4.1.5.1.2). */
+    if (vq->irq && rd16(c, CC_Q_MSIX) != vector)
+        return -VS_ENOTSUP;
     wr64(c, CC_Q_DESC, vq->desc_addr);
     wr64(c, CC_Q_DRIVER, vq->avail_addr);
     wr64(c, CC_Q_DEVICE, vq->used_addr);
@@ -202,6 +218,43 @@ static int op_queue_enable(void *t, struct vq *vq)
     vq->notify = notify_queue;
     vq->notify_ctx = (void *)(uintptr_t)(d->notify.p + noff);
     wr16(c, CC_Q_ENABLE, 1);
+    return 0;
+}
+
+static int op_irq_setup(void *t, uint64_t msg_addr, uint32_t msg_data)
+{
+    struct vpci_dev *d = t;
+    const struct vs_port *port = d->port;
+    if (!d->msix_cap)
+        return -VS_ENOTSUP;
+    uint16_t ctrl = (uint16_t)cfg(port, d->bdf, (uint16_t)(d->msix_cap + MSIX_CTRL), 2);
+    uint32_t table = cfg(port, d->bdf, (uint16_t)(d->msix_cap + MSIX_TABLE), 4);
+    uint32_t entries = (ctrl & MSIX_CTRL_SIZE) + 1u;
+    uint8_t bir = table & 7;
+    if (bir > 5)
+        return -VS_ENOTSUP;
+    uint64_t base = bar_address(port, d->bdf, bir);
+    if (base == 0)
+        return -VS_ENOTSUP;
+    if (!d->msix_table) {
+        volatile void *p = port->map_mmio(port->ctx, base + (table & ~7u), entries * MSIX_ENTRY);
+        if (!p)
+            return -VS_ENOTSUP;
+        d->msix_table = (volatile uint8_t *)p;
+    }
+    /* Mask the function while the entry changes, then enable MSI-X with
+     * only entry 0 unmasked: every other entry keeps its reset mask. */
+    port->pci_write(port->ctx, d->bdf, (uint16_t)(d->msix_cap + MSIX_CTRL), 2,
+                    ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+    volatile uint8_t *e = d->msix_table + MSIX_VECTOR * MSIX_ENTRY;
+    wr32(e, 0, (uint32_t)msg_addr);
+    wr32(e, 4, (uint32_t)(msg_addr >> 32));
+    wr32(e, 8, msg_data);
+    wr32(e, 12, 0); /* vector control: unmasked */
+    port->pci_write(port->ctx, d->bdf, (uint16_t)(d->msix_cap + MSIX_CTRL), 2,
+                    (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASKALL);
+    /* Configuration changes are not waited for: no vector for them. */
+    wr16(d->common.p, CC_MSIX, NO_VECTOR);
     return 0;
 }
 
@@ -219,6 +272,8 @@ int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, stru
     for (int guard = 0; cap >= 0x40 && guard < 48; guard++) {
         uint8_t id = (uint8_t)cfg(port, bdf, cap, 1);
         uint8_t next = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 1), 1) & 0xfc;
+        if (id == PCI_CAP_MSIX && !d->msix_cap)
+            d->msix_cap = cap;
         if (id == PCI_CAP_VENDOR) {
             uint8_t type = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 3), 1);
             struct vpci_region *r = 0;
@@ -257,5 +312,6 @@ int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, stru
     tr->read_config = op_read_config;
     tr->queue_max = op_queue_max;
     tr->queue_enable = op_queue_enable;
+    tr->irq_setup = op_irq_setup;
     return 0;
 }

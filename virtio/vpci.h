@@ -22,6 +22,10 @@ struct vpci_dev {
     struct vpci_region common, notify, isr, device;
     uint32_t notify_mult;
     uint16_t num_queues;
+    /* The MSI-X capability (0 when none), and its table once irq_setup has
+     * mapped and programmed it (entry 0 serves every queue with vq->irq). */
+    uint16_t msix_cap;
+    volatile uint8_t *msix_table;
 };
 
 /* Scans buses 0..port->pci_max_bus for functions with vendor VPCI_VENDOR and
@@ -31,7 +35,8 @@ int vpci_find(const struct vs_port *port, uint16_t device_id, vs_bdf_t *found, i
 
 /* Reads the capabilities of the function at bdf, maps the common, notify,
  * ISR and device regions, enables memory decoding and bus mastering, and
- * fills *tr with d's operations.  Returns 0, -ENODEV when a capability is
+ * fills *tr with d's operations (irq_setup too: MSI-X, when the function
+ * has the capability).  Returns 0, -ENODEV when a capability is
  * missing or its BAR is unassigned, -EPROTO for a malformed capability, or
  * -ENOMEM when a region cannot be mapped. */
 int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr);

@@ -49,6 +49,12 @@ int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t 
     return 0;
 }
 
+void vq_want_irq(struct vq *vq, bool on)
+{
+    vq->irq = on;
+    vq->avail[RING_FLAGS] = on ? 0 : AVAIL_F_NO_INTERRUPT;
+}
+
 void vq_fini(struct vq *vq)
 {
     const struct vs_port *port = vq->port;

@@ -62,6 +62,9 @@ struct vq {
     uint16_t chains;     /* chains in flight */
     uint16_t last_used;  /* next used index to consume */
     bool broken;
+    /* The device is asked to interrupt on used buffers (vq_want_irq);
+     * otherwise it is asked not to, and the queue is polled. */
+    bool irq;
 
     /* Set by the transport when it enables the queue. */
     void (*notify)(void *notify_ctx, uint16_t index);
@@ -69,9 +72,13 @@ struct vq {
 };
 
 /* Allocates rings for `size` entries (a power of two, 1..32768) and the slot
- * table.  The queue is polled, so the device is asked not to interrupt.
+ * table.  The queue is polled, so the device is asked not to interrupt
+ * (until vq_want_irq).
  * Returns 0, -EINVAL for a bad size or -ENOMEM. */
 int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t size);
+/* Asks the device to interrupt (or, with on false, not to) when it adds
+ * used buffers; before the queue is enabled. */
+void vq_want_irq(struct vq *vq, bool on);
 /* Frees what vq_init allocated.  The device must be reset first. */
 void vq_fini(struct vq *vq);
 /* Frees the bookkeeping but not the rings, for a device that cannot be

@@ -73,6 +73,28 @@ struct vs_port {
     /* Optional: called in every polling loop iteration (cpu_relax, or a
      * sleep until the next interrupt). */
     void (*relax)(void *ctx);
+    /* Optional, both or neither: completion by interrupts (mount option
+     * irq=msix; without them such a mount fails with -ENOTSUP).
+     *
+     * irq_alloc reserves an interrupt a device can raise with a message
+     * write (PCI MSI/MSI-X): it stores the message address and data to
+     * program into the device.  It may hand every caller the same message
+     * (the core rechecks its queues on every wake-up, so sharing only costs
+     * spurious wake-ups).  Returns 0, or -ENOTSUP when the platform cannot
+     * take such interrupts.
+     *
+     * wait_irq sleeps until an interrupt from irq_alloc's message has been
+     * delivered, or until the clock (now_ns) reaches deadline_ns, whichever
+     * comes first; it may return earlier (any interrupt, or a cap of its
+     * own), never much later.  The core calls it only after finding its
+     * queues empty, so it must not lose an interrupt raised between that
+     * check and the sleep: one raised since the previous wait_irq returned
+     * must make this one return at once (on x86: keep interrupts disabled
+     * outside wait_irq, and sleep with `sti; hlt`).  An interrupt may also be
+     * lost or never come: the core bounds every wait by its deadline. */
+    int (*irq_alloc)(void *ctx, uint64_t *msg_addr, uint32_t *msg_data);
+    void (*wait_irq)(void *ctx, uint64_t deadline_ns);
+
     /* Optional: a diagnostic line (no newline) from the core. */
     void (*log)(void *ctx, const char *msg);
 };

@@ -31,6 +31,14 @@ struct vs_transport {
     /* Tells the device where vq's rings are, enables it, and sets
      * vq->notify.  Returns 0 or a negative errno. */
     int (*queue_enable)(void *t, struct vq *vq);
+    /* Optional (PCI): makes the device signal used buffers of queues whose
+     * vq->irq is set with a write of msg_data to msg_addr (MSI-X, one
+     * vector for all of them).  Called after FEATURES_OK and before the
+     * queues are enabled; queue_enable then assigns the vector and fails
+     * with -ENOTSUP when the device does not take it.  Returns 0, or
+     * -ENOTSUP when the device has no MSI-X (or it cannot be mapped).
+     * Transports without it (MMIO, the simulated device) are polled. */
+    int (*irq_setup)(void *t, uint64_t msg_addr, uint32_t msg_data);
 };
 
 #endif

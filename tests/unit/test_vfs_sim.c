@@ -1528,6 +1528,12 @@ static bool t_bad_config(struct env *e)
     if (!mount_fails(e, -VS_EIO, "queue_enable failing"))
         return false;
     e->d.fail_queue_enable = 0;
+    /* The simulated transport has no irq_setup (nor the host port the
+     * interrupt hooks): irq=msix is refused, not silently polled. */
+    e->opts.irq_msix = true;
+    if (!mount_fails(e, -VS_ENOTSUP, "irq=msix without MSI-X"))
+        return false;
+    e->opts.irq_msix = false;
     return env_mount(e) && stat_is(e, "/sim/hello.txt", "hello.txt");
 }
 
