@@ -1,9 +1,8 @@
 /* The core's porting layer on this machine: PCI configuration mechanism #1
  * (ports 0xCF8/0xCFC), and memory that is identity-mapped RAM, so every
  * address the CPU uses is also the device's address. */
-#include "libc.h"
 #include "runtime.h"
-#include "vs_port.h"
+#include "port_common.h"
 
 #define PCI_ADDRESS 0xcf8
 #define PCI_DATA 0xcfc
@@ -52,39 +51,6 @@ static void pci_write(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t
     }
 }
 
-static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
-{
-    (void)ctx;
-    return mmio_map(phys, len);
-}
-
-static size_t pages_for(size_t size)
-{
-    return (size + PAGE_SIZE - 1) / PAGE_SIZE;
-}
-
-static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
-{
-    (void)ctx;
-    void *p = page_alloc(pages_for(size));
-    *dev_addr = (uintptr_t)p;
-    return p;
-}
-
-static void dma_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    page_free(p, pages_for(size));
-}
-
-static bool dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr)
-{
-    (void)ctx;
-    (void)len;
-    *dev_addr = (uintptr_t)p;
-    return true;
-}
-
 static void *alloc(void *ctx, size_t size)
 {
     (void)ctx;
@@ -95,12 +61,6 @@ static void release(void *ctx, void *p)
 {
     (void)ctx;
     kfree(p);
-}
-
-static uint64_t now_ns(void *ctx)
-{
-    (void)ctx;
-    return clock_ns();
 }
 
 static void relax(void *ctx)
@@ -121,28 +81,21 @@ static void wait_irq(void *ctx, uint64_t deadline_ns)
     irq_wait(deadline_ns);
 }
 
-static void log_line(void *ctx, const char *msg)
-{
-    (void)ctx;
-    console_write(msg, strlen(msg));
-    console_write("\n", 1);
-}
-
 static const struct vs_port port = {
     .pci_read = pci_read,
     .pci_write = pci_write,
     .pci_max_bus = 255,
-    .map_mmio = map_mmio,
-    .dma_alloc = dma_alloc,
-    .dma_free = dma_free,
-    .dma_addr = dma_addr,
+    .map_mmio = bport_map_mmio,
+    .dma_alloc = bport_dma_alloc,
+    .dma_free = bport_dma_free,
+    .dma_addr = bport_dma_addr,
     .alloc = alloc,
     .free = release,
-    .now_ns = now_ns,
+    .now_ns = bport_now_ns,
     .relax = relax,
     .irq_alloc = irq_alloc,
     .wait_irq = wait_irq,
-    .log = log_line,
+    .log = bport_log,
 };
 
 const struct vs_port *platform_port(void)

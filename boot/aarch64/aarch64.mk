@@ -6,7 +6,7 @@ A64_CFLAGS := -specs=picolibc.specs -std=c11 -O2 -g $(WARN) -Ivirtio -Ifuse -Ivf
 	-mcpu=cortex-a57 -fno-pie -fno-stack-protector -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -ffunction-sections -MMD -MP
 A64_SRC    := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) \
-	$(wildcard boot/aarch64/*.c boot/aarch64/*.S)
+	$(wildcard boot/aarch64/*.c boot/aarch64/*.S) boot/port_common.c
 A64_OBJ    := $(call obj,$(BUILD)/aarch64/obj,$(A64_SRC))
 
 $(BUILD)/aarch64/obj/%.o: %.c

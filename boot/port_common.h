@@ -1,0 +1,25 @@
+/* The porting-layer hooks both boot images share.  On each board RAM is
+ * identity-mapped and the devices see physical addresses, so a pointer is
+ * its own device address; DMA memory is whole pages of the page allocator.
+ * Each board's port.c puts these in its struct vs_port beside its own PCI
+ * access, heap and relax hooks. */
+#ifndef PORT_COMMON_H
+#define PORT_COMMON_H
+
+#include "vs_port.h"
+
+/* What each board's runtime provides (boot/platform.h, boot/aarch64/a64.h). */
+volatile void *mmio_map(uint64_t phys, uint64_t len);
+void *page_alloc(size_t npages);
+void page_free(void *p, size_t npages);
+uint64_t clock_ns(void);
+void console_write(const char *s, size_t n);
+
+volatile void *bport_map_mmio(void *ctx, uint64_t phys, uint64_t len);
+void *bport_dma_alloc(void *ctx, size_t size, uint64_t *dev_addr);
+void bport_dma_free(void *ctx, void *p, size_t size);
+bool bport_dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr);
+uint64_t bport_now_ns(void *ctx);
+void bport_log(void *ctx, const char *msg);
+
+#endif
