@@ -13,6 +13,19 @@ void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1])
     tag[VIOFS_TAG_MAX] = 0;
 }
 
+/* Resets the device: a reset is complete when the status reads back 0
+ * (virtio 1.x 4.1.4.3.2, 4.2.2.1); a device that never gets there is
+ * given a second, not forever. */
+static void reset_device(const struct vs_port *port, const struct vs_transport *tr)
+{
+    tr->set_status(tr->t, 0);
+    uint64_t deadline = port->now_ns(port->ctx) + 1000000000ull;
+    while (tr->get_status(tr->t) != 0 && port->now_ns(port->ctx) < deadline) {
+        if (port->relax)
+            port->relax(port->ctx);
+    }
+}
+
 /* A tag names a mount point: printable ASCII, no '/', not empty. */
 static bool tag_ok(const char *tag)
 {
@@ -58,7 +71,7 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
     fs->tr = tr;
     int err;
 
-    tr->set_status(tr->t, 0);
+    reset_device(port, tr);
     uint8_t status = VS_STATUS_ACKNOWLEDGE;
     tr->set_status(tr->t, status);
     status |= VS_STATUS_DRIVER;
@@ -118,7 +131,7 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
     return 0;
 
 fail:
-    tr->set_status(tr->t, 0); /* stops all DMA before the rings are freed */
+    reset_device(port, tr); /* stops all DMA before the rings are freed */
     vq_fini(&fs->hiprio);
     vq_fini(&fs->req);
     tr->set_status(tr->t, VS_STATUS_FAILED);
@@ -132,7 +145,7 @@ bool viofs_needs_reset(const struct viofs *fs)
 
 void viofs_reset(struct viofs *fs)
 {
-    fs->tr->set_status(fs->tr->t, 0);
+    reset_device(fs->port, fs->tr);
     vq_fini(&fs->hiprio);
     vq_fini(&fs->req);
     fs->live = false;

@@ -118,15 +118,6 @@ static void op_set_status(void *t, uint8_t s)
 {
     struct vmmio_dev *d = t;
     wr32(d->base, R_STATUS, s);
-    if (s != 0)
-        return;
-    /* The reset is complete when Status reads back 0 (4.2.2.1). */
-    const struct vs_port *port = d->port;
-    uint64_t deadline = port->now_ns(port->ctx) + 1000000000ull;
-    while ((rd32(d->base, R_STATUS) & 0xff) != 0 && port->now_ns(port->ctx) < deadline) {
-        if (port->relax)
-            port->relax(port->ctx);
-    }
 }
 
 static void op_read_config(void *t, uint32_t off, void *buf, uint32_t len)

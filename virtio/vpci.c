@@ -150,15 +150,6 @@ static void op_set_status(void *t, uint8_t s)
 {
     struct vpci_dev *d = t;
     wr8(d->common.p, CC_STATUS, s);
-    if (s != 0)
-        return;
-    /* A reset is complete when the status reads back 0 (4.1.4.3.2). */
-    const struct vs_port *port = d->port;
-    uint64_t deadline = port->now_ns(port->ctx) + 1000000000ull;
-    while (rd8(d->common.p, CC_STATUS) != 0 && port->now_ns(port->ctx) < deadline) {
-        if (port->relax)
-            port->relax(port->ctx);
-    }
 }
 
 static void op_read_config(void *t, uint32_t off, void *buf, uint32_t len)

@@ -21,8 +21,8 @@ struct vs_transport {
     uint64_t (*get_features)(void *t);
     void (*set_features)(void *t, uint64_t features);
     uint8_t (*get_status)(void *t);
-    /* Writing 0 resets the device and returns once the reset is complete
-     * (or after a bounded wait). */
+    /* Writing 0 asks for a reset, which is complete once get_status reads
+     * 0 again (virtiofs.c waits for that, boundedly). */
     void (*set_status)(void *t, uint8_t status);
     /* Device-specific configuration space, `len` bytes at `off`. */
     void (*read_config)(void *t, uint32_t off, void *buf, uint32_t len);
