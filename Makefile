@@ -165,10 +165,11 @@ $(BUILD)/ovmf_bench.efi: $(BUILD)/bench/ovmf_bench.o
 		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/bench/ovmf_bench.so $@
 
 BIG ?= 1024
+ROUNDS ?= 3
 bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
-	$(PYTHON) tools/bench --big $(BIG) $(if $(filter command line,$(origin SHARE)),$(SHARE))
+	$(PYTHON) tools/bench --big $(BIG) --rounds $(ROUNDS) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
-test: deps all
+test: deps all $(HOSTB)/linux_bench
 	$(PYTHON) tests/run.py
 
 clean:

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Host tools: tools/pattern against a Python reference, tools/manifest format and
-escaping on a small tree with known lines, tools/mkbenchshare, tools/mkdemoshare, tools/deps."""
+escaping on a small tree with known lines, tools/mkbenchshare, tools/bench (its table
+against its own raw lines, its RAM share left nowhere), tools/mkdemoshare, tools/deps."""
 
+import glob
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -168,6 +171,67 @@ def test_mkbenchshare():
     check("mkbenchshare rejects a bad size", r.returncode == 2, r.stderr)
 
 
+def bench_table(out):
+    """{(workload, client): value} of the table and {(round, client, workload): rate} of the raw lines."""
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("workload"))
+    names = lines[head].split()[2:-1]
+    table = {}
+    for l in lines[head + 2:]:
+        if not l.startswith("W"):
+            break
+        cols = l.split()
+        for n, v in zip(names, cols[3:3 + len(names)]):
+            table[(cols[0], n)] = v
+        table[(cols[0], "ratio")] = cols[-1]
+    raw = {}
+    for m in re.finditer(r"^  r(\d+) (\S+) +(W[1-6]) \w+ .*?secs=[0-9.]+ \w+=([0-9.]+)", out, re.M):
+        raw[(int(m.group(1)), m.group(2), m.group(3))] = float(m.group(4))
+    return names, table, raw
+
+
+def test_bench():
+    bench = os.path.join(TOOLS, "bench")
+    d = os.path.join(vstest.tmpdir(), "bench")  # bench makes the share there (big.bin of 1 MiB)
+    r = run([bench, "--big", "1", "--rounds", "3", "--only", "vioshare,host", d], timeout=600)
+    out = r.stdout.decode(errors="replace")
+    names, table, raw = bench_table(out) if "workload" in out else ([], {}, {})
+    check("bench vioshare,host: 3 rounds, a column each", r.returncode == 0 and names == ["vioshare", "host"],
+          "status %d %r %r" % (r.returncode, out[-600:], r.stderr[-300:]))
+    check("bench prints every raw line: 3 rounds x 2 clients x 6 workloads", len(raw) == 36, sorted(raw)[:8])
+    ok = True
+    for w in ("W1", "W2", "W3", "W4", "W5", "W6"):
+        for n in names:
+            med = sorted(raw.get((k, n, w), -1) for k in (1, 2, 3))[1]
+            ok = ok and table.get((w, n)) == "%.1f" % med
+        ok = ok and table.get((w, "ratio")) == "-"  # the host is no peer
+    check("bench table: each cell the median of its raw lines; no ratio without a peer", ok,
+          [l for l in out.splitlines() if l.startswith("W")])
+    check("bench keeps a share it was given, adds nothing to it",
+          sorted(os.listdir(d)) == ["big.bin", "small"], os.listdir(d))
+
+    before = set(glob.glob("/dev/shm/vioshare-bench-*"))
+    r = run([bench, "--big", "1", "--rounds", "1", "--only", "host"], timeout=600)
+    out = r.stdout.decode(errors="replace")
+    m = re.match(r"share: (\S+) \((RAM, removed at the end|kept)\)", out)
+    where = m.group(1) if m else ""
+    ram = bool(m) and m.group(2).startswith("RAM")
+    check("bench without SHARE: a RAM share under /dev/shm, or build/bench-share",
+          r.returncode == 0 and m and (where.startswith("/dev/shm/vioshare-bench-") if ram
+                                       else where.endswith("build/bench-share")),
+          "status %d %r %r" % (r.returncode, out[:300], r.stderr[-300:]))
+    check("bench removes its RAM share", not ram or (not os.path.exists(where)
+          and set(glob.glob("/dev/shm/vioshare-bench-*")) == before), where)
+
+    for bad in (["--rounds", "0"], ["--rounds", "x"], ["--big", "-1"], ["--bogus"], [d, d]):
+        r = run([bench] + bad, timeout=60)
+        check("bench rejects %r" % bad, r.returncode != 0 and b"usage" in r.stderr and not r.stdout,
+              "status %d %r" % (r.returncode, r.stderr[-200:]))
+    r = run([bench, "--only", "nobody", d], timeout=60)
+    check("bench --only with no known client fails clearly", r.returncode != 0 and b"no client" in r.stderr,
+          r.stderr[-200:])
+
+
 def test_mkdemoshare():
     d = os.path.join(vstest.tmpdir(), "demo")
     r = run([os.path.join(TOOLS, "mkdemoshare"), d])
@@ -187,7 +251,7 @@ def test_deps():
 
 
 def main():
-    for t in (test_pattern, test_manifest, test_mkbenchshare, test_mkdemoshare, test_deps):
+    for t in (test_pattern, test_manifest, test_mkbenchshare, test_bench, test_mkdemoshare, test_deps):
         try:
             t()
         except Exception as e:  # a crash in one group must not hide the others
