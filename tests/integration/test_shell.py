@@ -3,7 +3,8 @@
 send-keys types, capture-pane reads the screen.  Line editing (left, insert,
 backspace, Home/End, Ctrl-A/E), history (Up), Tab completion of commands and
 paths, Ctrl-C during a long sha256 (then a command that works), help, exit N;
-and Ctrl-C in a plain command line failing the run with status 1."""
+Ctrl-C in a plain command line failing the run with status 1; and a line typed
+before the guest is up reaching the shell whole."""
 
 import os
 import re
@@ -240,6 +241,24 @@ def test_cmdline_interrupt(share):
         t.kill()
 
 
+def test_early_input(share):
+    # Typed at once, while the launcher, QEMU and the guest are still starting:
+    # every byte must reach the shell (the first one used to be lost).
+    t = Term("early", launcher(share, "shell"))
+    try:
+        t.text("echo early-ok")
+        t.keys("Enter")
+        ok, s = t.wait_prompts(2, timeout=120)
+        check("a line typed before the guest is up runs whole",
+              ok and "early-ok" in out_lines(s) and "ENOSYS" not in s, s[-600:])
+        t.text("exit 4")
+        t.keys("Enter")
+        st = t.status(60)
+        check("exit after early input", st == 4, "status %s" % st)
+    finally:
+        t.kill()
+
+
 def main():
     if not shutil.which("tmux"):
         check("tmux installed (tools/deps)", False, "tmux not found")
@@ -247,6 +266,7 @@ def main():
     if not vstest.require_image():
         return vstest.finish()
     share = make_share()
+    test_early_input(share)
     test_shell(share)
     test_cmdline_interrupt(share)
     return vstest.finish()
