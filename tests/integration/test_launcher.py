@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """tools/vioshare-run on its own, with a tiny fake guest (fakeguest.S, a Multiboot
-kernel) instead of the real image: exit statuses, crash and timeout handling,
-serial console pumping (CRLF, stdin), argument checking, and that no QEMU or
-virtiofsd process (nor the temp dir) is left behind whatever happens."""
+kernel) instead of the real image: exit statuses, crash and timeout handling
+(none by default for an interactive session), serial console pumping (CRLF,
+stdin), argument checking, and that nothing is left behind whatever happens:
+no QEMU or virtiofsd process, no temp dir (sockets, logs), no virtiofsd pid file."""
 
 import glob
 import os
@@ -50,6 +51,21 @@ def tmp_leftover(pid):
         glob.glob("/tmp/vioshare-run-%d-*" % pid)
 
 
+PID_DIR = "/var/run/virtiofsd"
+
+
+def pid_files(pid):
+    """The pid files virtiofsd wrote for the launcher run with that pid
+    (named after its socket path, with '/' as '.')."""
+    return glob.glob(os.path.join(PID_DIR, ".*.vioshare-run-%d-*.pid" % pid))
+
+
+def nothing_left(r):
+    """'' when the run r left nothing behind, else what it left."""
+    left = vstest.leftovers(r.pid) + tmp_leftover(r.pid) + pid_files(r.pid)
+    return "" if not left else "left behind: %s" % left
+
+
 def cmdline_of(out):
     for line in out.split(b"\n"):
         if line.startswith(b"cmdline=[") and line.endswith(b"]"):
@@ -61,8 +77,8 @@ def test_status():
     for n in (0, 5, 100, 127):
         r = fake_run("exit %d" % n)
         check("guest exit %d gives status %d" % (n, n), r.status == n and b"bye %d\n" % n in r.out, r.summary())
-        check("no process or temp dir left after exit %d" % n,
-              not vstest.leftovers(r.pid) and not tmp_leftover(r.pid), vstest.leftovers(r.pid))
+        left = nothing_left(r)
+        check("no process, temp dir or pid file left after exit %d" % n, not left, left)
     check("serial CRLF becomes LF on a pipe", b"\r" not in r.out, r.out[-100:])
 
     r = fake_run(["nothing", "a", "b  c"])
@@ -84,6 +100,10 @@ def test_machines_and_options():
     d2 = vstest.tmpdir()
     r = fake_run("exit 4", machine="q35", shares=[(SHARE, "one"), (d2, "two")])
     check("q35 with two shares", r.status == 4, r.summary())
+    left = nothing_left(r)
+    check("two shares: no pid file or other leftover", not left, left)
+    r = fake_run("exit 7", shares=[(SHARE, "Share+1@host~x")])
+    check("a tag of any printable characters but blank and '/' is accepted", r.status == 7, r.summary())
     for mode in ("none", "always", "auto"):
         r = fake_run("exit 6", cache=mode)
         check("--cache %s accepted" % mode, r.status == 6, r.summary())
@@ -97,8 +117,41 @@ def test_timeout():
     r = fake_run("hang", timeout=3)
     check("--timeout 3 on a hanging guest gives 124", r.status == 124 and "time" in r.err, r.summary())
     check("timeout is prompt", r.secs < 3 + 8, "%.1f s" % r.secs)
-    check("no process or temp dir left after timeout",
-          not vstest.leftovers(r.pid) and not tmp_leftover(r.pid), vstest.leftovers(r.pid))
+    left = nothing_left(r)
+    check("nothing left after timeout", not left, left)
+    r = fake_run("hang; shell", timeout=3)
+    check("an explicit --timeout applies to a shell session too", r.status == 124, r.summary())
+
+
+def launch_verbose(args):
+    """The launcher's verbose stderr for args (no --timeout), stopped by SIGTERM
+    once it has said which time limit it took."""
+    env = dict(os.environ, VIOSHARE_IMAGE=FAKE, VIOSHARE_VERBOSE="1")
+    p = subprocess.Popen([LAUNCHER, "--share", SHARE, "--"] + args, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = b""
+    end = time.monotonic() + 30
+    while time.monotonic() < end and b"timeout" not in err:
+        r, _, _ = select.select([p.stderr], [], [], 1)
+        if r:
+            line = p.stderr.readline()
+            if not line:
+                break
+            err += line
+    p.send_signal(signal.SIGTERM)
+    err += p.communicate(timeout=30)[1]
+    return p.pid, err.decode(errors="replace")
+
+
+def test_default_timeout():
+    # Not waited out (120 s): the launcher says which limit it took.
+    pid, err = launch_verbose(["hang"])
+    check("default timeout is 120 s", "timeout 120 s" in err, err[-300:])
+    pid, err = launch_verbose(["echo hi; -shell"])
+    check("a command line with shell has no default timeout", "interactive session: no timeout" in err,
+          err[-300:])
+    check("nothing left after SIGTERM of a shell session",
+          not vstest.leftovers(pid) and not tmp_leftover(pid) and not pid_files(pid), err[-300:])
 
 
 def start_hanging(extra_env=None):
@@ -135,13 +188,17 @@ def test_signals():
         check("%s of the launcher leaves no QEMU or virtiofsd" % sig.name, not left, left)
         if sig == signal.SIGKILL:
             killed = p.pid
+            check("SIGKILL: virtiofsd's pid files are there (what the next run must remove)",
+                  len(pid_files(killed)) == 2, pid_files(killed))
         else:
-            check("%s: status 128+%d, temp dir removed" % (sig.name, sig),
-                  p.returncode == 128 + sig and not tmp_leftover(p.pid), "status %s, %s" % (p.returncode, tmp_leftover(p.pid)))
-    # A SIGKILLed launcher's temp dir goes at the next run.
+            check("%s: status 128+%d, temp dir and pid files removed" % (sig.name, sig),
+                  p.returncode == 128 + sig and not tmp_leftover(p.pid) and not pid_files(p.pid),
+                  "status %s, %s %s" % (p.returncode, tmp_leftover(p.pid), pid_files(p.pid)))
+    # A SIGKILLed launcher's temp dir and pid files go at the next run.
     r = fake_run("exit 0")
-    check("a later run removes a SIGKILLed launcher's temp dir", r.status == 0 and not tmp_leftover(killed),
-          "%s %s" % (r.summary(), tmp_leftover(killed)))
+    check("a later run removes a SIGKILLed launcher's temp dir and pid files",
+          r.status == 0 and not tmp_leftover(killed) and not pid_files(killed),
+          "%s %s %s" % (r.summary(), tmp_leftover(killed), pid_files(killed)))
 
 
 def test_daemon_failures():
@@ -178,7 +235,9 @@ def test_arguments():
         ("missing share dir", ["--share", missing], "does not exist"),
         ("share is a file", ["--share", FAKE], "not a directory"),
         ("duplicate tags", ["--share", SHARE, "--share", SHARE + ":myfs"], "unique"),
-        ("bad tag", ["--share", SHARE + ":a b"], "tag"),
+        ("bad tag", ["--share", SHARE + ":a b"], "bad tag 'a b' (a tag is 1 to 36 printable"),
+        ("tag with '/'", ["--share", SHARE + ":my/fs"], "bad tag 'my/fs'"),
+        ("tag too long", ["--share", SHARE + ":" + "t" * 37], "bad tag"),
         ("--machine virt on x86_64", ["--machine=virt"], "for --arch aarch64"),
         ("--machine bogus", ["--machine", "bogus"], "machine"),
         ("--cache bogus", ["--cache", "sometimes"], "cache"),
@@ -249,7 +308,8 @@ def main():
     SHARE = vstest.tmpdir()
     with open(os.path.join(SHARE, "hello.txt"), "w") as f:
         f.write("hello\n")
-    for t in (test_arguments, test_status, test_machines_and_options, test_timeout, test_signals,
+    for t in (test_arguments, test_status, test_machines_and_options, test_timeout, test_default_timeout,
+              test_signals,
               test_daemon_failures, test_console_stdin):
         try:
             t()
