@@ -218,10 +218,27 @@ int app_exec_line(struct app *a, char *line)
     }
 }
 
+/* Cuts a script line at its comment: a '#' that starts a word, outside
+ * double quotes (a literal '#' there is written \x23). */
+static void strip_comment(char *p)
+{
+    bool quoted = false;
+    for (char *c = p; *c; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (*c == '#' && !quoted && (c == p || c[-1] == ' ' || c[-1] == '\t' || c[-1] == ';')) {
+            *c = 0;
+            return;
+        }
+    }
+}
+
 int app_run_script(struct app *a, const char *path)
 {
     if (a->script_depth >= APP_MAX_SCRIPT_DEPTH) {
-        app_error(a, "run", path, -VS_ELOOP);
+        app_printf(a, "error: run: ");
+        app_write_escaped(a, path, vs_strlen(path));
+        app_printf(a, ": ELOOP (scripts nested %d deep: does a script run itself?)\n", APP_MAX_SCRIPT_DEPTH);
         return -VS_ELOOP;
     }
     struct vfs_stat st;
@@ -250,20 +267,29 @@ int app_run_script(struct app *a, const char *path)
     }
     text[got] = 0;
 
-    /* One command per line; a line whose first non-blank is '#' is a comment. */
-    a->script_depth++;
+    /* One command line per line, '#' comments; a failure names FILE:LINE. */
+    if (a->script_depth++ == 0)
+        a->failure_located = false;
     int ended = 0;
+    unsigned lineno = 0;
     for (char *line = text; !ended && *line;) {
         char *end = line;
         while (*end && *end != '\n')
             end++;
         char next = *end;
         *end = 0;
+        lineno++;
         char *p = line;
         while (*p == ' ' || *p == '\t' || *p == '\r')
             p++;
-        if (*p != '#')
-            ended = app_exec_line(a, p);
+        strip_comment(p);
+        ended = app_exec_line(a, p);
+        if (ended && a->exit_status != 0 && !a->exit_requested && !a->failure_located) {
+            app_printf(a, "  (at ");
+            app_write_escaped(a, path, vs_strlen(path));
+            app_printf(a, ":%u)\n", lineno);
+            a->failure_located = true;
+        }
         line = next ? end + 1 : end;
     }
     a->script_depth--;
@@ -274,6 +300,11 @@ int app_run_script(struct app *a, const char *path)
 
 void app_mount_all(struct app *a)
 {
+    if (!a->ndevs)
+        app_printf(a, "no virtio-fs device found: %s\n",
+                   a->no_device_hint ? a->no_device_hint
+                                     : "QEMU needs -device vhost-user-fs-pci,chardev=ID,tag=TAG and "
+                                       "-chardev socket,id=ID,path=SOCKET of a running virtiofsd");
     for (int i = 0; i < a->ndevs; i++) {
         struct app_dev *d = &a->devs[i];
         char path[VIOFS_TAG_MAX + 2];

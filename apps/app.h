@@ -15,6 +15,8 @@
  * the share (buffers from port->alloc; the platform owns them once called)
  * and the kernel command line. */
 struct app_boot {
+    const char *kernel_path; /* as given, for the messages */
+    const char *initrd_path; /* NULL when none */
     void *kernel;
     size_t kernel_size;
     void *initrd;           /* NULL when none */
@@ -47,11 +49,15 @@ struct app {
      * cannot boot kernels. */
     int (*boot)(struct app *a, struct app_boot *b, const char **why);
     int script_depth;
+    bool failure_located;   /* the innermost script named FILE:LINE already */
     /* Ctrl-C: set by app_interrupted when it sees 0x03, cleared by the shell
      * before each line.  Bytes read while polling for it wait in typeahead. */
     bool interrupted;
     uint8_t typeahead[64];
     unsigned ntypeahead;
+    /* Said after "no virtio-fs device found" when there is none: what the
+     * VMM must give this platform.  NULL: the PCI device QEMU needs. */
+    const char *no_device_hint;
     /* Trace level for mounts made without a debug= option (`debug LEVEL`). */
     int debug;
     /* Optional: the guest heap's bytes in use and high-water mark; false
@@ -63,7 +69,8 @@ struct app {
 void app_init(struct app *a, const struct vs_port *port, struct fmt_out out);
 /* Records a device (its tag read through tr); false when the table is full. */
 bool app_add_dev(struct app *a, const struct vs_transport *tr);
-/* Mounts every device at /TAG (an error is reported and the device skipped). */
+/* Mounts every device at /TAG (an error is reported and the device skipped);
+ * with no device at all, says so on the console. */
 void app_mount_all(struct app *a);
 /* Runs a command line: with text, its commands; empty, the first share's
  * /TAG/vioshare.cfg or else the default job.  Returns the exit status. */
@@ -81,6 +88,11 @@ int app_run_script(struct app *a, const char *path);
 bool app_interrupted(struct app *a);
 /* The next console byte (typeahead first), or -1 when none is waiting. */
 int app_getc(struct app *a);
+
+/* Prints `boot: starting KERNEL (...) with command line "..."`.  The
+ * platform's boot calls it once the kernel passed its checks, so that a file
+ * it refuses is refused before anything says it starts. */
+void app_boot_starting(struct app *a, const struct app_boot *b);
 
 /* The command table: name and usage of command i, NULL past the end. */
 const char *app_command_name(int i);

@@ -99,6 +99,19 @@ static bool starts_with(const char *s, const char *prefix)
     return vs_strlen(s) >= n && !vs_memcmp(s, prefix, n);
 }
 
+void app_boot_starting(struct app *a, const struct app_boot *b)
+{
+    app_printf(a, "boot: starting ");
+    app_write_escaped(a, b->kernel_path, vs_strlen(b->kernel_path));
+    app_printf(a, " (%llu bytes", (unsigned long long)b->kernel_size);
+    if (b->initrd_path) {
+        app_printf(a, ", initrd ");
+        app_write_escaped(a, b->initrd_path, vs_strlen(b->initrd_path));
+        app_printf(a, " %llu bytes", (unsigned long long)b->initrd_size);
+    }
+    app_printf(a, ") with command line \"%s\"\n", b->cmdline);
+}
+
 int cmd_boot(struct app *a, int argc, char **argv)
 {
     if (argc < 2) {
@@ -142,7 +155,7 @@ int cmd_boot(struct app *a, int argc, char **argv)
     }
     cmdline[at] = 0;
 
-    struct app_boot b = {.cmdline = cmdline};
+    struct app_boot b = {.kernel_path = kernel_path, .initrd_path = initrd_path, .cmdline = cmdline};
     int err = load_file(a, kernel_path, &b.kernel, &b.kernel_size);
     if (!err && initrd_path) {
         err = load_file(a, initrd_path, &b.initrd, &b.initrd_size);
@@ -153,16 +166,6 @@ int cmd_boot(struct app *a, int argc, char **argv)
         a->port->free(a->port->ctx, cmdline);
         return err;
     }
-
-    app_printf(a, "boot: starting ");
-    app_write_escaped(a, kernel_path, vs_strlen(kernel_path));
-    app_printf(a, " (%llu bytes", (unsigned long long)b.kernel_size);
-    if (initrd_path) {
-        app_printf(a, ", initrd ");
-        app_write_escaped(a, initrd_path, vs_strlen(initrd_path));
-        app_printf(a, " %llu bytes", (unsigned long long)b.initrd_size);
-    }
-    app_printf(a, ") with command line \"%s\"\n", cmdline);
 
     /* Returns only on failure; the buffers are the platform's from here. */
     const char *why = NULL;

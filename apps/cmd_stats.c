@@ -136,7 +136,9 @@ int cmd_help(struct app *a, int argc, char **argv)
         found = true;
     }
     if (!found) {
-        app_error(a, "help", argv[1], -VS_ENOENT);
+        app_printf(a, "error: help: ");
+        app_write_escaped(a, argv[1], vs_strlen(argv[1]));
+        app_printf(a, ": ENOENT (no such command; `help` lists them all)\n");
         return -VS_ENOENT;
     }
     if (argc == 1)

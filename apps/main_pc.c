@@ -33,6 +33,22 @@ static struct app_pci_devs pci_devs;
 static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
 static struct vs_transport mmio_transports[APP_MAX_DEVS];
 
+/* What to say when no virtio-fs device was found: on a machine without PCI
+ * (QEMU's microvm) the devices exist only if QEMU announced them, which it
+ * does only for a PVH kernel with ACPI off. */
+static const char *no_device_hint(const struct vs_port *port, int nwindows)
+{
+    if (nwindows > 0)
+        return "none of the virtio-mmio devices on the command line is virtio-fs "
+               "(QEMU needs -device vhost-user-fs-device,chardev=ID,tag=TAG)";
+    if (port->pci_read(port->ctx, 0, 0, 2) != 0xffff)
+        return 0; /* there is PCI: app.c names the PCI device */
+    return "no PCI bus, and no virtio_mmio.device= on the command line: on QEMU's microvm boot "
+           "build/vioshare-pvh.elf (PVH) with -machine microvm,acpi=off (QEMU announces its virtio-mmio "
+           "devices only then), -device vhost-user-fs-device,chardev=ID,tag=TAG and "
+           "-global virtio-mmio.force-legacy=false";
+}
+
 /* Opens the virtio-mmio devices of the windows and adds the virtio-fs ones. */
 static void add_mmio_devs(struct app *a, const struct vmmio_window *w, int n)
 {
@@ -75,6 +91,7 @@ int app_main(void)
     struct vmmio_window windows[APP_MAX_DEVS];
     int nw = vmmio_take_cmdline(line, windows, APP_MAX_DEVS);
     add_mmio_devs(a, windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
+    a->no_device_hint = no_device_hint(port, nw);
     app_mount_all(a);
     int status = app_run(a, line);
     kfree(line);

@@ -274,6 +274,7 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why)
     }
 
     /* Everything checked and placed: nothing can fail from here on. */
+    app_boot_starting(a, b);
     uint8_t *bp = low;
     char *cmdline = (char *)(low + BP_SIZE);
     uint8_t *stack_top = low + low_pages * PAGE_SIZE;

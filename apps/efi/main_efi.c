@@ -251,6 +251,7 @@ static int efi_boot(struct app *a, struct app_boot *b, const char **why)
                                                            : "the firmware's LoadImage failed";
         return -VS_ENOEXEC;
     }
+    app_boot_starting(a, b); /* the firmware took it as an EFI image */
     EFI_LOADED_IMAGE *li = NULL;
     UINT32 optsize = 0;
     CHAR16 *opts = utf8_to_utf16(a, b->cmdline ? b->cmdline : "", &optsize);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The guest command language end to end (SPEC sections 3 and 4): errors and
 statuses, `-` prefix, quoting and \\xHH escapes, the default job, vioshare.cfg,
-run, two shares, q35, the PVH image, --timeout, launcher argument errors."""
+run (comments, FILE:LINE of a failure, a script running itself), two shares,
+q35, the PVH image, --timeout, launcher argument errors; no device at all (on
+the PC and on microvm), `help` of an unknown command, `boot` of a non-kernel."""
 
 import os
 import shutil
@@ -27,6 +29,9 @@ def make_share():
     os.mkdir(os.path.join(d, "sub"))
     write(os.path.join(d, "sub", "inner.txt"), "inner\n")
     write(os.path.join(d, "script"), "echo script-line-1\n# echo not-this\n\necho script-line-2\n")
+    write(os.path.join(d, "commented"), "echo kept \"# quoted\" \\x23x # trailing comment\necho two;# x\n"
+          "cat /myfs/no-such-file # fails here\necho not-reached\n")
+    write(os.path.join(d, "self"), "echo again\nrun /myfs/self\n")
     return d
 
 
@@ -115,6 +120,45 @@ def test_run_script(share):
         l.startswith("error: run: /myfs/nothing-here: ENOENT (") for l in lines(r.out)), r.summary())
 
 
+def test_script_rules(share):
+    r = vstest.run("run /myfs/commented", shares=[share])
+    ls = lines(r.out)
+    check("run: '#' starting a word ends the line, quoted or escaped it does not",
+          "kept # quoted #x" in ls and "two" in ls and "not-reached" not in ls, r.summary())
+    check("run: a failing line is named FILE:LINE", r.status == 1 and "  (at /myfs/commented:3)" in ls
+          and any(l.startswith("error: cat: /myfs/no-such-file: ENOENT (") for l in ls), r.summary())
+    r = vstest.run("run /myfs/self", shares=[share])
+    check("a script that runs itself: ELOOP said in words", r.status == 1 and any(
+        l.startswith("error: run: /myfs/self: ELOOP (") and "run itself" in l for l in lines(r.out))
+          and lines(r.out).count("  (at /myfs/self:2)") == 1, r.summary())
+    r = vstest.run("help nosuch", shares=[share])
+    check("help of an unknown command says so", r.status == 1 and
+          "error: help: nosuch: ENOENT (no such command; `help` lists them all)" in lines(r.out), r.summary())
+
+
+def test_no_device(share):
+    r = vstest.run(None, shares=[])
+    msg = [l for l in lines(r.out) if l.startswith("no virtio-fs device found: ")]
+    check("no device: the default job says so (status 0, SPEC)", r.status == 0 and len(msg) == 1
+          and "vhost-user-fs-pci" in msg[0], r.summary())
+    r = vstest.run("ls /myfs", shares=[])
+    check("no device: a command that needs the share fails", r.status == 1 and msg and msg[0] in lines(r.out)
+          and any(l.startswith("error: ls: /myfs: ENOENT (") for l in lines(r.out)), r.summary())
+    # microvm hands virtio-mmio devices only to a PVH kernel: the Multiboot image sees none.
+    r = vstest.run("ls /myfs", shares=[share], machine="microvm", image=vstest.IMAGE)
+    msg = [l for l in lines(r.out) if l.startswith("no virtio-fs device found: ")]
+    check("microvm with the non-PVH image: says what QEMU needs", r.status == 1 and len(msg) == 1
+          and "vioshare-pvh.elf" in msg[0] and "acpi=off" in msg[0], r.summary())
+
+
+def test_boot_not_a_kernel(share):
+    r = vstest.run("boot /myfs/hello.txt console=ttyS0", shares=[share])
+    ls = lines(r.out)
+    check("boot of a file that is no kernel: refused before 'boot: starting'", r.status == 1
+          and any(l.startswith("error: boot: /myfs/hello.txt: ENOEXEC (") for l in ls)
+          and not any(l.startswith("boot: starting") for l in ls), r.summary())
+
+
 def test_two_shares():
     a, b = vstest.tmpdir(), vstest.tmpdir()
     write(os.path.join(a, "a.txt"), "from share one\n")
@@ -175,7 +219,8 @@ def main():
         return vstest.finish()
     share = make_share()
     for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
-                 (test_run_script, (share,)), (test_two_shares, ()), (test_machines, (share,)),
+                 (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
+                 (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
                  (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
         try:
             t(*a)
