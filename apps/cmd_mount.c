@@ -14,12 +14,16 @@ int cmd_mounts(struct app *a, int argc, char **argv)
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
         if (!vfs_mount_info(&a->vfs, i, &mi))
             continue;
-        char dbg[16] = "";
+        char owner[32] = "", timeout[24] = "", dbg[16] = "";
+        if (mi.opts.owner)
+            vs_snprintf(owner, sizeof(owner), ",owner=%u:%u", (unsigned)mi.opts.uid, (unsigned)mi.opts.gid);
+        if (mi.opts.timeout_s)
+            vs_snprintf(timeout, sizeof(timeout), ",timeout=%u", (unsigned)mi.opts.timeout_s);
         if (mi.opts.debug)
             vs_snprintf(dbg, sizeof(dbg), ",debug=%u", (unsigned)mi.opts.debug);
-        app_printf(a, "%s on %s type virtiofs (%s%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
-                   mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.owner ? ",owner" : "",
-                   mi.opts.irq_msix ? ",irq=msix" : "", dbg, mi.nodes, mi.nodes_max);
+        app_printf(a, "%s on %s type virtiofs (%s%s%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
+                   mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", owner,
+                   mi.opts.irq_msix ? ",irq=msix" : "", timeout, dbg, mi.nodes, mi.nodes_max);
     }
     for (int i = 0; i < a->ndevs; i++) {
         if (!a->devs[i].mounted)
@@ -116,6 +120,17 @@ int cmd_mount(struct app *a, int argc, char **argv)
             d = &a->devs[i];
     }
     int err = !d ? -VS_ENODEV : d->mounted ? -VS_EBUSY : vfs_mount(&a->vfs, d->tr, argv[2], &o);
+    const char *why = err == -VS_EBUSY    ? "the tag is mounted already (every share is, at /TAG): umount it first"
+                      : err == -VS_ENODEV ? "no virtio-fs device has this tag (`mounts` lists them)"
+                      : err == -VS_ENOTSUP && o.irq_msix
+                          ? "irq=msix: no MSI-X on this transport or port (only the PC boot image over virtio-pci)"
+                          : 0;
+    if (why) {
+        app_printf(a, "error: mount: ");
+        app_write_escaped(a, argv[2], vs_strlen(argv[2]));
+        app_printf(a, ": %s (%s)\n", vs_errno_name(err), why);
+        return err;
+    }
     if (err) {
         app_error(a, "mount", argv[2], err);
         return err;

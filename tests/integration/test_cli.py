@@ -136,6 +136,16 @@ def test_script_rules(share):
           "error: help: nosuch: ENOENT (no such command; `help` lists them all)" in lines(r.out), r.summary())
 
 
+def test_mount_messages(share):
+    r = vstest.run("-mount myfs /again; umount /myfs; mount myfs /m -o timeout=7,owner=5:6,debug=0; mounts",
+                   shares=[share])
+    ls = lines(r.out)
+    check("mount of a mounted tag: EBUSY says to umount first", any(
+        l.startswith("error: mount: /again: EBUSY (") and "umount it first" in l for l in ls), r.summary())
+    check("mounts shows timeout= and owner=", r.status == 0 and any(
+        l.startswith("myfs on /m type virtiofs (rw,owner=5:6,timeout=7,") for l in ls), r.summary())
+
+
 def test_no_device(share):
     r = vstest.run(None, shares=[])
     msg = [l for l in lines(r.out) if l.startswith("no virtio-fs device found: ")]
@@ -220,6 +230,7 @@ def main():
     share = make_share()
     for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
                  (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
+                 (test_mount_messages, (share,)),
                  (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
                  (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
         try:
