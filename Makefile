@@ -17,8 +17,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -ffreestanding -fno-stack-protec
 	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -T linker/x86_64.ld
 
-# Host code (unit tests, simulated device): the same core, hosted, sanitized.
-HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Itests/sim -fno-strict-aliasing \
+# Host code (unit tests, simulated device): the same core, hosted, sanitized,
+# its device-register accesses logged (tests/sim/simmmio.h).
+SIM_MMIO    := -DVS_MMIO_OVERRIDE='"simmmio.h"'
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Itests/sim -fno-strict-aliasing $(SIM_MMIO) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE -MMD -MP
 HOST_TOOL_CFLAGS := -std=c11 -O2 $(WARN) -D_DEFAULT_SOURCE
 
@@ -117,19 +119,23 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(INCS) -fno-strict-aliasing -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_NAMES   := fuse_codec dirent vq cmdparse
+FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps
 FUZZ_SRC_fuse_codec := fuse/fuse_codec.c
 FUZZ_SRC_dirent     := fuse/fuse_codec.c
 FUZZ_SRC_vq         := virtio/vq.c
 FUZZ_SRC_cmdparse   := apps/cmdparse.c apps/numparse.c
+FUZZ_SRC_pcicaps    := virtio/vpci.c virtio/vconfig.c virtio/virtiofs.c virtio/vq.c tests/sim/simmmio.c
+# Device registers as plain memory the sanitizer watches (FUZZ_FLAGS_NAME: a
+# harness's own flags).
+FUZZ_FLAGS_pcicaps  := -Itests/sim $(SIM_MMIO)
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
 .SECONDEXPANSION:
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h apps/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h apps/*.h tests/sim/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS_$*) $< $(FUZZ_SRC_$*) -o $@
 fuzz: fuzz-build
 	@mkdir -p $(BUILD)/fuzz/artifacts
 	@set -e; for n in $(FUZZ_NAMES); do \

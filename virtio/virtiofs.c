@@ -1,5 +1,6 @@
 /* The virtio-fs device: bring-up and reset (virtio 1.x 3.1 and 5.11). */
 #include "virtiofs.h"
+#include "vconfig.h"
 #include "vs_errno.h"
 
 #define CFG_TAG 0
@@ -7,10 +8,23 @@
 #define HIPRIO_QUEUE 0
 #define REQUEST_QUEUE 1
 
-void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1])
+/* The whole configuration (5.11.4) as one snapshot: the tag a byte at a
+ * time, num_request_queues with one 32-bit access. */
+static int read_config(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1], uint32_t *nrq)
 {
-    tr->read_config(tr->t, CFG_TAG, tag, VIOFS_TAG_MAX);
+    const struct vs_cfg_field f[] = {
+        {CFG_TAG, VIOFS_TAG_MAX, true, tag},
+        {CFG_NUM_REQUEST_QUEUES, 4, false, nrq},
+    };
+    int err = vs_config_read(tr, f, VS_ARRAY_SIZE(f));
     tag[VIOFS_TAG_MAX] = 0;
+    return err;
+}
+
+int viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1])
+{
+    uint32_t nrq;
+    return read_config(tr, tag, &nrq);
 }
 
 /* Resets the device: a reset is complete when the status reads back 0
@@ -91,10 +105,9 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
         goto fail;
     }
 
-    viofs_read_tag(tr, fs->tag);
-    uint8_t nrq[4];
-    tr->read_config(tr->t, CFG_NUM_REQUEST_QUEUES, nrq, 4);
-    fs->num_request_queues = nrq[0] | (uint32_t)nrq[1] << 8 | (uint32_t)nrq[2] << 16 | (uint32_t)nrq[3] << 24;
+    err = read_config(tr, fs->tag, &fs->num_request_queues);
+    if (err)
+        goto fail;
     if (!tag_ok(fs->tag) || fs->num_request_queues == 0) {
         err = -VS_EPROTO;
         goto fail;

@@ -33,13 +33,17 @@ struct viofs {
  * outlive fs.  Returns 0; -ENODEV when the device lacks VERSION_1 or a queue
  * (or offers fewer than VIOFS_MIN_QUEUE entries),
  * -EPROTO for a bad configuration (an empty or unprintable tag, no request
- * queue), -EIO when the device refuses FEATURES_OK, -ENOMEM.  On failure
+ * queue, a configuration space too small for them), -EIO when the device
+ * refuses FEATURES_OK or its configuration never holds still long enough to
+ * be read (vconfig.h), -ENOMEM.  On failure
  * the device is left in FAILED state and nothing stays allocated. */
 int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
                uint16_t queue_size, bool irq);
 
-/* Reads only the tag (for listing devices before initialising them). */
-void viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1]);
+/* Reads only the tag (for listing devices before initialising them), as
+ * viofs_init does (a consistent snapshot of the configuration).  Returns 0,
+ * or the error viofs_init would give, with tag empty. */
+int viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1]);
 
 /* True when the device asks to be reset (DEVICE_NEEDS_RESET) or was never
  * brought up. */

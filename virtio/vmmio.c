@@ -1,9 +1,11 @@
 /* Virtio 1.x over MMIO (virtio 1.x 4.2.2, register layout version 2).
  * Every register is 32 bits wide and accessed with aligned 32-bit loads and
- * stores; the device configuration (from 0x100) with accesses no wider than
- * its fields. */
+ * stores; the device configuration (from 0x100) with accesses of each
+ * field's own width (4.2.2.2). */
+#include "vconfig.h"
 #include "vmmio.h"
 #include "vs_errno.h"
+#include "vs_mmio.h"
 
 #define R_MAGIC 0x000
 #define R_VERSION 0x004
@@ -35,12 +37,12 @@
 
 static uint32_t rd32(volatile uint8_t *b, uint32_t off)
 {
-    return *(volatile uint32_t *)(b + off);
+    return vs_mmio_read32(b + off);
 }
 
 static void wr32(volatile uint8_t *b, uint32_t off, uint32_t v)
 {
-    *(volatile uint32_t *)(b + off) = v;
+    vs_mmio_write32(b + off, v);
 }
 
 static void wr64(volatile uint8_t *b, uint32_t lo, uint32_t hi, uint64_t v)
@@ -120,34 +122,20 @@ static void op_set_status(void *t, uint8_t s)
     wr32(d->base, R_STATUS, s);
 }
 
-static void op_read_config(void *t, uint32_t off, void *buf, uint32_t len)
+static int op_config_read(void *t, uint32_t off, unsigned width, uint32_t *val)
 {
     struct vmmio_dev *d = t;
-    uint8_t *out = buf;
-    uint32_t room = d->size - VMMIO_CONFIG;
-    if (off > room || len > room - off) {
-        vs_memset(buf, 0, len);
-        return;
-    }
-    volatile uint8_t *cfg = d->base + VMMIO_CONFIG;
-    /* Whole aligned words as 32-bit loads, the rest byte by byte; retried
-     * (boundedly) while the device changes the configuration under us. */
-    for (int tries = 0; tries < 100; tries++) {
-        uint32_t gen = rd32(d->base, R_CONFIG_GEN);
-        uint32_t i = 0;
-        while (i < len) {
-            if ((off + i) % 4 == 0 && len - i >= 4) {
-                uint32_t w = *(volatile uint32_t *)(cfg + off + i);
-                vs_memcpy(out + i, &w, 4); /* little-endian, as the device */
-                i += 4;
-            } else {
-                out[i] = *(volatile uint8_t *)(cfg + off + i);
-                i++;
-            }
-        }
-        if (rd32(d->base, R_CONFIG_GEN) == gen)
-            return;
-    }
+    int err = vs_config_check(off, width, d->size - VMMIO_CONFIG);
+    if (err)
+        return err;
+    *val = vs_mmio_read(d->base + VMMIO_CONFIG + off, width);
+    return 0;
+}
+
+static uint32_t op_config_generation(void *t)
+{
+    struct vmmio_dev *d = t;
+    return rd32(d->base, R_CONFIG_GEN);
 }
 
 static uint16_t op_queue_max(void *t, uint16_t idx)
@@ -162,6 +150,7 @@ static uint16_t op_queue_max(void *t, uint16_t idx)
 static void notify_queue(void *ctx, uint16_t index)
 {
     volatile uint8_t *base = ctx;
+    vs_io_wmb(); /* the rings before the doorbell, for a device that reads it directly */
     wr32(base, R_QUEUE_NOTIFY, index);
 }
 
@@ -217,7 +206,8 @@ int vmmio_open(struct vmmio_dev *d, const struct vs_port *port, uint64_t phys, u
     tr->set_features = op_set_features;
     tr->get_status = op_get_status;
     tr->set_status = op_set_status;
-    tr->read_config = op_read_config;
+    tr->config_read = op_config_read;
+    tr->config_generation = op_config_generation;
     tr->queue_max = op_queue_max;
     tr->queue_enable = op_queue_enable;
     tr->irq_setup = 0; /* polled only */

@@ -1,6 +1,8 @@
 /* Virtio 1.x over PCI (virtio 1.x 4.1). */
 #include "vpci.h"
+#include "vconfig.h"
 #include "vs_errno.h"
+#include "vs_mmio.h"
 
 #define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06
@@ -21,6 +23,23 @@
 #define MSIX_CTRL_SIZE 0x07ff
 #define MSIX_ENTRY 16
 #define MSIX_VECTOR 0 /* the one table entry used */
+
+/* The capability list lives in [0x40, 0x100): pointers below are in the
+ * header, and the extended (PCIe) space has a list of its own. */
+#define PCI_CAP_FIRST 0x40
+#define PCI_CAP_END 0x100
+#define MSIX_CAP_SIZE 12
+
+/* struct virtio_pci_cap (4.1.4) and the notify capability's extra field. */
+#define VCAP_LEN 2
+#define VCAP_TYPE 3
+#define VCAP_BAR 4
+#define VCAP_OFFSET 8
+#define VCAP_LENGTH 12
+#define VCAP_SIZE 16
+#define VCAP_NOTIFY_MULT 16
+#define VCAP_NOTIFY_SIZE 20
+#define VCAP_BAR_MAX 5 /* larger values are reserved: such a capability is ignored */
 
 #define CAP_COMMON 1
 #define CAP_NOTIFY 2
@@ -47,12 +66,12 @@
 #define CC_SIZE 56
 #define NO_VECTOR 0xffff
 
-static uint8_t rd8(volatile uint8_t *b, uint32_t off) { return *(volatile uint8_t *)(b + off); }
-static uint16_t rd16(volatile uint8_t *b, uint32_t off) { return *(volatile uint16_t *)(b + off); }
-static uint32_t rd32(volatile uint8_t *b, uint32_t off) { return *(volatile uint32_t *)(b + off); }
-static void wr8(volatile uint8_t *b, uint32_t off, uint8_t v) { *(volatile uint8_t *)(b + off) = v; }
-static void wr16(volatile uint8_t *b, uint32_t off, uint16_t v) { *(volatile uint16_t *)(b + off) = v; }
-static void wr32(volatile uint8_t *b, uint32_t off, uint32_t v) { *(volatile uint32_t *)(b + off) = v; }
+static uint8_t rd8(volatile uint8_t *b, uint32_t off) { return vs_mmio_read8(b + off); }
+static uint16_t rd16(volatile uint8_t *b, uint32_t off) { return vs_mmio_read16(b + off); }
+static uint32_t rd32(volatile uint8_t *b, uint32_t off) { return vs_mmio_read32(b + off); }
+static void wr8(volatile uint8_t *b, uint32_t off, uint8_t v) { vs_mmio_write8(b + off, v); }
+static void wr16(volatile uint8_t *b, uint32_t off, uint16_t v) { vs_mmio_write16(b + off, v); }
+static void wr32(volatile uint8_t *b, uint32_t off, uint32_t v) { vs_mmio_write32(b + off, v); }
 static void wr64(volatile uint8_t *b, uint32_t off, uint64_t v)
 {
     wr32(b, off, (uint32_t)v);
@@ -103,17 +122,27 @@ static uint64_t bar_address(const struct vs_port *port, vs_bdf_t bdf, uint8_t ba
     return addr;
 }
 
-static int map_region(struct vpci_dev *d, uint16_t cap, struct vpci_region *r)
+static void log_msg(const struct vs_port *port, const char *msg)
+{
+    if (port->log)
+        port->log(port->ctx, msg);
+}
+
+/* Maps what the virtio capability at cap points at: its BAR (checked not
+ * reserved by the caller), offset and length.  `align` is what the
+ * region's accesses need of its start (4.1.4.3 to 4.1.4.6). */
+static int map_region(struct vpci_dev *d, uint16_t cap, uint8_t bar, uint32_t align, struct vpci_region *r)
 {
     const struct vs_port *port = d->port;
-    uint8_t bar = (uint8_t)cfg(port, d->bdf, (uint16_t)(cap + 4), 1);
-    uint32_t off = cfg(port, d->bdf, (uint16_t)(cap + 8), 4);
-    uint32_t len = cfg(port, d->bdf, (uint16_t)(cap + 12), 4);
-    if (bar > 5 || len == 0 || len > (1u << 28) || off > UINT32_MAX - len)
-        return -VS_EPROTO;
+    uint32_t off = cfg(port, d->bdf, (uint16_t)(cap + VCAP_OFFSET), 4);
+    uint32_t len = cfg(port, d->bdf, (uint16_t)(cap + VCAP_LENGTH), 4);
     uint64_t base = bar_address(port, d->bdf, bar);
     if (base == 0)
         return -VS_ENODEV;
+    if (len == 0 || len > (1u << 28) || off > UINT32_MAX - len || off % align || base > UINT64_MAX - off - len) {
+        log_msg(port, "virtio-pci: a capability's region is empty, too large, misaligned or wraps around");
+        return -VS_EPROTO;
+    }
     volatile void *p = port->map_mmio(port->ctx, base + off, len);
     if (!p)
         return -VS_ENOMEM;
@@ -152,22 +181,20 @@ static void op_set_status(void *t, uint8_t s)
     wr8(d->common.p, CC_STATUS, s);
 }
 
-static void op_read_config(void *t, uint32_t off, void *buf, uint32_t len)
+static int op_config_read(void *t, uint32_t off, unsigned width, uint32_t *val)
 {
     struct vpci_dev *d = t;
-    uint8_t *out = buf;
-    if (off > d->device.len || len > d->device.len - off) {
-        vs_memset(buf, 0, len);
-        return;
-    }
-    /* Retry while the device changes its configuration under us, boundedly. */
-    for (int tries = 0; tries < 100; tries++) {
-        uint8_t gen = rd8(d->common.p, CC_CFGGEN);
-        for (uint32_t i = 0; i < len; i++)
-            out[i] = rd8(d->device.p, off + i);
-        if (rd8(d->common.p, CC_CFGGEN) == gen)
-            return;
-    }
+    int err = vs_config_check(off, width, d->device.len);
+    if (err)
+        return err;
+    *val = vs_mmio_read(d->device.p + off, width);
+    return 0;
+}
+
+static uint32_t op_config_generation(void *t)
+{
+    struct vpci_dev *d = t;
+    return rd8(d->common.p, CC_CFGGEN);
 }
 
 static uint16_t op_queue_max(void *t, uint16_t idx)
@@ -181,8 +208,8 @@ static uint16_t op_queue_max(void *t, uint16_t idx)
 
 static void notify_queue(void *ctx, uint16_t index)
 {
-    volatile uint8_t *addr = ctx;
-    *(volatile uint16_t *)addr = index;
+    vs_io_wmb(); /* the rings before the doorbell, for a device that reads it directly */
+    vs_mmio_write16(ctx, index);
 }
 
 static int op_queue_enable(void *t, struct vq *vq)
@@ -225,7 +252,7 @@ static int op_irq_setup(void *t, uint64_t msg_addr, uint32_t msg_data)
     if (bir > 5)
         return -VS_ENOTSUP;
     uint64_t base = bar_address(port, d->bdf, bir);
-    if (base == 0)
+    if (base == 0 || base > UINT64_MAX - table - entries * MSIX_ENTRY)
         return -VS_ENOTSUP;
     if (!d->msix_table) {
         volatile void *p = port->map_mmio(port->ctx, base + (table & ~7u), entries * MSIX_ENTRY);
@@ -249,6 +276,85 @@ static int op_irq_setup(void *t, uint64_t msg_addr, uint32_t msg_data)
     return 0;
 }
 
+/* Takes what the virtio vendor capability at cap describes, if it is the
+ * first usable one of its type (the device lists them in order of
+ * preference); ignores other types and reserved BARs (4.1.4). */
+static int take_vendor_cap(struct vpci_dev *d, uint16_t cap, unsigned *have)
+{
+    const struct vs_port *port = d->port;
+    uint8_t type = (uint8_t)cfg(port, d->bdf, (uint16_t)(cap + VCAP_TYPE), 1);
+    struct vpci_region *r;
+    uint32_t align = 1;
+    if (type == CAP_COMMON) { r = &d->common; align = 4; }
+    else if (type == CAP_NOTIFY) { r = &d->notify; align = 2; }
+    else if (type == CAP_ISR) r = &d->isr;
+    else if (type == CAP_DEVICE) { r = &d->device; align = 4; }
+    else return 0;
+    if (*have & (1u << type))
+        return 0;
+    uint32_t need = type == CAP_NOTIFY ? VCAP_NOTIFY_SIZE : VCAP_SIZE;
+    uint8_t len = (uint8_t)cfg(port, d->bdf, (uint16_t)(cap + VCAP_LEN), 1);
+    if (len < need || cap + len > PCI_CAP_END) {
+        log_msg(port, "virtio-pci: a virtio capability is shorter than its fields or runs past 0xff");
+        return -VS_EPROTO;
+    }
+    uint8_t bar = (uint8_t)cfg(port, d->bdf, (uint16_t)(cap + VCAP_BAR), 1);
+    if (bar > VCAP_BAR_MAX)
+        return 0;
+    int err = map_region(d, cap, bar, align, r);
+    if (err)
+        return err;
+    if (type == CAP_NOTIFY) {
+        /* An odd multiplier would misalign the 16-bit doorbell stores. */
+        d->notify_mult = cfg(port, d->bdf, (uint16_t)(cap + VCAP_NOTIFY_MULT), 4);
+        if ((d->notify_mult & 1) || r->len < 2) {
+            log_msg(port, "virtio-pci: notify capability with an odd multiplier or no room for a doorbell");
+            return -VS_EPROTO;
+        }
+    }
+    *have |= 1u << type;
+    return 0;
+}
+
+/* Walks the capability list: at most one visit per dword slot of
+ * [0x40, 0x100), so a list that loops or leaves that range is an error, not
+ * a hang or a read outside configuration space. */
+static int walk_caps(struct vpci_dev *d, unsigned *have)
+{
+    const struct vs_port *port = d->port;
+    uint64_t seen = 0;
+    /* The low two bits of a pointer are reserved: software masks them (PCI
+     * 3.0, 6.7). */
+    uint16_t cap = cfg(port, d->bdf, PCI_CAP_PTR, 1) & 0xfc;
+    while (cap != 0) {
+        if (cap < PCI_CAP_FIRST) {
+            log_msg(port, "virtio-pci: capability pointer below 0x40");
+            return -VS_EPROTO;
+        }
+        uint64_t bit = 1ull << ((cap - PCI_CAP_FIRST) / 4);
+        if (seen & bit) {
+            log_msg(port, "virtio-pci: capability list loops");
+            return -VS_EPROTO;
+        }
+        seen |= bit;
+        uint8_t id = (uint8_t)cfg(port, d->bdf, cap, 1);
+        if (id == PCI_CAP_MSIX && !d->msix_cap) {
+            if (cap + MSIX_CAP_SIZE > PCI_CAP_END) {
+                log_msg(port, "virtio-pci: MSI-X capability runs past 0xff");
+                return -VS_EPROTO;
+            }
+            d->msix_cap = cap;
+        }
+        if (id == PCI_CAP_VENDOR) {
+            int err = take_vendor_cap(d, cap, have);
+            if (err)
+                return err;
+        }
+        cap = cfg(port, d->bdf, (uint16_t)(cap + 1), 1) & 0xfc;
+    }
+    return 0;
+}
+
 int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr)
 {
     vs_memset(d, 0, sizeof(*d));
@@ -257,35 +363,12 @@ int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, stru
     if (!(cfg(port, bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
         return -VS_ENODEV;
 
-    /* Walk the capability list; a bounded count guards against a loop. */
-    uint16_t cap = cfg(port, bdf, PCI_CAP_PTR, 1) & 0xfc;
-    bool have_common = false, have_notify = false, have_isr = false, have_device = false;
-    for (int guard = 0; cap >= 0x40 && guard < 48; guard++) {
-        uint8_t id = (uint8_t)cfg(port, bdf, cap, 1);
-        uint8_t next = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 1), 1) & 0xfc;
-        if (id == PCI_CAP_MSIX && !d->msix_cap)
-            d->msix_cap = cap;
-        if (id == PCI_CAP_VENDOR) {
-            uint8_t type = (uint8_t)cfg(port, bdf, (uint16_t)(cap + 3), 1);
-            struct vpci_region *r = 0;
-            bool *have = 0;
-            if (type == CAP_COMMON) { r = &d->common; have = &have_common; }
-            else if (type == CAP_NOTIFY) { r = &d->notify; have = &have_notify; }
-            else if (type == CAP_ISR) { r = &d->isr; have = &have_isr; }
-            else if (type == CAP_DEVICE) { r = &d->device; have = &have_device; }
-            /* The first capability of each type is the preferred one. */
-            if (r && !*have) {
-                int err = map_region(d, cap, r);
-                if (err)
-                    return err;
-                *have = true;
-                if (type == CAP_NOTIFY)
-                    d->notify_mult = cfg(port, bdf, (uint16_t)(cap + 16), 4);
-            }
-        }
-        cap = next;
-    }
-    if (!have_common || !have_notify || !have_isr || !have_device)
+    unsigned have = 0;
+    int err = walk_caps(d, &have);
+    if (err)
+        return err;
+    unsigned all = 1u << CAP_COMMON | 1u << CAP_NOTIFY | 1u << CAP_ISR | 1u << CAP_DEVICE;
+    if (have != all)
         return -VS_ENODEV;
     if (d->common.len < CC_SIZE)
         return -VS_EPROTO;
@@ -300,7 +383,8 @@ int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, stru
     tr->set_features = op_set_features;
     tr->get_status = op_get_status;
     tr->set_status = op_set_status;
-    tr->read_config = op_read_config;
+    tr->config_read = op_config_read;
+    tr->config_generation = op_config_generation;
     tr->queue_max = op_queue_max;
     tr->queue_enable = op_queue_enable;
     tr->irq_setup = op_irq_setup;

@@ -36,9 +36,12 @@ int vpci_find(const struct vs_port *port, uint16_t device_id, vs_bdf_t *found, i
 /* Reads the capabilities of the function at bdf, maps the common, notify,
  * ISR and device regions, enables memory decoding and bus mastering, and
  * fills *tr with d's operations (irq_setup too: MSI-X, when the function
- * has the capability).  Returns 0, -ENODEV when a capability is
- * missing or its BAR is unassigned, -EPROTO for a malformed capability, or
- * -ENOMEM when a region cannot be mapped. */
+ * has the capability).  Capabilities naming a reserved BAR are ignored.
+ * Returns 0, -ENODEV when a capability is missing or its BAR is unassigned,
+ * -EPROTO for a malformed capability list (a pointer below 0x40, a loop, a
+ * capability shorter than its fields or past the end of configuration
+ * space, a misaligned or overflowing region, an odd notify multiplier; each
+ * is also logged), or -ENOMEM when a region cannot be mapped. */
 int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr);
 
 #endif

@@ -24,8 +24,17 @@ struct vs_transport {
     /* Writing 0 asks for a reset, which is complete once get_status reads
      * 0 again (virtiofs.c waits for that, boundedly). */
     void (*set_status)(void *t, uint8_t status);
-    /* Device-specific configuration space, `len` bytes at `off`. */
-    void (*read_config)(void *t, uint32_t off, void *buf, uint32_t len);
+    /* Device-specific configuration space (virtio 1.x 2.5): one access of
+     * `width` bytes (1, 2 or 4) at `off`, which must be a multiple of
+     * width, as the field there is wide (a byte string byte by byte).
+     * Stores the value (the space is little-endian, as every target) in
+     * *val and returns 0; -EINVAL for a bad width or alignment, -EPROTO when
+     * the field lies beyond the device's configuration space.  A snapshot
+     * of several fields goes through vs_config_read (vconfig.h). */
+    int (*config_read)(void *t, uint32_t off, unsigned width, uint32_t *val);
+    /* The configuration generation: it changes whenever the device changes
+     * its configuration (PCI config_generation, MMIO ConfigGeneration). */
+    uint32_t (*config_generation)(void *t);
     /* Largest size the device allows for queue idx, 0 if there is none. */
     uint16_t (*queue_max)(void *t, uint16_t idx);
     /* Tells the device where vq's rings are, enables it, and sets

@@ -183,11 +183,70 @@ def cmdparse_seeds():
     ]
 
 
+def pcicaps_seeds():
+    """Configuration space of a virtio-fs function as QEMU lays it out (BAR 4,
+    64-bit: common 0x0, ISR 0x1000, device 0x2000, notify 0x3000 x 4; MSI-X
+    at 0x98 with its table in BAR 1), then the bytes mapped regions start
+    with (num_queues 2, a tag), and hostile variants."""
+    def vcap(at, nxt, typ, bar, off, length, cap_len=16, mult=None):
+        b = struct.pack("<BBBBB3xII", 0x09, nxt, cap_len, typ, bar, off, length)
+        return at, b + (struct.pack("<I", mult) if mult is not None else b"")
+
+    def space(caps, cap_ptr=0x40, status=0x10):
+        c = bytearray(256)
+        c[0:4] = struct.pack("<HH", 0x1AF4, 0x105A)
+        c[6:8] = struct.pack("<H", status)
+        for i in range(4):
+            c[0x10 + 4 * i:0x14 + 4 * i] = struct.pack("<I", 0xFE000000 + i * 0x100000)
+        c[0x20:0x28] = struct.pack("<Q", 0xFE400000 | 4)
+        c[0x34] = cap_ptr
+        for at, b in caps:
+            c[at:at + len(b)] = b[:256 - at]
+        return bytes(c)
+
+    msix = (0x98, struct.pack("<BBHII", 0x11, 0, 0, 1, 1 | 0x800))
+    std = [vcap(0x40, 0x50, 1, 4, 0x0, 0x1000), vcap(0x50, 0x60, 3, 4, 0x1000, 0x1000),
+           vcap(0x60, 0x70, 4, 4, 0x2000, 0x1000), vcap(0x70, 0x98, 2, 4, 0x3000, 0x1000, 20, 4), msix]
+    # Mapped regions start with: num_queues 2 at 18, queue_notify_off 1 at 30,
+    # and (in the device region, which starts the same way) a tag.
+    fill = bytearray(64)
+    fill[0:4] = b"myfs"
+    fill[18:20] = struct.pack("<H", 2)
+    fill[30:32] = struct.pack("<H", 1)
+    fill = bytes(fill)
+
+    def with_caps(*changes):
+        caps = dict(std)
+        for at, b in changes:
+            caps[at] = b
+        return list(caps.items())
+
+    return [
+        ("qemu_layout", space(std) + fill),
+        ("no_fill", space(std)),
+        ("loop", space(with_caps((0x98, msix[1][:1] + b"\x40" + msix[1][2:]))) + fill),
+        ("self_loop", space(with_caps(vcap(0x40, 0x40, 1, 4, 0, 0x1000)))),
+        ("pointer_below_0x40", space(with_caps(vcap(0x70, 0x20, 2, 4, 0x3000, 0x1000, 20, 4))) + fill),
+        ("short_cap", space(with_caps(vcap(0x40, 0x50, 1, 4, 0, 0x1000, cap_len=8))) + fill),
+        ("notify_no_mult", space(with_caps(vcap(0x70, 0x98, 2, 4, 0x3000, 0x1000, cap_len=16))) + fill),
+        ("reserved_bar", space(with_caps(vcap(0x40, 0x50, 1, 6, 0, 0x1000), (0x98, msix[1][:1] + b"\xa8" + msix[1][2:]),
+                                         vcap(0xa8, 0, 1, 4, 0, 0x1000))) + fill),
+        ("cap_past_end", space(with_caps(vcap(0x60, 0xf0, 4, 4, 0x2000, 0x1000),
+                                         vcap(0xf0, 0, 2, 4, 0x3000, 0x1000, 20, 4))) + fill),
+        ("msix_at_0xfc", space(with_caps(vcap(0x70, 0xfc, 2, 4, 0x3000, 0x1000, 20, 4),
+                                         (0xfc, b"\x11\x00")))),
+        ("odd_multiplier", space(with_caps(vcap(0x70, 0x98, 2, 4, 0x3000, 0x1000, 20, 3))) + fill),
+        ("notify_off_far", space(std) + fill[:30] + b"\xff\x7f" + fill[32:]),
+        ("small_device_region", space(with_caps(vcap(0x60, 0x70, 4, 4, 0x2000, 16))) + fill),
+    ]
+
+
 def main():
     write("fuse_codec", fuse_codec())
     write("dirent", dirent_seeds())
     write("vq", vq_seeds())
     write("cmdparse", cmdparse_seeds())
+    write("pcicaps", pcicaps_seeds())
 
 
 if __name__ == "__main__":

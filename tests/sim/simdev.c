@@ -102,18 +102,26 @@ static void tr_set_status(void *t, uint8_t status)
     d->status = s;
 }
 
-static void tr_read_config(void *t, uint32_t off, void *buf, uint32_t len)
+static int tr_config_read(void *t, uint32_t off, unsigned width, uint32_t *val)
 {
     struct simdev *d = t;
-    memset(buf, 0, len);
-    if (off > SIMDEV_CONFIG_SIZE || len > SIMDEV_CONFIG_SIZE - off) {
-        driver_error(d, "config read [%u, +%u) beyond the %u-byte config space", off, len,
-                     SIMDEV_CONFIG_SIZE);
-        if (off < SIMDEV_CONFIG_SIZE)
-            memcpy(buf, d->config + off, SIMDEV_CONFIG_SIZE - off);
-        return;
+    if ((width != 1 && width != 2 && width != 4) || off % width || off > SIMDEV_CONFIG_SIZE ||
+        width > SIMDEV_CONFIG_SIZE - off) {
+        driver_error(d, "config read of %u bytes at %u: misaligned or beyond the %u-byte config space", width,
+                     off, SIMDEV_CONFIG_SIZE);
+        return -VS_EPROTO;
     }
-    memcpy(buf, d->config + off, len);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < width; i++)
+        v |= (uint32_t)d->config[off + i] << (8 * i);
+    *val = v;
+    return 0;
+}
+
+static uint32_t tr_config_generation(void *t)
+{
+    struct simdev *d = t;
+    return d->config_generation;
 }
 
 static uint16_t tr_queue_max(void *t, uint16_t idx)
@@ -534,7 +542,8 @@ void simdev_init(struct simdev *d, struct hostport *hp)
     d->tr.set_features = tr_set_features;
     d->tr.get_status = tr_get_status;
     d->tr.set_status = tr_set_status;
-    d->tr.read_config = tr_read_config;
+    d->tr.config_read = tr_config_read;
+    d->tr.config_generation = tr_config_generation;
     d->tr.queue_max = tr_queue_max;
     d->tr.queue_enable = tr_queue_enable;
     d->features_offered = VS_F_VERSION_1;

@@ -101,6 +101,7 @@ struct simdev {
     bool no_notify;              /* sets VIRTQ_USED_F_NO_NOTIFY in the used rings */
     bool strict_dma;             /* every buffer must lie in hostport DMA memory */
     uint8_t config[SIMDEV_CONFIG_SIZE];
+    uint32_t config_generation;  /* what config_generation reads */
     simdev_handler_fn handler;   /* NULL: every chain is answered with 0 bytes */
     void *handler_ctx;
 

@@ -1,12 +1,18 @@
 /* The virtio-mmio transport against a register window in ordinary memory:
  * identification (magic, version, device id, window size), the legacy
  * refusal, the register writes of queue set-up and feature negotiation,
- * configuration reads within bounds; and the virtio_mmio.device= words. */
+ * the doorbell (a barrier, then one store), the device configuration (every
+ * field at its own width, one snapshot between two equal ConfigGeneration
+ * readings, within bounds); and the virtio_mmio.device= words.  Register
+ * accesses are logged by tests/sim/simmmio.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "simmmio.h"
+#include "vconfig.h"
+#include "virtiofs.h"
 #include "vmmio.h"
 #include "vs_errno.h"
 
@@ -76,6 +82,99 @@ static void test_identify(void)
     check("open: an empty slot is ENODEV", vmmio_open(&d, &port, 0x1000, 0x200, &tr) == -VS_ENODEV, "not ENODEV");
 }
 
+static void set_config(const char *tag, uint32_t nrq)
+{
+    memset((char *)regs + 0x100, 0, 36);
+    memcpy((char *)regs + 0x100, tag, strlen(tag));
+    memcpy((char *)regs + 0x100 + 36, &nrq, 4);
+}
+
+/* Moves the configuration when a given register is read (see on_access). */
+struct change {
+    uintptr_t trigger;
+    int times;          /* -1: every ConfigGeneration read bumps it */
+    const char *tag;
+    uint32_t nrq;
+    unsigned gen_reads;
+};
+
+static void on_access(void *arg, const struct simmmio_access *a)
+{
+    struct change *c = arg;
+    if (a->kind != 'r')
+        return;
+    if (a->addr == (uintptr_t)&R(0xfc)) {
+        c->gen_reads++;
+        if (c->times < 0)
+            R(0xfc)++;
+    }
+    if (a->addr == c->trigger && c->times > 0) {
+        c->times--;
+        set_config(c->tag, c->nrq);
+        R(0xfc)++;
+    }
+}
+
+static void test_config(const struct vs_transport *tr)
+{
+    char tag[VIOFS_TAG_MAX + 1], why[200];
+    set_config("myfs", 1);
+    simmmio_clear();
+    int err = viofs_read_tag(tr, tag);
+    uintptr_t cfg = (uintptr_t)regs + 0x100;
+    unsigned bytes = 0, nrq32 = 0, gens = 0, other = 0;
+    for (unsigned long i = 0; i < simmmio_count(); i++) {
+        const struct simmmio_access *a = simmmio_get(i);
+        if (a->addr == (uintptr_t)&R(0xfc) && a->width == 4)
+            gens++;
+        else if (a->addr >= cfg && a->addr < cfg + 36 && a->width == 1)
+            bytes++;
+        else if (a->addr == cfg + 36 && a->width == 4)
+            nrq32++;
+        else
+            other++;
+    }
+    snprintf(why, sizeof(why), "err %d tag [%s]: %u tag bytes, %u 32-bit reads at 36, %u generation reads, %u other",
+             err, tag, bytes, nrq32, gens, other);
+    check("config: tag read a byte at a time, num_request_queues with one 32-bit load, between two "
+          "ConfigGeneration reads",
+          err == 0 && strcmp(tag, "myfs") == 0 && bytes == 36 && nrq32 == 1 && gens == 2 && other == 0, why);
+
+    struct change c = {cfg + 17, 1, "newtag", 3, 0};
+    simmmio_hook(on_access, &c);
+    err = viofs_read_tag(tr, tag);
+    simmmio_hook(NULL, NULL);
+    snprintf(why, sizeof(why), "err %d tag [%s], %u generation reads", err, tag, c.gen_reads);
+    check("config: ConfigGeneration changing in the middle of the tag: read again, the new tag whole",
+          err == 0 && strcmp(tag, "newtag") == 0 && c.gen_reads == 4, why);
+
+    uint32_t nrq = 0;
+    struct vs_cfg_field f[] = {{0, VIOFS_TAG_MAX, true, tag}, {36, 4, false, &nrq}};
+    c = (struct change){cfg + 36, 1, "third", 5, 0};
+    simmmio_hook(on_access, &c);
+    err = vs_config_read(tr, f, 2);
+    simmmio_hook(NULL, NULL);
+    tag[VIOFS_TAG_MAX] = 0;
+    snprintf(why, sizeof(why), "err %d tag [%s] nrq %u, %u generation reads", err, tag, nrq, c.gen_reads);
+    check("config: a configuration that changes once, between tag and num_request_queues: one snapshot",
+          err == 0 && strcmp(tag, "third") == 0 && nrq == 5 && c.gen_reads == 4, why);
+
+    c = (struct change){0, -1, NULL, 0, 0};
+    simmmio_hook(on_access, &c);
+    memset(tag, 'x', sizeof(tag));
+    err = viofs_read_tag(tr, tag);
+    simmmio_hook(NULL, NULL);
+    snprintf(why, sizeof(why), "err %d tag [%.36s], %u generation reads", err, tag, c.gen_reads);
+    check("config: a ConfigGeneration that never holds still: EIO after bounded passes, no tag",
+          err == -VS_EIO && tag[0] == 0 && c.gen_reads == 2 * VS_CONFIG_TRIES, why);
+
+    uint32_t v = 0;
+    check("config_read: a 32-bit field at the window's end", tr->config_read(tr->t, 0xfc, 4, &v) == 0, "refused");
+    check("config_read: past the window is EPROTO", tr->config_read(tr->t, 0x100, 1, &v) == -VS_EPROTO &&
+          tr->config_read(tr->t, UINT32_MAX - 3, 4, &v) == -VS_EPROTO, "accepted");
+    check("config_read: misaligned is EINVAL", tr->config_read(tr->t, 2, 4, &v) == -VS_EINVAL, "accepted");
+}
+
 static void test_ops(void)
 {
     struct vmmio_dev d;
@@ -119,23 +218,17 @@ static void test_ops(void)
     check("queue_enable programs the queue", err == 0 && R(0x38) == 256 && R(0x80) == 0x55667788u &&
           R(0x84) == 0x11223344u && R(0x90) == 0x2000 && R(0x94) == 0 && R(0xa0) == 0x3000 && R(0x44) == 1,
           "wrong registers");
+    simmmio_clear();
     vq.notify(vq.notify_ctx, 1);
-    check("notify writes the queue index to QueueNotify", R(0x50) == 1, "wrong");
+    const struct simmmio_access *b = simmmio_get(0), *w = simmmio_get(1);
+    check("notify: a write barrier, then one 32-bit store of the queue index to QueueNotify",
+          R(0x50) == 1 && simmmio_count() == 2 && b->kind == 'b' && w->kind == 'w' && w->width == 4 &&
+              w->addr == (uintptr_t)&R(0x50),
+          "wrong accesses");
     R(0x34) = 0;
     check("queue_enable of a missing queue is ENODEV", tr.queue_enable(tr.t, &vq) == -VS_ENODEV, "accepted");
 
-    memcpy((char *)regs + 0x100, "myfs\0\0\0\0", 8);
-    uint32_t nq = 1;
-    memcpy((char *)regs + 0x100 + 36, &nq, 4);
-    char tag[8];
-    tr.read_config(tr.t, 0, tag, 5);
-    check("read_config reads the tag", memcmp(tag, "myfs", 5) == 0, "wrong");
-    uint32_t got = 0;
-    tr.read_config(tr.t, 36, &got, 4);
-    check("read_config reads a 32-bit field", got == 1, "wrong");
-    memset(tag, 'x', sizeof(tag));
-    tr.read_config(tr.t, 0xfc, tag, 8);
-    check("read_config past the window gives zeroes", tag[0] == 0 && tag[7] == 0, "not zeroed");
+    test_config(&tr);
     R(0x60) = 3;
     check("vmmio_irq_ack acknowledges what is pending", vmmio_irq_ack(&d) == 3 && R(0x64) == 3, "wrong");
 }
