@@ -1,5 +1,6 @@
 /* Commands that read the file system: ls, stat, cat, sha256, df. */
 #include "app.h"
+#include "escape.h"
 #include "numparse.h"
 #include "sha256.h"
 #include "dirlist.h"
@@ -258,7 +259,11 @@ int cmd_df(struct app *a, int argc, char **argv)
     uint64_t size = s.blocks * unit, avail = s.bavail * unit;
     uint64_t used = (s.blocks - s.bfree) * unit;
     uint64_t pct = used + avail ? (used * 100 + used + avail - 1) / (used + avail) : 0;
-    app_write_escaped(a, argv[1], vs_strlen(argv[1]));
+    /* The path padded to the header's 20 columns (longer ones push the rest right). */
+    size_t n = vs_strlen(argv[1]);
+    app_write_escaped(a, argv[1], n);
+    for (size_t w = escape_len(argv[1], n); w < 20; w++)
+        app_write(a, " ", 1);
     app_printf(a, " %14llu %14llu %14llu %4llu%%\n", (unsigned long long)size, (unsigned long long)used,
                (unsigned long long)avail, (unsigned long long)pct);
     app_printf(a, "bsize=%u frsize=%u blocks=%llu bfree=%llu bavail=%llu files=%llu ffree=%llu namelen=%u\n",

@@ -6,6 +6,7 @@ q35, the PVH image, --timeout, launcher argument errors; no device at all (on
 the PC and on microvm), `help` of an unknown command, `boot` of a non-kernel."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,19 @@ def test_mount_messages(share):
         l.startswith("myfs on /m type virtiofs (rw,owner=5:6,timeout=7,") for l in ls), r.summary())
 
 
+def test_df_columns(share):
+    r = vstest.run("df /myfs", shares=[share])
+    ls = lines(r.out)
+    i = next((k for k, l in enumerate(ls) if l.startswith("Path ")), None)
+    ok = r.status == 0 and i is not None and i + 1 < len(ls)
+    if ok:
+        head, row = ls[i], ls[i + 1]
+        nums = [m.end() for m in re.finditer(r"\d+%?", row)]
+        ends = [head.index(w) + len(w) for w in ("Size", "Used", "Avail", "Use%")]
+        ok = nums[-4:] == ends
+    check("df: the numbers end under their headings", ok, r.summary())
+
+
 def test_no_device(share):
     r = vstest.run(None, shares=[])
     msg = [l for l in lines(r.out) if l.startswith("no virtio-fs device found: ")]
@@ -230,7 +244,7 @@ def main():
     share = make_share()
     for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
                  (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
-                 (test_mount_messages, (share,)),
+                 (test_mount_messages, (share,)), (test_df_columns, (share,)),
                  (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
                  (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
         try:
