@@ -80,9 +80,19 @@ $(HOSTB)/libapps.a: $(HOST_APPS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-headers: $(PUBLIC_HEADERS)
-	@mkdir -p $(BUILD)/include/vioshare
-	cp $(PUBLIC_HEADERS) $(BUILD)/include/vioshare/
+# Copied one by one and only when changed, so that `make run` copies nothing twice.
+HEADER_DIR    := $(BUILD)/include/vioshare
+HEADER_COPIES := $(addprefix $(HEADER_DIR)/,$(notdir $(PUBLIC_HEADERS)))
+headers: $(HEADER_COPIES)
+$(HEADER_DIR)/%.h: vfs/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(HEADER_DIR)/%.h: virtio/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(HEADER_DIR)/%.h: fuse/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(BUILD)/efi/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -148,8 +158,9 @@ fuzz: fuzz-build
 		grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/fuzz/fuzz_$$n.log || true; \
 	done
 
+# Silent: tools/deps says nothing when nothing is missing.
 deps:
-	tools/deps
+	@tools/deps
 
 SHARE ?= $(BUILD)/demo-share
 ARGS  ?=

@@ -312,7 +312,7 @@ void app_mount_all(struct app *a)
         vs_memcpy(path + 1, d->tag, vs_strlen(d->tag) + 1);
         int err = vfs_mount(&a->vfs, d->tr, path, 0);
         if (err)
-            app_error(a, "mount", path, err);
+            app_mount_failed(a, path, err, false);
         else
             d->mounted = true;
     }

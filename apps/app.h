@@ -72,6 +72,9 @@ bool app_add_dev(struct app *a, const struct vs_transport *tr);
 /* Mounts every device at /TAG (an error is reported and the device skipped);
  * with no device at all, says so on the console. */
 void app_mount_all(struct app *a);
+/* Reports a failed vfs_mount of path (mount option irq=msix: msix), saying
+ * why where the errno name alone would leave the user stuck. */
+void app_mount_failed(struct app *a, const char *path, int err, bool msix);
 /* Runs a command line: with text, its commands; empty, the first share's
  * /TAG/vioshare.cfg or else the default job.  Returns the exit status. */
 int app_run(struct app *a, char *line);

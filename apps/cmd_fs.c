@@ -154,9 +154,10 @@ int cmd_stat(struct app *a, int argc, char **argv)
 }
 
 /* Reads [off, off + len) of path (len UINT64_MAX: to the end) in chunks and
- * hands each to fn.  Reports errors as `cmd`. */
+ * hands each to fn, then calls end (if not NULL) once the bytes stop, even
+ * when an error cut them short.  Reports errors as `cmd`, after end. */
 static int read_range(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len,
-                      void (*fn)(void *ctx, const void *p, size_t n), void *ctx)
+                      void (*fn)(void *ctx, const void *p, size_t n), void (*end)(void *ctx), void *ctx)
 {
     int fd = vfs_open(&a->vfs, path, VFS_O_RDONLY, 0);
     if (fd < 0) {
@@ -186,14 +187,32 @@ static int read_range(struct app *a, const char *cmd, const char *path, uint64_t
     int cerr = vfs_close(&a->vfs, fd);
     if (!err)
         err = cerr;
+    if (end)
+        end(ctx);
     if (err)
         app_error(a, cmd, path, err);
     return err;
 }
 
-static void write_out(void *ctx, const void *p, size_t n)
+struct cat_out {
+    struct app *a;
+    bool open_line;     /* the last byte written was not a newline */
+};
+
+static void cat_chunk(void *ctx, const void *p, size_t n)
 {
-    app_write(ctx, p, n);
+    struct cat_out *c = ctx;
+    app_write(c->a, p, n);
+    c->open_line = ((const char *)p)[n - 1] != '\n';
+}
+
+/* The console is a terminal: a file without a final newline would run into
+ * the next line (the prompt, an error, the next command's output). */
+static void cat_end(void *ctx)
+{
+    struct cat_out *c = ctx;
+    if (c->open_line)
+        app_write(c->a, "\n", 1);
 }
 
 int cmd_cat(struct app *a, int argc, char **argv)
@@ -202,7 +221,8 @@ int cmd_cat(struct app *a, int argc, char **argv)
         app_usage(a, "cat", -VS_EINVAL, "usage: cat PATH");
         return -VS_EINVAL;
     }
-    return read_range(a, "cat", argv[1], 0, UINT64_MAX, write_out, a);
+    struct cat_out c = { a, false };
+    return read_range(a, "cat", argv[1], 0, UINT64_MAX, cat_chunk, cat_end, &c);
 }
 
 static void hash_chunk(void *ctx, const void *p, size_t n)
@@ -216,7 +236,7 @@ int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off
     struct sha256_ctx c;
     uint8_t d[SHA256_DIGEST_LEN];
     sha256_init(&c);
-    int err = read_range(a, cmd, path, off, len, hash_chunk, &c);
+    int err = read_range(a, cmd, path, off, len, hash_chunk, NULL, &c);
     if (err)
         return err;
     sha256_final(&c, d);

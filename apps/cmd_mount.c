@@ -99,6 +99,26 @@ static bool streq(const char *x, const char *y)
     return n == vs_strlen(y) && !vs_memcmp(x, y, n);
 }
 
+void app_mount_failed(struct app *a, const char *path, int err, bool msix)
+{
+    const char *why = err == -VS_ENOTSUP && msix
+                          ? "irq=msix: no MSI-X on this transport or port (only the PC boot image over virtio-pci)"
+                      /* virtiofsd cannot reach virtqueues in unshared guest memory and
+                       * never answers: the mount's first request is what times out. */
+                      : err == -VS_ETIMEDOUT
+                          ? "the device never answered its first request, INIT; usually guest memory "
+                            "not shared with virtiofsd: QEMU needs -object memory-backend-memfd,id=mem,"
+                            "size=...,share=on with -numa node,memdev=mem or -machine memory-backend=mem"
+                          : 0;
+    if (!why) {
+        app_error(a, "mount", path, err);
+        return;
+    }
+    app_printf(a, "error: mount: ");
+    app_write_escaped(a, path, vs_strlen(path));
+    app_printf(a, ": %s (%s)\n", vs_errno_name(err), why);
+}
+
 int cmd_mount(struct app *a, int argc, char **argv)
 {
     struct vfs_mount_opts o = {0};
@@ -119,20 +139,18 @@ int cmd_mount(struct app *a, int argc, char **argv)
         if (streq(a->devs[i].tag, argv[1]))
             d = &a->devs[i];
     }
-    int err = !d ? -VS_ENODEV : d->mounted ? -VS_EBUSY : vfs_mount(&a->vfs, d->tr, argv[2], &o);
-    const char *why = err == -VS_EBUSY    ? "the tag is mounted already (every share is, at /TAG): umount it first"
-                      : err == -VS_ENODEV ? "no virtio-fs device has this tag (`mounts` lists them)"
-                      : err == -VS_ENOTSUP && o.irq_msix
-                          ? "irq=msix: no MSI-X on this transport or port (only the PC boot image over virtio-pci)"
-                          : 0;
-    if (why) {
+    if (!d || d->mounted) {
+        int err = d ? -VS_EBUSY : -VS_ENODEV;
         app_printf(a, "error: mount: ");
         app_write_escaped(a, argv[2], vs_strlen(argv[2]));
-        app_printf(a, ": %s (%s)\n", vs_errno_name(err), why);
+        app_printf(a, ": %s (%s)\n", vs_errno_name(err),
+                   d ? "the tag is mounted already (every share is, at /TAG): umount it first"
+                     : "no virtio-fs device has this tag (`mounts` lists them)");
         return err;
     }
+    int err = vfs_mount(&a->vfs, d->tr, argv[2], &o);
     if (err) {
-        app_error(a, "mount", argv[2], err);
+        app_mount_failed(a, argv[2], err, o.irq_msix);
         return err;
     }
     d->mounted = true;

@@ -64,6 +64,12 @@ static void print_mount(struct app *a, int slot)
     app_printf(a, "%s (tag %s): %llu.%03llu s since mount or reset, in flight now %u, max %u, trace level %u\n",
                mi.path, mi.tag, (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000), s->inflight,
                s->inflight_max, (unsigned)mi.opts.debug);
+    /* Between commands only requests sent without waiting can be in flight;
+     * their replies are taken when the next request is made, not by `stats`
+     * (waiting for them would hang it on a stalled device). */
+    if (s->inflight)
+        app_printf(a, "  %u in flight: sent without waiting (RELEASE, RELEASEDIR at a close); replies are taken with the "
+                      "next request\n", s->inflight);
     app_printf(a, "  %-12s %8s %7s %14s %8s %8s %8s %8s\n", "OPCODE", "COUNT", "ERRORS", "BYTES", "MIN_us",
                "MED_us", "P99_us", "MAX_us");
     for (uint32_t op = 0; op < VS_STATS_OPS; op++) {

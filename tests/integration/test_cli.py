@@ -3,8 +3,10 @@
 statuses, `-` prefix, quoting and \\xHH escapes, the default job, vioshare.cfg,
 run (comments, FILE:LINE of a failure, a script running itself), two shares,
 q35, the PVH image, --timeout, launcher argument errors; no device at all (on
-the PC and on microvm), `help` of an unknown command, `boot` of a non-kernel."""
+the PC and on microvm), `help` of an unknown command, `boot` of a non-kernel;
+mount messages (unshared guest memory), cat's final newline."""
 
+import glob
 import os
 import re
 import shutil
@@ -147,6 +149,59 @@ def test_mount_messages(share):
         l.startswith("myfs on /m type virtiofs (rw,owner=5:6,timeout=7,") for l in ls), r.summary())
 
 
+def test_unshared_memory(share):
+    """QEMU by hand without a shared memory backend (the launcher would stop at
+    virtiofsd's death): the boot-time mount times out after its 30 s, a `mount`
+    with timeout=2 too, and both say why."""
+    sock = os.path.join(vstest.tmpdir(), "fs.sock")
+    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
+                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 15
+        while not os.path.exists(sock) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        argv = ["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-m", "256",
+                "-chardev", "socket,id=fs0,path=" + sock,
+                "-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs0,tag=myfs",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", vstest.IMAGE,
+                "-append", "-mount myfs /m -o timeout=2; ls /myfs",
+                "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
+        try:
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=120)
+            out, code = r.stdout.replace(b"\r\n", b"\n"), r.returncode
+        except subprocess.TimeoutExpired:
+            out, code = b"(timed out)", None
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+        # virtiofsd's pid file is named after the socket path.
+        for f in glob.glob("/var/run/virtiofsd/%s.pid" % sock.replace("/", ".")):
+            os.unlink(f)
+    note(out)
+    ls = lines(out)
+    for path in ("/myfs", "/m"):
+        check("unshared memory: mount %s says the device never answered INIT and names the backend" % path,
+              any(l.startswith("error: mount: %s: ETIMEDOUT (the device never answered its first request, INIT;"
+                               % path) and "share=on" in l and "-numa node,memdev=" in l for l in ls),
+              "QEMU exit %s, output %r" % (code, out[-600:]))
+    check("unshared memory: the command that needs the share fails (status 1 -> QEMU 3)", code == 3, code)
+
+
+def test_cat_final_newline(share):
+    write(os.path.join(share, "nonl.txt"), "no final newline")
+    write(os.path.join(share, "empty.txt"), "")
+    write(os.path.join(share, "twonl.txt"), "a\n\n")
+    r = vstest.run("echo =B1=; cat /myfs/nonl.txt; echo =E1=; echo =B2=; cat /myfs/empty.txt; echo =E2=; "
+                   "echo =B3=; cat /myfs/twonl.txt; echo =E3=", shares=[share])
+    check("cat: a file without a final newline ends its line", r.between("=B1=", "=E1=") == b"no final newline\n",
+          r.summary())
+    check("cat: an empty file prints nothing", r.between("=B2=", "=E2=") == b"", r.summary())
+    check("cat: a file ending in newlines is exact", r.status == 0 and r.between("=B3=", "=E3=") == b"a\n\n",
+          r.summary())
+
+
 def test_df_columns(share):
     r = vstest.run("df /myfs", shares=[share])
     ls = lines(r.out)
@@ -244,7 +299,8 @@ def main():
     share = make_share()
     for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
                  (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
-                 (test_mount_messages, (share,)), (test_df_columns, (share,)),
+                 (test_mount_messages, (share,)), (test_unshared_memory, (share,)),
+                 (test_cat_final_newline, (share,)), (test_df_columns, (share,)),
                  (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
                  (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
         try:

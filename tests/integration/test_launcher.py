@@ -3,7 +3,8 @@
 kernel) instead of the real image: exit statuses, crash and timeout handling
 (none by default for an interactive session), serial console pumping (CRLF,
 stdin), argument checking, and that nothing is left behind whatever happens:
-no QEMU or virtiofsd process, no temp dir (sockets, logs), no virtiofsd pid file."""
+no QEMU or virtiofsd process, no temp dir (sockets, logs), no virtiofsd pid file.
+With the real image: the reason given when guest memory is not shared."""
 
 import glob
 import os
@@ -229,6 +230,19 @@ def test_daemon_failures():
     check("no process left after QEMU failed", not vstest.leftovers(r.pid), vstest.leftovers(r.pid))
 
 
+def test_unshared_memory():
+    # Memory of the caller's own (VIOSHARE_QEMU_ARGS), not shared: virtiofsd cannot
+    # map the virtqueues, dies at the guest's first kick, and the reason names the backend.
+    if not vstest.require_image():
+        return
+    r = vstest.run("ls /myfs", shares=[SHARE], timeout=60, env={
+        "VIOSHARE_QEMU_ARGS": "-object memory-backend-ram,id=ram0,size=512M -numa node,memdev=ram0"})
+    check("unshared guest memory: 125, one line naming virtiofsd's message and the memory backend",
+          r.status == 125 and r.err.count("\n") == 1 and "Invalid vring_addr" in r.err
+          and "share=on" in r.err and "-numa node,memdev=" in r.err and r.secs < 30, r.summary())
+    check("no process or file left after unshared memory", not nothing_left(r), nothing_left(r))
+
+
 def test_arguments():
     missing = os.path.join(vstest.tmpdir(), "nope")
     cases = [
@@ -310,7 +324,7 @@ def main():
         f.write("hello\n")
     for t in (test_arguments, test_status, test_machines_and_options, test_timeout, test_default_timeout,
               test_signals,
-              test_daemon_failures, test_console_stdin):
+              test_daemon_failures, test_unshared_memory, test_console_stdin):
         try:
             t()
         except Exception as e:

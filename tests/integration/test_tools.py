@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Host tools: tools/pattern against a Python reference, tools/manifest format and
 escaping on a small tree with known lines, tools/mkbenchshare, tools/bench (its table
-against its own raw lines, its RAM share left nowhere), tools/mkdemoshare, tools/deps."""
+against its own raw lines, its RAM share left nowhere), tools/mkdemoshare, tools/deps, a second `make run` that
+copies no headers."""
 
 import glob
 import hashlib
@@ -250,8 +251,33 @@ def test_deps():
     check("deps rejects arguments", r.returncode == 2 and b"usage" in r.stderr, r.stderr)
 
 
+def test_make_run_twice():
+    # The headers, into a build directory of their own: copied once, then not again.
+    b = os.path.join(vstest.tmpdir(), "build")
+    make = ["make", "--no-print-directory", "-C", vstest.REPO, "BUILD=" + b]
+    first = run(make + ["headers"])
+    second = run(make + ["headers"])
+    inc = os.path.join(b, "include", "vioshare")
+    copied = sorted(os.listdir(inc)) if os.path.isdir(inc) else []
+    check("make headers: copied once (%d headers)" % len(copied), first.returncode == 0 and len(copied) >= 10
+          and first.stdout.count(b"cp ") == len(copied), "%r %r" % (first.stdout[-300:], first.stderr[-300:]))
+    check("make headers: nothing copied the second time", second.returncode == 0 and b"cp " not in second.stdout,
+          "%r %r" % (second.stdout[-300:], second.stderr[-300:]))
+    # And in the real tree, once built (sources edited since may still be recompiled).
+    run(["make", "-C", vstest.REPO, "headers"])
+    r = run(["make", "--no-print-directory", "-C", vstest.REPO, "-n", "run"])
+    cmds = r.stdout.decode(errors="replace").splitlines()
+    check("make -n run: copies no headers, remakes no demo share", r.returncode == 0 and cmds
+          and cmds[-1].startswith("tools/vioshare-run ")
+          and not any("include/vioshare" in c or "mkdemoshare" in c for c in cmds), cmds)
+    r = run(["make", "--no-print-directory", "-C", vstest.REPO, "deps"])
+    check("make deps: silent when nothing is missing", r.returncode == 0 and not r.stdout and not r.stderr,
+          "%r %r" % (r.stdout, r.stderr))
+
+
 def main():
-    for t in (test_pattern, test_manifest, test_mkbenchshare, test_bench, test_mkdemoshare, test_deps):
+    for t in (test_pattern, test_manifest, test_mkbenchshare, test_bench, test_mkdemoshare, test_deps,
+              test_make_run_twice):
         try:
             t()
         except Exception as e:  # a crash in one group must not hide the others

@@ -101,7 +101,7 @@ def test_levels_1_3(share):
     check("debug=1 mount option: mount (INIT result) and reset events, no request lines",
           r.status == 0 and any(re.match(r"^trace /myfs mounted tag myfs: INIT 7\.\d+ max_write=\d+", l) for l in t)
           and any("device reset" in l for l in t) and not any(REQ.match(l) for l in t)
-          and "myfs on /myfs type virtiofs (rw,debug=1, nodes" in r.out.decode(errors="replace"), r.summary())
+          and "myfs on /myfs type virtiofs (rw,timeout=30,debug=1, nodes" in r.out.decode(errors="replace"), r.summary())
     r = vstest.run("debug 3; stat /myfs/f.txt; debug 0", shares=[share], cache="none")
     t = traces(r)
     add = [l for l in t if re.match(r"^trace /myfs vq req add head=\d+ out=\d+ in=\d+ unique=\d+$", l)]
@@ -146,6 +146,15 @@ def test_stats(share):
     check("stats prints the guest heap use and high-water",
           re.search(r"^heap: \d+ bytes in use, high-water \d+ bytes$", r.out.decode(errors="replace"), re.M)
           is not None, r.summary())
+    # A close sends RELEASE without waiting; after a reset it is still in flight and said why.
+    r = vstest.run("cat /myfs/f.txt; stats -r; stats", shares=[share])
+    out = r.out.decode(errors="replace")
+    m = re.search(r"^/myfs \(tag myfs\): .*, in flight now (\d+), max (\d+),", out, re.M)
+    why = re.findall(r"^  (\d+) in flight: sent without waiting \(RELEASE, RELEASEDIR at a close\); "
+                     r"replies are taken with the next request$", out, re.M)
+    check("stats after a close and stats -r: what is in flight is explained, no request counted",
+          r.status == 0 and m and (why == [m.group(1)] if m.group(1) != "0" else not why)
+          and stats_table(r)[0] == {}, r.summary())
     r = vstest.run("stats /nothere", shares=[share])
     check("stats of a path on no mount: EINVAL, status 1",
           r.status == 1 and "error: stats: /nothere: EINVAL" in r.out.decode(errors="replace"), r.summary())
