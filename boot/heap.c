@@ -1,8 +1,10 @@
 /* The heap: a 16-byte header before every block.  Blocks of up to 2 KiB
  * (header included) come from power-of-two size classes carved out of whole
  * pages and are recycled through per-class free lists; larger ones are runs
- * of pages from page_alloc, returned to it on kfree. */
+ * of pages from page_alloc, returned to it on kfree.  A block a device may
+ * still write (bport_held) is never freed: it stays out of every list. */
 #include "libc.h"
+#include "port_common.h"
 #include "runtime.h"
 
 #define MIN_SHIFT 5 /* 32-byte blocks */
@@ -26,7 +28,8 @@ struct free_block {
 };
 
 static struct free_block *free_list[NCLASSES];
-/* Bytes of blocks handed out (headers and size-class rounding included). */
+/* Bytes of blocks handed out (headers and size-class rounding included;
+ * held blocks stay counted). */
 static uint64_t heap_used, heap_peak;
 
 static void account(uint64_t add, uint64_t sub)
@@ -108,13 +111,15 @@ void kfree(void *p)
         panic("kfree: double free");
     if (h->magic != MAGIC_USED || (h->cls >= NCLASSES && h->cls != BIG_CLASS))
         panic("kfree: not a heap block");
+    uint64_t bytes = h->cls == BIG_CLASS ? h->npages * PAGE_SIZE : (uint64_t)1 << (MIN_SHIFT + h->cls);
+    if (bport_held(h, (size_t)bytes))
+        return;
+    account(0, bytes);
     if (h->cls == BIG_CLASS) {
-        account(0, h->npages * PAGE_SIZE);
         h->magic = 0;
         page_free(h, h->npages);
         return;
     }
-    account(0, (uint64_t)1 << (MIN_SHIFT + h->cls));
     struct free_block *b = (struct free_block *)h;
     b->h.magic = MAGIC_FREE;
     b->next = free_list[h->cls];

@@ -1,6 +1,17 @@
 #include "port_common.h"
 
 #define PAGE_BYTES 4096u
+/* Held ranges kept apart; past that every free is refused (see below). */
+#define HELD_MAX 64
+
+/* Caller memory a device may still write or read (vs_port.dma_hold): the
+ * heap frees no block that overlaps it.  The table is bounded; should it
+ * ever fill, no block is freed again, which is safe (memory only leaks). */
+static struct held_range {
+    uintptr_t lo, hi;
+} held[HELD_MAX];
+static unsigned held_count;
+static bool held_overflow;
 
 volatile void *bport_map_mmio(void *ctx, uint64_t phys, uint64_t len)
 {
@@ -33,6 +44,28 @@ bool bport_dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr)
     (void)len;
     *dev_addr = (uintptr_t)p;
     return true;
+}
+
+void bport_dma_hold(void *ctx, const void *p, size_t len)
+{
+    (void)ctx;
+    if (held_count == HELD_MAX) {
+        held_overflow = true;
+        return;
+    }
+    held[held_count++] = (struct held_range){(uintptr_t)p, (uintptr_t)p + len};
+}
+
+bool bport_held(const void *p, size_t len)
+{
+    uintptr_t lo = (uintptr_t)p, hi = lo + len;
+    if (held_overflow)
+        return true;
+    for (unsigned i = 0; i < held_count; i++) {
+        if (lo < held[i].hi && held[i].lo < hi)
+            return true;
+    }
+    return false;
 }
 
 uint64_t bport_now_ns(void *ctx)

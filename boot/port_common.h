@@ -19,6 +19,10 @@ volatile void *bport_map_mmio(void *ctx, uint64_t phys, uint64_t len);
 void *bport_dma_alloc(void *ctx, size_t size, uint64_t *dev_addr);
 void bport_dma_free(void *ctx, void *p, size_t size);
 bool bport_dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr);
+void bport_dma_hold(void *ctx, const void *p, size_t len);
+/* Whether any byte of [p, p + len) was handed to bport_dma_hold: the
+ * board's heap must then never free or reuse that block. */
+bool bport_held(const void *p, size_t len);
 uint64_t bport_now_ns(void *ctx);
 void bport_log(void *ctx, const char *msg);
 

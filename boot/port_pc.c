@@ -89,6 +89,7 @@ static const struct vs_port port = {
     .dma_alloc = bport_dma_alloc,
     .dma_free = bport_dma_free,
     .dma_addr = bport_dma_addr,
+    .dma_hold = bport_dma_hold,
     .alloc = alloc,
     .free = release,
     .now_ns = bport_now_ns,

@@ -5,6 +5,8 @@
 #define SLOT_BYTES (FCONN_OUT_SIZE + FCONN_IN_SIZE)
 #define FORGET_CELL 64
 #define NAME_MAX_BYTES 1024
+/* How often a wait looks at the device status for DEVICE_NEEDS_RESET. */
+#define STATUS_LOOK_NS 1000000ull
 
 /* INIT flags we offer: big requests and the features the VFS relies on. */
 #define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS)
@@ -41,7 +43,7 @@ void fconn_fini(struct fconn *c)
     if (c->forget_mem)
         p->dma_free(p->ctx, c->forget_mem, FORGET_CELL * FCONN_FORGET_CELLS);
     if (c->bounce)
-        p->dma_free(p->ctx, c->bounce, FCONN_MAX_IO);
+        p->dma_free(p->ctx, c->bounce, c->bounce_size);
     c->slot_mem = c->forget_mem = 0;
     c->bounce = 0;
 }
@@ -65,40 +67,67 @@ static int fail(struct fconn *c, int err)
     return c->dead;
 }
 
-/* The device address of caller memory, or of the bounce buffer when the
- * device cannot reach it (then *bounced is set). */
-static int data_addr(struct fconn *c, const void *p, uint32_t len, uint64_t *addr, bool *bounced)
+/* The device address of r's data: the caller's memory itself when r allows
+ * it and the port can both reach it and hold it should the request outlive
+ * the call (vs_port.dma_hold), else the bounce buffer (then *bounced). */
+static int data_addr(struct fconn *c, const struct fconn_req *r, const void *p, uint32_t len, uint64_t *addr,
+                     bool *bounced)
 {
     const struct vs_port *port = c->port;
     *bounced = false;
-    if (port->dma_addr && port->dma_addr(port->ctx, p, len, addr))
+    if (r->direct && port->dma_hold && port->dma_addr && port->dma_addr(port->ctx, p, len, addr))
         return 0;
-    if (len > FCONN_MAX_IO)
+    uint32_t size = VS_MAX(c->params.max_read, c->params.max_write);
+    if (len > size)
         return -VS_EINVAL;
     if (!c->bounce) {
-        c->bounce = port->dma_alloc(port->ctx, FCONN_MAX_IO, &c->bounce_addr);
+        c->bounce = port->dma_alloc(port->ctx, size, &c->bounce_addr);
         if (!c->bounce)
             return -VS_ENOMEM;
+        c->bounce_size = size;
     }
     *addr = c->bounce_addr;
     *bounced = true;
     return 0;
 }
 
-/* Between two looks at the used rings: with interrupts, sleep until the
- * next one (or the deadline; the caller looks again either way), else spin. */
-static void idle(struct fconn *c, uint64_t deadline)
-{
-    const struct vs_port *p = c->port;
-    if (c->dev->irq)
-        p->wait_irq(p->ctx, deadline);
-    else if (p->relax)
-        p->relax(p->ctx);
-}
-
 static uint64_t now(struct fconn *c)
 {
     return c->port->now_ns(c->port->ctx);
+}
+
+/* A wait's deadline and when it next looks at the device status. */
+struct waiting {
+    uint64_t deadline, look;
+};
+
+static struct waiting wait_start(struct fconn *c)
+{
+    uint64_t t = now(c);
+    return (struct waiting){t + c->timeout_ns, t + STATUS_LOOK_NS};
+}
+
+/* One turn of a wait that found nothing to take: fails at the deadline, or
+ * at once with -EIO when the device says it needs a reset (looked at every
+ * STATUS_LOOK_NS, so a quick answer costs no status read); else sleeps
+ * until the next interrupt (irq=msix) or spins once.  Returns 0 to look
+ * again. */
+static int wait_turn(struct fconn *c, struct waiting *w)
+{
+    uint64_t t = now(c);
+    if (t > w->deadline)
+        return fail(c, -VS_ETIMEDOUT);
+    if (t >= w->look) {
+        if (viofs_needs_reset(c->dev))
+            return fail(c, -VS_EIO);
+        w->look = t + STATUS_LOOK_NS;
+    }
+    const struct vs_port *p = c->port;
+    if (c->dev->irq)
+        p->wait_irq(p->ctx, VS_MIN(w->deadline, w->look));
+    else if (p->relax)
+        p->relax(p->ctx);
+    return 0;
 }
 
 /* Frees a slot whose reply has been dealt with. */
@@ -166,7 +195,7 @@ static bool detached_pending(const struct fconn *c, uint64_t nodeid)
 {
     for (int i = 0; i < FCONN_SLOTS; i++) {
         const struct fconn_slot *s = &c->slots[i];
-        if (s->busy && !s->req && (!nodeid || s->nodeid == nodeid))
+        if (s->busy && !s->req && !s->orphan && (!nodeid || s->nodeid == nodeid))
             return true;
     }
     return false;
@@ -186,7 +215,7 @@ static struct fconn_slot *idle_slot(struct fconn *c)
  * someone has yet to wait for hold them. */
 static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
 {
-    uint64_t deadline = now(c) + c->timeout_ns;
+    struct waiting w = wait_start(c);
     for (;;) {
         struct fconn_slot *s = idle_slot(c);
         if (s && c->dev->req.num_free >= ndesc) {
@@ -196,27 +225,26 @@ static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
         if (!detached_pending(c, 0))
             return -VS_EAGAIN;
         int err = reap_requests(c);
+        if (!err)
+            err = wait_turn(c, &w);
         if (err)
             return err;
-        if (now(c) > deadline)
-            return fail(c, -VS_ETIMEDOUT);
-        idle(c, deadline);
     }
 }
 
 /* Waits until no detached request about nodeid (any, if 0) is in flight. */
 static int wait_detached(struct fconn *c, uint64_t nodeid)
 {
-    uint64_t deadline = now(c) + c->timeout_ns;
+    struct waiting w = wait_start(c);
     while (detached_pending(c, nodeid)) {
         int err = reap_requests(c);
         if (err)
             return err;
         if (!detached_pending(c, nodeid))
             break;
-        if (now(c) > deadline)
-            return fail(c, -VS_ETIMEDOUT);
-        idle(c, deadline);
+        err = wait_turn(c, &w);
+        if (err)
+            return err;
     }
     return c->dead;
 }
@@ -250,7 +278,7 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     uint32_t data_len = r->wdata_len ? r->wdata_len : r->rdata_len;
     uint64_t data_dev = 0;
     if (data_len) {
-        err = data_addr(c, data, data_len, &data_dev, &bounced);
+        err = data_addr(c, r, data, data_len, &data_dev, &bounced);
         if (err)
             return err;
         if (bounced && c->bounce_owner)
@@ -296,6 +324,9 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     s->nodeid = r->nodeid;
     s->req = r;
     s->bounced = bounced;
+    s->orphan = false;
+    s->direct = bounced ? 0 : data;
+    s->direct_len = bounced ? 0 : data_len;
     if (bounced)
         c->bounce_owner = s;
     fconn_note_submit(c, s, r, out_fixed + r->wdata_len, in_fixed + r->rdata_len);
@@ -304,18 +335,28 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     return 0;
 }
 
+/* The call waiting for s returns while the device still has it: the slot
+ * stays busy for good, and caller memory the device was given straight is
+ * the port's to keep from reuse. */
+static int orphan(struct fconn *c, struct fconn_slot *s, int err)
+{
+    s->orphan = true;
+    s->req = 0;
+    if (s->direct_len)
+        c->port->dma_hold(c->port->ctx, s->direct, s->direct_len);
+    c->orphans++;
+    return err;
+}
+
 int fconn_wait(struct fconn *c, struct fconn_slot *s)
 {
-    uint64_t deadline = now(c) + c->timeout_ns;
+    struct waiting w = wait_start(c);
     while (!s->done) {
         int err = reap_requests(c);
+        if (!err && !s->done)
+            err = wait_turn(c, &w);
         if (err)
-            return err; /* the slot stays busy: the device may still write it */
-        if (s->done)
-            break;
-        if (now(c) > deadline)
-            return fail(c, -VS_ETIMEDOUT);
-        idle(c, deadline);
+            return orphan(c, s, err);
     }
     int err = finish(c, s);
     slot_done(c, s);
@@ -397,7 +438,7 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
     int err = wait_detached(c, nodeid);
     if (err)
         return err;
-    uint64_t deadline = now(c) + c->timeout_ns;
+    struct waiting w = wait_start(c);
     int cell;
     for (;;) {
         err = reap_forgets(c);
@@ -406,9 +447,9 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
         cell = free_forget_cell(c);
         if (cell >= 0 && c->dev->hiprio.num_free)
             break;
-        if (c->port->now_ns(c->port->ctx) > deadline)
-            return fail(c, -VS_ETIMEDOUT);
-        idle(c, deadline);
+        err = wait_turn(c, &w);
+        if (err)
+            return err;
     }
     uint8_t *buf = c->forget_mem + cell * FORGET_CELL;
     struct fuse_forget_in *f = (struct fuse_forget_in *)(buf + sizeof(struct fuse_in_header));
@@ -428,14 +469,9 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 
 void fconn_drain_forgets(struct fconn *c)
 {
-    uint64_t deadline = c->port->now_ns(c->port->ctx) + c->timeout_ns;
+    struct waiting w = wait_start(c);
     while (!c->dead && vq_in_flight(&c->dev->hiprio)) {
-        if (reap_forgets(c))
+        if (reap_forgets(c) || wait_turn(c, &w))
             return;
-        if (c->port->now_ns(c->port->ctx) > deadline) {
-            fail(c, -VS_ETIMEDOUT);
-            return;
-        }
-        idle(c, deadline);
     }
 }

@@ -33,6 +33,13 @@ struct fconn_slot {
     uint64_t nodeid;
     struct fconn_req *req;      /* NULL when detached */
     bool busy, done, bounced;
+    /* The call returned before the device handed the request back (the
+     * connection is dead): the slot and whatever its chain points at stay
+     * the device's for good. */
+    bool orphan;
+    /* Caller memory given to the device straight (not bounced), if any. */
+    const void *direct;
+    uint32_t direct_len;
     uint32_t used_len;
     /* For statistics and tracing (trace.c). */
     uint32_t opcode, out_len, in_len, wlen;
@@ -47,12 +54,15 @@ struct fconn {
     uint64_t next_unique;
     uint64_t timeout_ns;
     int dead;                   /* 0, or the error every request now gets */
+    uint32_t orphans;           /* requests the device kept after their call gave up */
     void *slot_mem;             /* DMA memory of all slots */
     struct fconn_slot slots[FCONN_SLOTS];
-    /* Bounce buffer for caller data the device cannot reach (allocated on
-     * first need, FCONN_MAX_IO bytes), and the request using it. */
+    /* Bounce buffer for data not given to the device straight (allocated
+     * on first need, as large as the biggest READ or WRITE that INIT
+     * allows), and the request using it. */
     uint8_t *bounce;
     uint64_t bounce_addr;
+    uint32_t bounce_size;
     struct fconn_slot *bounce_owner;
     /* Request buffers of FORGETs on the hiprio queue. */
     uint8_t *forget_mem;
@@ -79,6 +89,12 @@ struct fconn_req {
     uint32_t reply_len;
     void *rdata;                /* variable part of the reply, caller memory */
     uint32_t rdata_len;
+    /* wdata/rdata may be given to the device straight when the port can
+     * reach it and has dma_hold: set only for memory whose owner follows
+     * dma_hold's rule (vfs_read/vfs_write buffers).  Otherwise the data
+     * moves through the bounce buffer, so no memory of the core's own heap
+     * is ever written by the device. */
+    bool direct;
     /* results */
     uint32_t reply_got;         /* bytes of the fixed part received */
     uint32_t rdata_got;         /* bytes of the variable part received */
@@ -88,8 +104,9 @@ struct fconn_req {
 int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, uint64_t timeout_ns);
 /* Frees what fconn_init allocated.  The device must be reset first. */
 void fconn_fini(struct fconn *c);
-/* For a device that stopped answering and cannot be reset: frees nothing
- * the device may still write (the slots, the bounce buffer). */
+/* For a device that stopped answering and was not reset: frees nothing
+ * the device may still write (the slots, the bounce buffer, the FORGET
+ * cells): they stay the device's. */
 void fconn_abandon(struct fconn *c);
 
 /* Sends INIT and stores the settled parameters in c->params.  Returns 0 or
@@ -107,7 +124,10 @@ int fconn_call(struct fconn *c, struct fconn_req *r);
  * (or the bounce buffer r needs) is held by requests nobody has waited for
  * yet, or an error as fconn_call. */
 int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot);
-/* Waits for the reply of a submitted request; returns as fconn_call. */
+/* Waits for the reply of a submitted request; returns as fconn_call.  When
+ * it returns an error before the device handed the request back, the
+ * request is orphaned: its slot is never reused, and caller memory it was
+ * given straight is passed to the port's dma_hold. */
 int fconn_wait(struct fconn *c, struct fconn_slot *slot);
 
 /* Sends r, whose reply carries nothing but its header (RELEASE), without

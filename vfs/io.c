@@ -1,7 +1,7 @@
 /* Reads and writes of file data: a range is cut into chunks of at most what
  * INIT allows, and up to IO_WINDOW of them are in flight at once, straight
- * into or out of the caller's buffer.  The device's thread pool serves them
- * in parallel. */
+ * into or out of the caller's buffer where the port allows it (dma_addr and
+ * dma_hold), else through the connection's bounce buffer. */
 #include "vfs_internal.h"
 
 #define IO_WINDOW 4
@@ -32,6 +32,7 @@ static void prepare(struct vfs_file *f, struct io_op *op, uint8_t *p, uint64_t o
     op->len = len;
     op->r.nodeid = f->node->nodeid;
     op->r.arg = &op->in;
+    op->r.direct = true; /* the caller's buffer: see vfs_read */
     if (write) {
         op->in.wr.fh = f->fh;
         op->in.wr.offset = off;

@@ -32,6 +32,28 @@ static int mount_slot(struct vfs *v, const char *path)
     return free < 0 ? -VS_ENOSPC : free;
 }
 
+/* Stops the device of m and frees the memory it was given, unless it may
+ * still write that memory: a device that stopped answering is not reset (a
+ * reset would make the hypervisor wait for the same silent daemon: QEMU
+ * blocks on vhost-user), and one that does not finish its reset keeps its
+ * rings, slots and bounce buffer for good.  Frees m. */
+static void stop_device(const struct vs_port *port, struct vfs_mount *m)
+{
+    const char *how;
+    if (m->conn.dead != -VS_ETIMEDOUT && viofs_reset(&m->dev)) {
+        fconn_fini(&m->conn);
+        how = "device reset";
+    } else {
+        viofs_abandon(&m->dev);
+        fconn_abandon(&m->conn);
+        how = m->conn.dead == -VS_ETIMEDOUT ? "device not answering, left as it is"
+                                             : "device did not finish its reset, left as it is";
+    }
+    if (m->conn.trace)
+        fconn_log(&m->conn, how, 0, 0);
+    port->free(port->ctx, m);
+}
+
 int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
               const struct vfs_mount_opts *opts)
 {
@@ -65,18 +87,15 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
         err = vn_getattr(m, &m->root);
     if (m->conn.trace)
         fconn_note_init(&m->conn, m->dev.tag, err);
-    if (err)
-        goto fini;
+    if (err) {
+        stop_device(port, m);
+        return err;
+    }
     v->mounts[slot] = m;
     return 0;
 
-fini:
-    viofs_reset(&m->dev);
-    fconn_fini(&m->conn);
-    port->free(port->ctx, m);
-    return err;
 reset:
-    viofs_reset(&m->dev);
+    viofs_reset(&m->dev); /* nothing was sent: only the rings are the device's */
 free_mount:
     port->free(port->ctx, m);
     return err;
@@ -98,24 +117,13 @@ static void unmount(struct vfs *v, int slot)
     vn_forget_all(m);
     fconn_drain_forgets(&m->conn);
     fconn_drain(&m->conn);
-    if (m->conn.dead == -VS_ETIMEDOUT) {
-        /* The device stopped answering.  A reset would make the hypervisor
-         * wait for the same silent daemon (QEMU blocks on vhost-user), and
-         * a request it still holds may yet be written into our memory: the
-         * device is left alone and its rings and buffers are never freed. */
-        viofs_abandon(&m->dev);
-        fconn_abandon(&m->conn);
-        if (m->conn.trace)
-            fconn_log(&m->conn, "unmounted: device not answering, left as it is", 0, 0);
-    } else {
+    if (m->conn.dead != -VS_ETIMEDOUT) {
         struct fconn_req r = {.opcode = FUSE_DESTROY};
         fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
-        viofs_reset(&m->dev);
-        if (m->conn.trace)
-            fconn_log(&m->conn, "unmounted: DESTROY sent, device reset", 0, 0);
-        fconn_fini(&m->conn);
     }
-    v->port->free(v->port->ctx, m);
+    if (m->conn.trace)
+        fconn_log(&m->conn, "unmounting", 0, 0);
+    stop_device(v->port, m);
     v->mounts[slot] = 0;
 }
 

@@ -145,7 +145,13 @@ int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode);
 /* Flushes and releases; after it returns the data is on the host. */
 int vfs_close(struct vfs *v, int fd);
 /* Reads up to n bytes at the file position / at off.  Returns the count
- * (0 at end of file). */
+ * (0 at end of file).
+ * Buffers of vfs_read/vfs_pread/vfs_write/vfs_pwrite: when the port has
+ * dma_addr and dma_hold, the device is given buf itself.  If a call fails
+ * because the device stopped answering, parts of buf it still holds are
+ * passed to port->dma_hold and must never be freed or reused (the device
+ * may write them at any later time).  Without those hooks buf is only ever
+ * touched by the core, never by the device, and is free after the call. */
 int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off);
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);

@@ -17,6 +17,7 @@
  * nlookup; FORGET gives them back when the node leaves the table. */
 struct vnode {
     uint64_t nodeid;
+    uint64_t generation;        /* with nodeid, names one file for good */
     uint64_t nlookup;
     uint32_t refs;              /* walkers and open files holding it */
     bool removed;               /* unlinked or replaced: forget at the last put */

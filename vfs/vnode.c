@@ -125,12 +125,37 @@ int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t
     return err;
 }
 
+/* n's node id now names another file: n leaves the table (a later lookup
+ * of the id makes a new node) and goes once nobody holds it, returning its
+ * own lookups; the new node counts its own. */
+static void make_stale(struct vfs_mount *m, struct vnode *n)
+{
+    unhash(m, n);
+    vn_dentry_drop(m, n);
+    n->removed = true;
+    if (n->refs == 0) {
+        lru_unlink(m, n);
+        release(m, n);
+    }
+}
+
+static bool same_file_type(const struct fuse_attr *a, const struct fuse_attr *b)
+{
+    return ((a->mode ^ b->mode) & VS_S_IFMT) == 0;
+}
+
 int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
                   const struct fuse_entry_out *e, struct vnode **out)
 {
     struct vnode **b = bucket(m, e->nodeid), *n = *b;
     while (n && n->nodeid != e->nodeid)
         n = n->hnext;
+    /* The same id with another generation or file type is another file
+     * (the host reused an inode number). */
+    if (n && (n->generation != e->generation || !same_file_type(&n->attr, &e->attr))) {
+        make_stale(m, n);
+        n = 0;
+    }
     if (!n) {
         n = m->conn.port->alloc(m->conn.port->ctx, sizeof(*n));
         if (!n) {
@@ -140,6 +165,7 @@ int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32
         }
         vs_memset(n, 0, sizeof(*n));
         n->nodeid = e->nodeid;
+        n->generation = e->generation;
         n->hnext = *b;
         *b = n;
         if (++m->nodes > m->nodes_max)
@@ -201,6 +227,11 @@ int vn_getattr(struct vfs_mount *m, struct vnode *n)
     /* The root must stay a directory whatever the device says. */
     if (n == &m->root && (o.attr.mode & VS_S_IFMT) != VS_S_IFDIR)
         return -VS_EPROTO;
+    /* Another file type under the same id: the file we knew is gone. */
+    if (n != &m->root && !same_file_type(&n->attr, &o.attr)) {
+        make_stale(m, n);
+        return -VS_ESTALE;
+    }
     n->attr = o.attr;
     n->attr_time = vn_now(m);
     n->attr_expire = vn_expiry(m, o.attr_valid, o.attr_valid_nsec);

@@ -29,14 +29,31 @@ int viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1])
 
 /* Resets the device: a reset is complete when the status reads back 0
  * (virtio 1.x 4.1.4.3.2, 4.2.2.1); a device that never gets there is
- * given a second, not forever. */
-static void reset_device(const struct vs_port *port, const struct vs_transport *tr)
+ * given a second, not forever.  Returns whether it got there. */
+static bool reset_device(const struct vs_port *port, const struct vs_transport *tr)
 {
     tr->set_status(tr->t, 0);
     uint64_t deadline = port->now_ns(port->ctx) + 1000000000ull;
-    while (tr->get_status(tr->t) != 0 && port->now_ns(port->ctx) < deadline) {
+    for (;;) {
+        if (tr->get_status(tr->t) == 0)
+            return true;
+        if (port->now_ns(port->ctx) >= deadline)
+            return false;
         if (port->relax)
             port->relax(port->ctx);
+    }
+}
+
+/* The queues after a reset: freed, or kept (never freed) for a device that
+ * did not finish it and so may still write them. */
+static void drop_queues(struct viofs *fs, bool reset_done)
+{
+    if (reset_done) {
+        vq_fini(&fs->hiprio);
+        vq_fini(&fs->req);
+    } else {
+        vq_abandon(&fs->hiprio);
+        vq_abandon(&fs->req);
     }
 }
 
@@ -144,9 +161,7 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
     return 0;
 
 fail:
-    reset_device(port, tr); /* stops all DMA before the rings are freed */
-    vq_fini(&fs->hiprio);
-    vq_fini(&fs->req);
+    drop_queues(fs, reset_device(port, tr)); /* no DMA after a reset: the rings may go */
     tr->set_status(tr->t, VS_STATUS_FAILED);
     return err;
 }
@@ -156,17 +171,16 @@ bool viofs_needs_reset(const struct viofs *fs)
     return !fs->live || (fs->tr->get_status(fs->tr->t) & VS_STATUS_NEEDS_RESET);
 }
 
-void viofs_reset(struct viofs *fs)
+bool viofs_reset(struct viofs *fs)
 {
-    reset_device(fs->port, fs->tr);
-    vq_fini(&fs->hiprio);
-    vq_fini(&fs->req);
+    bool done = reset_device(fs->port, fs->tr);
+    drop_queues(fs, done);
     fs->live = false;
+    return done;
 }
 
 void viofs_abandon(struct viofs *fs)
 {
-    vq_abandon(&fs->hiprio);
-    vq_abandon(&fs->req);
+    drop_queues(fs, false);
     fs->live = false;
 }

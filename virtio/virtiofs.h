@@ -36,7 +36,8 @@ struct viofs {
  * queue, a configuration space too small for them), -EIO when the device
  * refuses FEATURES_OK or its configuration never holds still long enough to
  * be read (vconfig.h), -ENOMEM.  On failure
- * the device is left in FAILED state and nothing stays allocated. */
+ * the device is left in FAILED state and nothing stays allocated, except
+ * rings the device may still write because it never finished its reset. */
 int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_transport *tr,
                uint16_t queue_size, bool irq);
 
@@ -49,8 +50,10 @@ int viofs_read_tag(const struct vs_transport *tr, char tag[VIOFS_TAG_MAX + 1]);
  * brought up. */
 bool viofs_needs_reset(const struct viofs *fs);
 
-/* Resets the device (no more DMA to our memory) and frees the queues. */
-void viofs_reset(struct viofs *fs);
+/* Resets the device (no more DMA to our memory) and frees the queues.
+ * Returns false when the device did not finish the reset within a second:
+ * it may still write the rings, which are then kept (as viofs_abandon). */
+bool viofs_reset(struct viofs *fs);
 /* For a device that stopped answering: frees the queues' bookkeeping but
  * neither resets the device nor frees the ring memory, which it may still
  * write.  The device cannot be used again. */

@@ -46,8 +46,9 @@ struct vs_port {
      * Called for PCI BAR regions (with the address the BAR holds) and for
      * virtio-mmio windows, possibly several times for the same range; the
      * mapping must stay valid as long as the device is used.  The core
-     * accesses it only with naturally aligned 8-, 16- and 32-bit volatile
-     * loads and stores. */
+     * accesses it only with naturally aligned 8-, 16- and 32-bit loads and
+     * stores through vs_mmio.h (single instructions the compiler cannot
+     * split or merge; a write barrier before every doorbell store). */
     volatile void *(*map_mmio)(void *ctx, uint64_t phys, uint64_t len);
 
     /* Memory both the CPU and the device can access: `size` bytes, zeroed,
@@ -60,6 +61,18 @@ struct vs_port {
      * when that memory is not reachable by the device (the core then bounces
      * through its own DMA memory). */
     bool (*dma_addr)(void *ctx, const void *p, size_t len, uint64_t *dev_addr);
+    /* Optional: called when a request that was given caller memory
+     * [p, p + len) straight (through dma_addr) outlived the call that gave
+     * it: the device stopped answering or broke the protocol before handing
+     * the request back, so it may still write (READ) or read (WRITE) that
+     * memory at any later time.  The platform must never hand any byte of
+     * it out again: not free it to an allocator, not reuse it.  The core
+     * calls it at most once per request; the memory stays the device's
+     * for good (a connection that failed is never revived).
+     * Without this hook the core gives the device no caller memory at all:
+     * every byte moves through its own DMA memory, which it keeps from any
+     * allocator for as long as the device may write it. */
+    void (*dma_hold)(void *ctx, const void *p, size_t len);
 
     /* Ordinary memory for the core's tables and caches (not shared with the
      * device).  alloc returns NULL when out of memory; free accepts NULL. */

@@ -1,6 +1,7 @@
 /* The core's porting layer on this board: ECAM configuration access,
  * Device-mapped MMIO, identity-mapped DMA pages, picolibc's malloc, the
  * generic timer and the PL011. */
+#include <malloc.h>
 #include <stdlib.h>
 #include "a64.h"
 #include "../port_common.h"
@@ -23,9 +24,12 @@ static void *alloc(void *ctx, size_t size)
     return malloc(size);
 }
 
+/* A block a device may still write (bport_held) is never freed. */
 static void release(void *ctx, void *p)
 {
     (void)ctx;
+    if (p && bport_held(p, malloc_usable_size(p)))
+        return;
     free(p);
 }
 
@@ -43,6 +47,7 @@ static struct vs_port port = {
     .dma_alloc = bport_dma_alloc,
     .dma_free = bport_dma_free,
     .dma_addr = bport_dma_addr,
+    .dma_hold = bport_dma_hold,
     .alloc = alloc,
     .free = release,
     .now_ns = bport_now_ns,

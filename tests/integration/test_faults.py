@@ -7,6 +7,10 @@
 - the same without a guest timeout: `vioshare-run --timeout` gives up with 124
   and a reason on stderr;
 - virtiofsd stopped in the middle of a large write (timeout=3): ETIMEDOUT;
+- a late answer: one share's virtiofsd stopped in the middle of a large read
+  until the guest gives up, then resumed while the guest reads and hashes
+  files on a second share (the resumed daemon writes the stalled READs into
+  the guest memory it was given): every hash right, status 0;
 - virtiofsd killed (SIGKILL) in the middle of a large write and of a large
   read: a non-zero status with a reason (guest error line or launcher
   message);
@@ -53,6 +57,14 @@ def run_pids(launcher_pid, what=b"virtiofsd"):
     return found
 
 
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 class Live:
     """tools/vioshare-run in the background, its stdout collected by a thread,
     so the test can act when the guest prints a marker."""
@@ -60,7 +72,7 @@ class Live:
     def __init__(self, args, shares, timeout, cache=None):
         argv = [vstest.LAUNCHER]
         for d in shares:
-            argv += ["--share", "%s:myfs" % d]
+            argv += ["--share", d if ":" in d else "%s:myfs" % d]
         if cache:
             argv += ["--cache", cache]
         argv += ["--timeout", str(timeout), "--", args]
@@ -191,6 +203,63 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
                   status == 1 and after <= 2 * guest_timeout + 15,
                   "status %s, %.1f s after the stop; stderr %r; tail %r"
                   % (status, after, live.err[-200:], live.out[-200:]))
+    finally:
+        if live.p.poll() is None:
+            live.p.send_signal(signal.SIGTERM)
+            live.wait(30)
+        release(stopped)
+        left = kill_leftovers(live.p.pid)
+        check("%s: nothing left behind" % name, not left, "left: %s" % left)
+
+
+def late_answer_case():
+    """Share a's daemon is stopped mid-read until the guest's timeout, then
+    resumed while the guest hashes share b's files: the stalled READs land
+    after the guest gave up, in memory a correct client never handed out
+    again, so every hash of b is right."""
+    name = "late answer"
+    a, b = vstest.tmpdir(), vstest.tmpdir()
+    with open(os.path.join(a, "big"), "wb") as f:
+        f.truncate(BIG)  # zeros: a late write of them into b's data shows
+    want = {}
+    rnd = random.Random(14)
+    for i in range(8):
+        data = rnd.randbytes(12 << 20)
+        with open(os.path.join(b, "f%d" % i), "wb") as f:
+            f.write(data)
+        want["/b/f%d" % i] = hashlib.sha256(data).hexdigest()
+    hashes = "; ".join("sha256 %s" % p for p in sorted(want))
+    guest = ("umount /a; mount a /a -o timeout=3; echo =GO=; -sha256 /a/big; echo =LATE=; %s; echo =DONE="
+             % hashes)
+    live = Live(guest, ["%s:a" % a, "%s:b" % b], 120)
+    stopped = []
+    try:
+        if not check("%s: guest started the read" % name, live.wait_for(b"=GO=\n", 60),
+                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
+            live.wait(150)
+            return
+        time.sleep(1.5)
+        stopped = [pid for pid in run_pids(live.p.pid) if a.encode() in cmdline(pid)]
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        check("%s: found share a's virtiofsd" % name, stopped, "no virtiofsd with %s" % a)
+        gave_up = live.wait_for(b"=LATE=\n", 20)
+        e = error_line(live.out, "sha256", "/a/big")
+        check("%s: the guest gives up on a with ETIMEDOUT" % name, gave_up and e == "ETIMEDOUT",
+              "error %s; tail %r" % (e, live.out[-300:]))
+        release(stopped)  # the daemon resumes and answers the stalled READs
+        stopped = []
+        status = live.wait(150)
+        got = {}
+        for line in live.out.decode(errors="replace").split("\n"):
+            m = re.match(r"^([0-9a-f]{64})  (/b/f\d)$", line.strip())
+            if m:
+                got[m.group(2)] = m.group(1)
+        wrong = sorted(p for p in want if got.get(p) != want[p])
+        check("%s: every hash of b right after a's daemon resumed (%d files)" % (name, len(want)),
+              not wrong, "wrong or missing: %s" % wrong)
+        check("%s: the guest ends with status 0" % name, status == 0 and b"=DONE=" in live.out,
+              "status %s, stderr %r" % (status, live.err[-300:]))
     finally:
         if live.p.poll() is None:
             live.p.send_signal(signal.SIGTERM)
@@ -424,6 +493,7 @@ def main():
     stop_case("SIGSTOP during write, timeout=3", wshare,
               "umount /myfs; mount myfs /myfs -o timeout=3; echo =GO=; write /myfs/big 1000000000 1; echo not-reached",
               "write", "/myfs/big", 3, 30, False)
+    late_answer_case()
     kill_case("SIGKILL during write", wshare, "echo =GO=; write /myfs/big 1000000000 1; echo not-reached", 120)
     kill_case("SIGKILL during read", share, "echo =GO=; sha256 /myfs/big; echo not-reached", 120)
     test_shrink_grow()

@@ -1,6 +1,7 @@
 /* The hosted porting layer for the tests (see hostport.h). */
 #include "hostport.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,31 @@ static bool hp_dma_addr(void *ctx, const void *p, size_t len, uint64_t *dev_addr
     return true;
 }
 
+static void hp_dma_hold(void *ctx, const void *p, size_t len)
+{
+    struct hostport *hp = ctx;
+    if (hp->nholds == HOSTPORT_HOLDS) {
+        misuse(hp, "more dma_hold calls than the test expects", p, len);
+        return;
+    }
+    if (!p || !len)
+        misuse(hp, "dma_hold of nothing", p, len);
+    hp->holds[hp->nholds].p = p;
+    hp->holds[hp->nholds].len = len;
+    hp->nholds++;
+}
+
+bool hostport_held(const struct hostport *hp, const void *p, size_t len)
+{
+    uintptr_t lo = (uintptr_t)p, hi = lo + len;
+    for (unsigned i = 0; i < hp->nholds; i++) {
+        uintptr_t hlo = (uintptr_t)hp->holds[i].p, hhi = hlo + hp->holds[i].len;
+        if (lo < hhi && hlo < hi)
+            return true;
+    }
+    return false;
+}
+
 static void *hp_alloc(void *ctx, size_t size)
 {
     struct hostport *hp = ctx;
@@ -94,6 +120,8 @@ static void hp_free(void *ctx, void *p)
     struct hostport *hp = ctx;
     if (!p)
         return;
+    if (hostport_held(hp, p, malloc_usable_size(p)))
+        misuse(hp, "free of memory the device may still use (dma_hold)", p, malloc_usable_size(p));
     hp->allocs--;
     free(p);
 }
@@ -133,6 +161,7 @@ void hostport_init(struct hostport *hp)
     hp->port.dma_alloc = hp_dma_alloc;
     hp->port.dma_free = hp_dma_free;
     hp->port.dma_addr = hp_dma_addr;
+    hp->port.dma_hold = hp_dma_hold;
     hp->port.alloc = hp_alloc;
     hp->port.free = hp_free;
     hp->port.now_ns = hp_now_ns;

@@ -40,12 +40,24 @@ struct hostport {
     char error[200];
 
     struct hostport_dma *dma_list;
+
+    /* What dma_hold was given, in order: caller memory the device may still
+     * use.  A free() of memory overlapping one of these is a misuse. */
+#define HOSTPORT_HOLDS 16
+    struct {
+        const void *p;
+        size_t len;
+    } holds[HOSTPORT_HOLDS];
+    unsigned nholds;
 };
 
 /* Fills hp with the hooks and defaults (dma_reachable, no failures). */
 void hostport_init(struct hostport *hp);
 /* Frees whatever DMA blocks the core left behind (after the checks). */
 void hostport_fini(struct hostport *hp);
+
+/* True when some byte of [p, p + len) was given to dma_hold. */
+bool hostport_held(const struct hostport *hp, const void *p, size_t len);
 
 /* True when [addr, addr + len) lies inside one live DMA block. */
 bool hostport_is_dma(const struct hostport *hp, uint64_t addr, uint64_t len);

@@ -467,6 +467,29 @@ static void drain_queue(struct simdev *d, uint16_t qi, bool lifo)
     }
 }
 
+unsigned simdev_answer_held(struct simdev *d, uint16_t qi)
+{
+    if (qi >= SIMDEV_QUEUES || !d->q[qi].enabled)
+        return 0;
+    struct simdev_queue *q = &d->q[qi];
+    unsigned n = 0;
+    for (unsigned i = 0; i < q->npending;) {
+        if (!q->pending[i].held) {
+            i++;
+            continue;
+        }
+        q->pending[i].held = false;
+        unsigned before = q->npending;
+        if (simdev_complete(d, qi, i))
+            break;
+        if (q->npending == before)
+            i++; /* held again (a fault, or no reply once more) */
+        else
+            n++; /* answered: it left the list, and i names the next one */
+    }
+    return n;
+}
+
 static void tr_notify(void *ctx, uint16_t index)
 {
     struct simdev *d = ctx;

@@ -142,6 +142,10 @@ void simdev_fault(struct simdev *d, enum simdev_fault_kind kind, uint16_t q, uin
 unsigned simdev_fetch(struct simdev *d, uint16_t q);
 /* Answers pending chain i (0 = oldest) of queue q.  Returns 0, -1 if none. */
 int simdev_complete(struct simdev *d, uint16_t q, unsigned i);
+/* Answers the held (stalled) chains of queue q now, late: the handler is
+ * asked again and its reply written into the buffers the driver gave, as a
+ * daemon that resumes would.  Returns how many were answered. */
+unsigned simdev_answer_held(struct simdev *d, uint16_t q);
 /* Fetches and answers everything on every queue (held chains stay). */
 void simdev_step(struct simdev *d);
 /* simdev_step with a void * (the hostport relax hook). */
