@@ -17,7 +17,9 @@ void console_write(const char *s, size_t n);
 int console_getc(void);
 
 /* Leaves QEMU with `status` (0..127) through isa-debug-exit (port 0xf4,
- * QEMU then exits with status * 2 + 1); halts forever where there is none. */
+ * QEMU then exits with status * 2 + 1); where there is none, prints
+ * "vioshare: exit status N" and powers off through ACPI, or says why it
+ * cannot and halts. */
 _Noreturn void platform_exit(int status);
 
 /* Prints "panic: MSG at RIP=..." on the console and exits with status 70. */
@@ -57,6 +59,8 @@ void kfree(void *p);
 /* Bytes of heap blocks in use now and the most ever (headers and size-class
  * rounding included; DMA memory from page_alloc is not heap). */
 void heap_usage(uint64_t *used, uint64_t *peak);
+/* MSI interrupts taken since boot (boot/irq.c). */
+uint64_t irq_msi_count(void);
 
 /* Map [phys, phys + len) uncached (for device BARs above what the boot page
  * tables cover) and return it; NULL if it cannot be mapped. */

@@ -47,6 +47,12 @@ void idt_set_handler(uint8_t vector, void (*entry)(void));
 int irq_msi_alloc(uint64_t *msg_addr, uint32_t *msg_data);
 void irq_wait(uint64_t deadline_ns);
 
+/* boot/acpi.c: enters ACPI S5 (soft off) through the FADT's PM1 control
+ * blocks, or its sleep control register on hardware-reduced ACPI.  NULL
+ * once the request is written (the VMM may take a moment to act), else why
+ * it could not be made. */
+const char *acpi_power_off(void);
+
 /* Prints "panic: exception N (error E) at RIP=... CR2=..." and exits 70. */
 _Noreturn void panic_exception(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2);
 
