@@ -3,6 +3,8 @@
 Every test program prints `PASS name` or `FAIL name: reason` per case through
 check(), and ends with sys.exit(finish()).  Everything else a test prints
 (commands run, output tails) starts with "# " so that tests/run.py ignores it.
+Every name starts with the host stack the launcher runs, `[classic] ` or
+`[current] ` (VIOSHARE_HOST; see on_stack()).
 """
 
 import atexit
@@ -22,6 +24,8 @@ TOOLS = os.path.join(REPO, "tools")
 LAUNCHER = os.path.join(TOOLS, "vioshare-run")
 IMAGE = os.path.join(REPO, "build", "vioshare.elf")
 PVH_IMAGE = os.path.join(REPO, "build", "vioshare-pvh.elf")
+# The launcher reads VIOSHARE_HOST too: every run of this program uses that stack.
+HOST = os.environ.get("VIOSHARE_HOST", "") or "classic"
 
 _failures = []
 _passes = 0
@@ -42,7 +46,7 @@ def note(text):
 def check(name, condition, detail=""):
     """Prints PASS name / FAIL name: detail; returns the condition."""
     global _passes
-    name = " ".join(str(name).split())
+    name = "[%s] %s" % (HOST, " ".join(str(name).split()))
     if condition:
         _passes += 1
         sys.stdout.write("PASS %s\n" % name)
@@ -60,9 +64,19 @@ def finish():
     """Exit status for the program: 1 if any check failed (or none ran)."""
     cleanup()
     if not _failures and _passes == 0:
-        sys.stdout.write("FAIL %s: no checks ran\n" % os.path.basename(sys.argv[0]))
+        sys.stdout.write("FAIL [%s] %s: no checks ran\n" % (HOST, os.path.basename(sys.argv[0])))
         return 1
     return 1 if _failures else 0
+
+
+def on_stack(host, suite):
+    """Runs another test program of this directory (suite) with VIOSHARE_HOST=host,
+    in place of the calling program: test_current_tree.py is test_tree.py on
+    the current stack."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), suite)
+    env = dict(os.environ, VIOSHARE_HOST=host)
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, path], env)
 
 
 # ------------------------------------------------------------------ files
