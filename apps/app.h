@@ -63,6 +63,8 @@ struct app {
     /* Optional: the guest heap's bytes in use and high-water mark; false
      * when the platform does not know them.  Set by the platform. */
     bool (*heap_usage)(struct app *a, uint64_t *used, uint64_t *peak);
+    /* Optional: MSI interrupts taken since boot (irq=msix completions). */
+    uint64_t (*interrupts)(struct app *a);
 };
 
 /* Prepares a; the caller then adds devices with app_add_dev. */

@@ -94,6 +94,8 @@ static void print_mount(struct app *a, int slot)
     }
     print_pct(a, "name", s->name_hits, s->name_misses);
     print_pct(a, "attr", s->attr_hits, s->attr_misses);
+    app_printf(a, "  request queue: %llu kicks, %llu not needed (event index %s)\n", (unsigned long long)mi.kicks,
+               (unsigned long long)mi.kicks_spared, mi.features & VS_F_RING_EVENT_IDX ? "on" : "off");
 }
 
 int cmd_stats(struct app *a, int argc, char **argv)
@@ -121,6 +123,8 @@ int cmd_stats(struct app *a, int argc, char **argv)
         else
             print_mount(a, i);
     }
+    if (!reset && a->interrupts)
+        app_printf(a, "interrupts: %llu MSI since boot\n", (unsigned long long)a->interrupts(a));
     uint64_t used, peak;
     if (!reset && a->heap_usage && a->heap_usage(a, &used, &peak))
         app_printf(a, "heap: %llu bytes in use, high-water %llu bytes\n", (unsigned long long)used,

@@ -21,6 +21,12 @@ static bool heap_stats(struct app *a, uint64_t *used, uint64_t *peak)
     return true;
 }
 
+static uint64_t msi_count(struct app *a)
+{
+    (void)a;
+    return irq_msi_count();
+}
+
 static void console_sink(void *ctx, const char *s, size_t n)
 {
     (void)ctx;
@@ -76,6 +82,7 @@ int app_main(void)
     app_init(a, port, (struct fmt_out){console_sink, 0});
     a->read_char = console_input;
     a->heap_usage = heap_stats;
+    a->interrupts = msi_count;
     a->boot = linux_boot;
 
     app_add_pci_devs(a, &pci_devs, 0);

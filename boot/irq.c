@@ -67,6 +67,11 @@ static bool cpu_has_apic(void)
 }
 
 /* Called from irq_common (isr.S) with interrupts disabled. */
+uint64_t irq_msi_count(void)
+{
+    return irq_counts[0];
+}
+
 void irq_dispatch(uint64_t vector);
 void irq_dispatch(uint64_t vector)
 {

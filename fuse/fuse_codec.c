@@ -73,10 +73,9 @@ int fuse_check_init(const struct fuse_init_out *o, uint32_t len, uint32_t offere
     c.flags = r.flags & offered;
     c.max_readahead = r.max_readahead;
 
+    /* As tolerant as Linux: a max_pages of 0 means one page. */
     if (c.flags & FUSE_MAX_PAGES) {
-        if (r.max_pages == 0)
-            return -VS_EPROTO;
-        c.max_pages = r.max_pages;
+        c.max_pages = VS_MAX(r.max_pages, (uint16_t)1);
     } else {
         c.max_pages = FUSE_DEFAULT_MAX_PAGES_PER_REQ;
     }
@@ -86,9 +85,8 @@ int fuse_check_init(const struct fuse_init_out *o, uint32_t len, uint32_t offere
     /* The device's buffers hold max_pages pages of data (virtiofsd aborts on
      * a bigger request), so a WRITE is bounded by both max_write and
      * max_pages, as in Linux. */
-    if (r.max_write < FUSE_MIN_MAX_WRITE)
-        return -VS_EPROTO;
-    c.max_write = VS_MIN(VS_MIN(r.max_write, limit_write), page_limit);
+    /* Linux raises a max_write below one page to one page. */
+    c.max_write = VS_MIN(VS_MIN(VS_MAX(r.max_write, FUSE_MIN_MAX_WRITE), limit_write), page_limit);
     c.max_read = VS_MIN(limit_read, page_limit);
 
     *p = c;

@@ -7,6 +7,9 @@
 #define NAME_MAX_BYTES 1024
 /* How often a wait looks at the device status for DEVICE_NEEDS_RESET. */
 #define STATUS_LOOK_NS 1000000ull
+/* How long unmount waits for DESTROY's answer, which some daemons never
+ * send. */
+#define DESTROY_WAIT_NS 1000000000ull
 
 /* INIT flags we offer: big requests and the features the VFS relies on. */
 #define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS)
@@ -69,13 +72,16 @@ static int fail(struct fconn *c, int err)
 
 /* The device address of r's data: the caller's memory itself when r allows
  * it and the port can both reach it and hold it should the request outlive
- * the call (vs_port.dma_hold), else the bounce buffer (then *bounced). */
+ * the call (vs_port.dma_hold), else the bounce buffer (then *bounced).  A
+ * device behind the platform's IOMMU (ACCESS_PLATFORM) gets dma_alloc
+ * memory only. */
 static int data_addr(struct fconn *c, const struct fconn_req *r, const void *p, uint32_t len, uint64_t *addr,
                      bool *bounced)
 {
     const struct vs_port *port = c->port;
     *bounced = false;
-    if (r->direct && port->dma_hold && port->dma_addr && port->dma_addr(port->ctx, p, len, addr))
+    if (r->direct && !(c->dev->features & VS_F_ACCESS_PLATFORM) && port->dma_hold && port->dma_addr &&
+        port->dma_addr(port->ctx, p, len, addr))
         return 0;
     uint32_t size = VS_MAX(c->params.max_read, c->params.max_write);
     if (len > size)
@@ -101,22 +107,20 @@ struct waiting {
     uint64_t deadline, look;
 };
 
-static struct waiting wait_start(struct fconn *c)
+static struct waiting wait_start(struct fconn *c, uint64_t timeout_ns)
 {
     uint64_t t = now(c);
-    return (struct waiting){t + c->timeout_ns, t + STATUS_LOOK_NS};
+    return (struct waiting){t + timeout_ns, t + STATUS_LOOK_NS};
 }
 
-/* One turn of a wait that found nothing to take: fails at the deadline, or
- * at once with -EIO when the device says it needs a reset (looked at every
- * STATUS_LOOK_NS, so a quick answer costs no status read); else sleeps
- * until the next interrupt (irq=msix) or spins once.  Returns 0 to look
- * again. */
-static int wait_turn(struct fconn *c, struct waiting *w)
+/* One turn of a wait that found nothing to take, before its deadline:
+ * fails at once with -EIO when the device says it needs a reset (looked at
+ * every STATUS_LOOK_NS, so a quick answer costs no status read); else
+ * sleeps until the next interrupt (irq=msix) or spins once.  Returns 0 to
+ * look again. */
+static int wait_idle(struct fconn *c, struct waiting *w)
 {
     uint64_t t = now(c);
-    if (t > w->deadline)
-        return fail(c, -VS_ETIMEDOUT);
     if (t >= w->look) {
         if (viofs_needs_reset(c->dev))
             return fail(c, -VS_EIO);
@@ -128,6 +132,12 @@ static int wait_turn(struct fconn *c, struct waiting *w)
     else if (p->relax)
         p->relax(p->ctx);
     return 0;
+}
+
+/* wait_idle, or -ETIMEDOUT (the connection dies) past the deadline. */
+static int wait_turn(struct fconn *c, struct waiting *w)
+{
+    return now(c) > w->deadline ? fail(c, -VS_ETIMEDOUT) : wait_idle(c, w);
 }
 
 /* Frees a slot whose reply has been dealt with. */
@@ -215,7 +225,7 @@ static struct fconn_slot *idle_slot(struct fconn *c)
  * someone has yet to wait for hold them. */
 static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
 {
-    struct waiting w = wait_start(c);
+    struct waiting w = wait_start(c, c->timeout_ns);
     for (;;) {
         struct fconn_slot *s = idle_slot(c);
         if (s && c->dev->req.num_free >= ndesc) {
@@ -235,7 +245,7 @@ static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
 /* Waits until no detached request about nodeid (any, if 0) is in flight. */
 static int wait_detached(struct fconn *c, uint64_t nodeid)
 {
-    struct waiting w = wait_start(c);
+    struct waiting w = wait_start(c, c->timeout_ns);
     while (detached_pending(c, nodeid)) {
         int err = reap_requests(c);
         if (err)
@@ -350,7 +360,7 @@ static int orphan(struct fconn *c, struct fconn_slot *s, int err)
 
 int fconn_wait(struct fconn *c, struct fconn_slot *s)
 {
-    struct waiting w = wait_start(c);
+    struct waiting w = wait_start(c, c->timeout_ns);
     while (!s->done) {
         int err = reap_requests(c);
         if (!err && !s->done)
@@ -384,6 +394,29 @@ int fconn_send(struct fconn *c, struct fconn_req *r)
 void fconn_drain(struct fconn *c)
 {
     wait_detached(c, 0);
+}
+
+int fconn_destroy(struct fconn *c)
+{
+    struct fconn_req r = {.opcode = FUSE_DESTROY};
+    struct fconn_slot *s = 0;
+    int err = fconn_submit(c, &r, &s);
+    if (err)
+        return err;
+    struct waiting w = wait_start(c, VS_MIN(c->timeout_ns, DESTROY_WAIT_NS));
+    while (!s->done) {
+        err = reap_requests(c);
+        if (!err && !s->done && now(c) > w.deadline)
+            return orphan(c, s, 0); /* never answered: fine, the reset follows */
+        if (!err && !s->done)
+            err = wait_idle(c, &w);
+        if (err)
+            return orphan(c, s, err);
+    }
+    /* Handed back with nothing written (the Rust virtiofsd does so): done. */
+    err = s->used_len ? finish(c, s) : 0;
+    slot_done(c, s);
+    return err;
 }
 
 int fconn_handshake(struct fconn *c)
@@ -438,7 +471,7 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
     int err = wait_detached(c, nodeid);
     if (err)
         return err;
-    struct waiting w = wait_start(c);
+    struct waiting w = wait_start(c, c->timeout_ns);
     int cell;
     for (;;) {
         err = reap_forgets(c);
@@ -469,7 +502,7 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 
 void fconn_drain_forgets(struct fconn *c)
 {
-    struct waiting w = wait_start(c);
+    struct waiting w = wait_start(c, c->timeout_ns);
     while (!c->dead && vq_in_flight(&c->dev->hiprio)) {
         if (reap_forgets(c) || wait_turn(c, &w))
             return;

@@ -136,6 +136,10 @@ int fconn_wait(struct fconn *c, struct fconn_slot *slot);
 int fconn_send(struct fconn *c, struct fconn_req *r);
 /* Waits until every detached request has been answered (before DESTROY). */
 void fconn_drain(struct fconn *c);
+/* Sends DESTROY and waits a moment for it.  Some daemons hand it back with
+ * nothing written (the Rust virtiofsd) or never: neither is an error, as the
+ * device is reset next.  Returns 0, or the error of a device that failed. */
+int fconn_destroy(struct fconn *c);
 
 /* Tells the device to drop `nlookup` lookups of nodeid (FORGET on the hiprio
  * queue; there is no reply), after any detached request about the node has

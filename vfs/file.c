@@ -48,9 +48,51 @@ int vfs_fuse_open(struct vfs_mount *m, struct vnode *n, uint32_t opcode, uint32_
     return 0;
 }
 
+/* The new file's node from an entry reply (CREATE, MKNOD), given to its
+ * owner with owner=. */
+static int take_new_file(struct vfs_loc *loc, const struct fuse_entry_out *e, struct vnode **node)
+{
+    vn_name_changed(loc->m, loc->node, loc->name, loc->namelen);
+    int err = vn_from_entry(loc->m, loc->node->nodeid, loc->name, loc->namelen, e, node);
+    if (!err) {
+        err = vn_set_owner(loc->m, *node);
+        if (err)
+            vn_put(loc->m, *node);
+    }
+    return err;
+}
+
+/* For a device without CREATE: MKNOD of a regular file, then OPEN. */
+static int mknod_open(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **node, uint64_t *fh)
+{
+    struct fuse_mknod_in in;
+    struct fuse_entry_out e;
+    vs_memset(&in, 0, sizeof(in));
+    in.mode = VS_S_IFREG | (mode & 07777);
+    struct fconn_req r = {
+        .opcode = FUSE_MKNOD, .nodeid = loc->node->nodeid, .arg = &in, .arg_len = sizeof(in),
+        .name = loc->name, .name_len = loc->namelen, .reply = &e, .reply_len = sizeof(e),
+    };
+    int err = fconn_call(&loc->m->conn, &r);
+    if (err)
+        return err;
+    if (r.rdata_got || fuse_check_entry(&e, r.reply_got) || e.nodeid == 0 ||
+        (e.attr.mode & VS_S_IFMT) != VS_S_IFREG)
+        return -VS_EPROTO;
+    err = take_new_file(loc, &e, node);
+    if (err)
+        return err;
+    err = vfs_fuse_open(loc->m, *node, FUSE_OPEN, (uint32_t)flags & (VFS_O_ACCMODE | VFS_O_APPEND), fh);
+    if (err)
+        vn_put(loc->m, *node);
+    return err;
+}
+
 /* CREATE name in the parent dir loc: the new node and its handle. */
 static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **node, uint64_t *fh)
 {
+    if (loc->m->unsupported & VFS_NOSYS_CREATE)
+        return mknod_open(loc, flags, mode, node, fh);
     struct fuse_create_in in;
     struct {
         struct fuse_entry_out e;
@@ -64,18 +106,16 @@ static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **
         .name = loc->name, .name_len = loc->namelen, .reply = &out, .reply_len = sizeof(out),
     };
     int err = fconn_call(&loc->m->conn, &r);
+    if (err == -VS_ENOSYS) {
+        loc->m->unsupported |= VFS_NOSYS_CREATE;
+        return mknod_open(loc, flags, mode, node, fh);
+    }
     if (err)
         return err;
     if (r.rdata_got || fuse_check_create(&out, r.reply_got))
         return -VS_EPROTO;
     *fh = out.o.fh;
-    vn_name_changed(loc->m, loc->node, loc->name, loc->namelen);
-    err = vn_from_entry(loc->m, loc->node->nodeid, loc->name, loc->namelen, &out.e, node);
-    if (!err) {
-        err = vn_set_owner(loc->m, *node);
-        if (err)
-            vn_put(loc->m, *node);
-    }
+    err = take_new_file(loc, &out.e, node);
     if (err)
         vfs_fuse_release(loc->m, out.e.nodeid, out.o.fh, FUSE_RELEASE);
     return err;
@@ -207,15 +247,24 @@ int vfs_release_detached(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint
     return err == -VS_EAGAIN ? vfs_fuse_release(m, nodeid, fh, opcode) : err;
 }
 
-/* FLUSH: the host closes a dup of its descriptor, reporting delayed errors. */
+/* FLUSH: the host closes a dup of its descriptor, reporting delayed errors.
+ * A device without it has nothing to report (ENOSYS, remembered). */
 static int flush(struct vfs_file *f)
 {
+    if (f->m->unsupported & VFS_NOSYS_FLUSH)
+        return 0;
     struct fuse_flush_in in;
     vs_memset(&in, 0, sizeof(in));
     in.fh = f->fh;
     struct fconn_req r = {.opcode = FUSE_FLUSH, .nodeid = f->node->nodeid, .arg = &in, .arg_len = sizeof(in)};
     int err = fconn_call(&f->m->conn, &r);
-    return err == -VS_ENOSYS ? 0 : err;
+    if (!err && (r.reply_got || r.rdata_got))
+        err = -VS_EPROTO;
+    if (err == -VS_ENOSYS) {
+        f->m->unsupported |= VFS_NOSYS_FLUSH;
+        err = 0;
+    }
+    return err;
 }
 
 int vfs_close(struct vfs *v, int fd)

@@ -117,10 +117,8 @@ static void unmount(struct vfs *v, int slot)
     vn_forget_all(m);
     fconn_drain_forgets(&m->conn);
     fconn_drain(&m->conn);
-    if (m->conn.dead != -VS_ETIMEDOUT) {
-        struct fconn_req r = {.opcode = FUSE_DESTROY};
-        fconn_call(&m->conn, &r); /* the device is reset whatever it answers */
-    }
+    if (m->conn.dead != -VS_ETIMEDOUT)
+        fconn_destroy(&m->conn); /* the device is reset whatever it answers */
     if (m->conn.trace)
         fconn_log(&m->conn, "unmounting", 0, 0);
     stop_device(v->port, m);
@@ -156,5 +154,8 @@ bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info)
     info->opts = v->mounts[i]->opts;
     info->nodes = v->mounts[i]->nodes;
     info->nodes_max = v->mounts[i]->nodes_max;
+    info->features = v->mounts[i]->dev.features;
+    info->kicks = v->mounts[i]->dev.req.kicks;
+    info->kicks_spared = v->mounts[i]->dev.req.kicks_spared;
     return true;
 }

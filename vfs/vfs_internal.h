@@ -46,7 +46,14 @@ struct vfs_mount {
     struct vnode *lru_head, *lru_tail;
     uint32_t lru_count;
     uint32_t nodes, nodes_max;  /* in the table (root excluded), and the most ever */
+    uint32_t unsupported;       /* VFS_NOSYS_*: requests the device answered ENOSYS */
 };
+
+/* Requests a device may not implement, remembered once it says ENOSYS;
+ * each falls back as Linux does. */
+#define VFS_NOSYS_CREATE 1u     /* MKNOD and OPEN instead */
+#define VFS_NOSYS_FLUSH 2u      /* nothing to flush: success */
+#define VFS_NOSYS_FSYNC 4u      /* success */
 
 /* The cookies a directory stream has asked READDIR for lately: a device whose
  * cookies go round in a circle would have us list forever. */

@@ -60,6 +60,9 @@ int vfs_fsync(struct vfs *v, int fd)
     struct vfs_file *f = vfs_file_get(v, fd, false);
     if (!f)
         return -VS_EBADF;
+    /* A device without FSYNC (ENOSYS, remembered) has nothing more to do. */
+    if (f->m->unsupported & VFS_NOSYS_FSYNC)
+        return 0;
     struct fuse_fsync_in in;
     vs_memset(&in, 0, sizeof(in));
     in.fh = f->fh;
@@ -67,5 +70,9 @@ int vfs_fsync(struct vfs *v, int fd)
     int err = fconn_call(&f->m->conn, &r);
     if (!err && (r.reply_got || r.rdata_got))
         err = -VS_EPROTO;
+    if (err == -VS_ENOSYS) {
+        f->m->unsupported |= VFS_NOSYS_FSYNC;
+        err = 0;
+    }
     return err;
 }

@@ -86,6 +86,8 @@ static int setup_queue(struct viofs *fs, struct vq *vq, uint16_t idx, uint16_t w
     int err = vq_init(vq, fs->port, idx, pow2_floor(VS_MIN(max, want)));
     if (err)
         return err;
+    if (fs->features & VS_F_RING_EVENT_IDX)
+        vq_use_event_idx(vq);
     if (irq)
         vq_want_irq(vq, true);
     err = fs->tr->queue_enable(fs->tr->t, vq);
@@ -113,7 +115,12 @@ int viofs_init(struct viofs *fs, const struct vs_port *port, const struct vs_tra
         err = -VS_ENODEV;
         goto fail;
     }
-    fs->features = VS_F_VERSION_1;
+    /* EVENT_IDX spares kicks and interrupts; ACCESS_PLATFORM is honoured by
+     * giving the device only dma_alloc memory (fconn bounces everything);
+     * ORDER_PLATFORM by the ring's barriers (vq.c), which are the
+     * platform's. */
+    fs->features = VS_F_VERSION_1 |
+                   (offered & (VS_F_RING_EVENT_IDX | VS_F_ACCESS_PLATFORM | VS_F_ORDER_PLATFORM));
     tr->set_features(tr->t, fs->features);
     status |= VS_STATUS_FEATURES_OK;
     tr->set_status(tr->t, status);

@@ -1,6 +1,7 @@
 /* Split virtqueue, driver side (virtio 1.x, 2.6). */
 #include "vq.h"
 #include "vs_errno.h"
+#include "vs_mmio.h"
 
 /* Offsets inside the avail and used rings, in 16-bit words. */
 #define RING_FLAGS 0
@@ -8,6 +9,26 @@
 #define RING_START 2
 #define USED_F_NO_NOTIFY 1
 #define AVAIL_F_NO_INTERRUPT 1
+
+/* With EVENT_IDX: the driver's used_event after the avail ring, the
+ * device's avail_event after the used ring (2.7.10). */
+static volatile uint16_t *used_event(struct vq *vq) { return vq->avail + RING_START + vq->size; }
+static volatile uint16_t *avail_event(struct vq *vq) { return vq->used + RING_START + 4 * (size_t)vq->size; }
+
+/* Whether moving an index from old to new passed event (vring_need_event). */
+static bool passed(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/* With EVENT_IDX, the used index we want an interrupt at: the next one when
+ * interrupts are wanted (re-armed at every element taken); else one 32768
+ * away, so a polled queue is interrupted once in 65536 completions at most,
+ * to no vector. */
+static void arm_used_event(struct vq *vq)
+{
+    *used_event(vq) = vq->irq ? vq->last_used : (uint16_t)(vq->last_used + 0x8000);
+}
 
 static size_t avail_bytes(uint16_t size) { return 6 + 2 * (size_t)size; }
 static size_t used_bytes(uint16_t size) { return 6 + 8 * (size_t)size; }
@@ -53,6 +74,14 @@ void vq_want_irq(struct vq *vq, bool on)
 {
     vq->irq = on;
     vq->avail[RING_FLAGS] = on ? 0 : AVAIL_F_NO_INTERRUPT;
+    if (vq->event_idx)
+        arm_used_event(vq);
+}
+
+void vq_use_event_idx(struct vq *vq)
+{
+    vq->event_idx = true;
+    arm_used_event(vq);
 }
 
 void vq_fini(struct vq *vq)
@@ -122,11 +151,19 @@ int vq_add(struct vq *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_
 
 void vq_kick(struct vq *vq)
 {
-    vs_wmb(); /* descriptors and ring entries before the index */
+    vs_dma_wmb(); /* descriptors and ring entries before the index */
+    uint16_t old = vq->published;
+    vq->published = vq->avail_idx;
     vq->avail[RING_IDX] = vq->avail_idx;
-    vs_mb(); /* the index before reading the device's notification flag */
-    if (!(vq->used[RING_FLAGS] & USED_F_NO_NOTIFY) && vq->notify)
-        vq->notify(vq->notify_ctx, vq->index);
+    vs_dma_mb(); /* the index before reading what the device asks for */
+    bool wanted = vq->event_idx ? passed(*avail_event(vq), vq->avail_idx, old)
+                                : !(vq->used[RING_FLAGS] & USED_F_NO_NOTIFY);
+    if (!wanted || !vq->notify) {
+        vq->kicks_spared++;
+        return;
+    }
+    vq->notify(vq->notify_ctx, vq->index);
+    vq->kicks++;
 }
 
 /* Returns a used chain's descriptors to the free list. */
@@ -151,7 +188,7 @@ int vq_get_used(struct vq *vq, void **token, uint32_t *len)
     uint16_t used_idx = vq->used[RING_IDX];
     if (used_idx == vq->last_used)
         return 0;
-    vs_rmb(); /* the index before the element it covers */
+    vs_dma_rmb(); /* the index before the element it covers */
 
     /* The device may not publish more elements than chains in flight. */
     uint16_t pending = (uint16_t)(used_idx - vq->last_used);
@@ -167,6 +204,10 @@ int vq_get_used(struct vq *vq, void **token, uint32_t *len)
         return -VS_EIO;
     }
     vq->last_used++;
+    if (vq->event_idx && vq->irq) {
+        arm_used_event(vq);
+        vs_dma_mb(); /* used_event before the next look at used->idx */
+    }
     *token = vq->slots[id].token;
     *len = used_len;
     free_chain(vq, (uint16_t)id);

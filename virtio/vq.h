@@ -65,6 +65,13 @@ struct vq {
     /* The device is asked to interrupt on used buffers (vq_want_irq);
      * otherwise it is asked not to, and the queue is polled. */
     bool irq;
+    /* VIRTIO_RING_F_EVENT_IDX negotiated (vq_use_event_idx): the device
+     * says which avail index it wants a kick for, and we which used index
+     * we want an interrupt for. */
+    bool event_idx;
+    uint16_t published;  /* avail->idx as of the last vq_kick */
+    /* Doorbell writes, and kicks the device said it did not need. */
+    uint64_t kicks, kicks_spared;
 
     /* Set by the transport when it enables the queue. */
     void (*notify)(void *notify_ctx, uint16_t index);
@@ -79,6 +86,10 @@ int vq_init(struct vq *vq, const struct vs_port *port, uint16_t index, uint16_t 
 /* Asks the device to interrupt (or, with on false, not to) when it adds
  * used buffers; before the queue is enabled. */
 void vq_want_irq(struct vq *vq, bool on);
+/* Before the queue is enabled, when VIRTIO_RING_F_EVENT_IDX was negotiated:
+ * kicks follow the device's avail_event and interrupts are asked for through
+ * used_event instead of the flags. */
+void vq_use_event_idx(struct vq *vq);
 /* Frees what vq_init allocated.  The device must be reset first. */
 void vq_fini(struct vq *vq);
 /* Frees the bookkeeping but not the rings, for a device that cannot be

@@ -123,4 +123,22 @@ static inline uint32_t vs_mmio_read(const volatile void *a, unsigned width)
     return vs_mmio_read32(a);
 }
 
+/* Barriers for the memory the device shares (the rings): ordered for any
+ * observer on the platform, a device that is not a CPU included, as
+ * VIRTIO_F_ORDER_PLATFORM asks (Linux's dma_mb & co.).  On x86 the CPU
+ * fences already are. */
+#if defined(__aarch64__) && !defined(VS_MMIO_OVERRIDE)
+#define vs_dma_mb() __asm__ volatile("dmb osh" : : : "memory")
+#define vs_dma_rmb() __asm__ volatile("dmb oshld" : : : "memory")
+#define vs_dma_wmb() __asm__ volatile("dmb oshst" : : : "memory")
+#elif defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(VS_MMIO_OVERRIDE)
+#define vs_dma_mb() __asm__ volatile("dmb" : : : "memory")
+#define vs_dma_rmb() vs_dma_mb()
+#define vs_dma_wmb() vs_dma_mb()
+#else
+#define vs_dma_mb() vs_mb()
+#define vs_dma_rmb() vs_rmb()
+#define vs_dma_wmb() vs_wmb()
+#endif
+
 #endif

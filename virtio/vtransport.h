@@ -14,7 +14,13 @@
 #define VS_STATUS_NEEDS_RESET 64
 #define VS_STATUS_FAILED 128
 
+#define VS_F_RING_EVENT_IDX (1ull << 29)
 #define VS_F_VERSION_1 (1ull << 32)
+/* The device reaches memory through the platform's IOMMU or protection
+ * (confidential guests): it gets addresses of memory from dma_alloc only. */
+#define VS_F_ACCESS_PLATFORM (1ull << 33)
+/* Ring accesses need the platform's (not just the CPUs') ordering. */
+#define VS_F_ORDER_PLATFORM (1ull << 36)
 
 struct vs_transport {
     void *t;

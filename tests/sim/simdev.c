@@ -130,10 +130,16 @@ static uint16_t tr_queue_max(void *t, uint16_t idx)
     return idx < SIMDEV_QUEUES ? d->queue_max[idx] : 0;
 }
 
+/* What the device asks of kicks: the NO_NOTIFY flag, or with EVENT_IDX the
+ * avail index it wants a kick at (the next entry, or none for a long while
+ * with no_notify). */
 static void apply_used_flags(struct simdev *d, struct simdev_queue *q)
 {
-    if (q->enabled)
-        q->used[RING_FLAGS] = d->no_notify ? USED_F_NO_NOTIFY : 0;
+    if (!q->enabled)
+        return;
+    q->used[RING_FLAGS] = d->no_notify ? USED_F_NO_NOTIFY : 0;
+    if (d->features_acked & VS_F_RING_EVENT_IDX)
+        q->used[RING_START + 4 * (size_t)q->size] = (uint16_t)(q->last_avail + (d->no_notify ? 0x8000 : 0));
 }
 
 static void tr_notify(void *ctx, uint16_t index);
@@ -313,6 +319,7 @@ unsigned simdev_fetch(struct simdev *d, uint16_t qi)
         got++;
     next:;
     }
+    apply_used_flags(d, q);
     return got;
 }
 

@@ -98,7 +98,8 @@ struct simdev {
     uint16_t queue_max[SIMDEV_QUEUES];
     unsigned deferred;           /* bit q: queue q moves only in simdev_step */
     bool lifo;                   /* simdev_step answers the newest chain first */
-    bool no_notify;              /* sets VIRTQ_USED_F_NO_NOTIFY in the used rings */
+    bool no_notify;              /* sets VIRTQ_USED_F_NO_NOTIFY in the used rings (with
+                                    EVENT_IDX: an avail_event far ahead) */
     bool strict_dma;             /* every buffer must lie in hostport DMA memory */
     uint8_t config[SIMDEV_CONFIG_SIZE];
     uint32_t config_generation;  /* what config_generation reads */

@@ -341,7 +341,9 @@ static void do_init(struct simfs *fs, const uint8_t *arg, uint32_t alen, struct 
     r.max_write = fs->init_max_write;
     r.time_gran = 1;
     r.max_pages = fs->init_max_pages;
-    fs->max_pages = (r.flags & FUSE_MAX_PAGES) ? fs->init_max_pages : FUSE_DEFAULT_MAX_PAGES_PER_REQ;
+    /* A max_pages of 0 allows one page, as Linux reads it. */
+    fs->max_pages = (r.flags & FUSE_MAX_PAGES) ? (fs->init_max_pages ? fs->init_max_pages : 1u)
+                                               : FUSE_DEFAULT_MAX_PAGES_PER_REQ;
     fs->initialized = true;
     fs->destroyed = false;
     fs->inits++;
@@ -399,6 +401,45 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
         if (++fs->lookups_now > fs->lookups_max)
             fs->lookups_max = fs->lookups_now;
     }
+    put(o, &e, sizeof(e));
+}
+
+/* MKNOD of a regular file (the fallback of a client whose CREATE got
+ * ENOSYS, which this server answers): the new node, counted as looked up. */
+static void do_mknod(struct simfs *fs, int dir, const uint8_t *arg, uint32_t alen, struct out *o)
+{
+    struct fuse_mknod_in in;
+    const uint8_t *name = arg + sizeof(in);
+    const uint8_t *nul = alen > sizeof(in) ? memchr(name, 0, alen - sizeof(in)) : NULL;
+    if (!nul || nul == name) {
+        bug(fs, "MKNOD of %u bytes without a name", alen);
+        o->error = -VS_EINVAL;
+        return;
+    }
+    memcpy(&in, arg, sizeof(in));
+    if ((in.mode & VS_S_IFMT) != VS_S_IFREG) {
+        o->error = -VS_EPERM;
+        return;
+    }
+    if ((fs->nodes[dir].mode & VS_S_IFMT) != VS_S_IFDIR) {
+        o->error = -VS_ENOTDIR;
+        return;
+    }
+    if (find_child(fs, dir, (const char *)name, (size_t)(nul - name)) >= 0) {
+        o->error = -VS_EEXIST;
+        return;
+    }
+    int c = add_node(fs, dir, (const char *)name, in.mode, 0);
+    struct simfs_node *n = &fs->nodes[c];
+    struct fuse_entry_out e;
+    memset(&e, 0, sizeof(e));
+    e.nodeid = n->nodeid;
+    e.entry_valid = fs->entry_valid;
+    e.attr_valid = fs->attr_valid;
+    fill_attr(n, &e.attr);
+    n->lookups++;
+    if (++fs->lookups_now > fs->lookups_max)
+        fs->lookups_max = fs->lookups_now;
     put(o, &e, sizeof(e));
 }
 
@@ -598,6 +639,7 @@ static const char *opname(uint32_t op)
     case FUSE_READDIR: return "READDIR";
     case FUSE_RELEASEDIR: return "RELEASEDIR";
     case FUSE_DESTROY: return "DESTROY";
+    case FUSE_MKNOD: return "MKNOD";
     default: return "opcode";
     }
 }
@@ -672,6 +714,9 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
         break;
     case FUSE_LOOKUP:
         do_lookup(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_MKNOD:
+        do_mknod(fs, node, arg, alen, &o);
         break;
     case FUSE_GETATTR: {
         struct fuse_attr_out a;

@@ -1,7 +1,8 @@
 /* An in-memory FUSE server for the simulated virtio-fs device.
  *
  * simfs_handle is a simdev handler: it parses one FUSE request and writes
- * the reply a (read-only) virtiofsd would.  It serves a fixed tree (see
+ * the reply a read-only virtiofsd would (plus MKNOD of regular files, and
+ * ENOSYS for what it does not serve, CREATE and FSYNC among them).  It serves a fixed tree (see
  * simfs_init) and keeps the books a test needs: each node's lookup count
  * (+1 per successful LOOKUP, -nlookup per FORGET), open handles, INIT and
  * DESTROY.  What the client does wrong (a count going negative, a node used

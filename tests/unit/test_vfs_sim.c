@@ -1265,17 +1265,26 @@ static bool t_init_major8(struct env *e)
     e->fs.init_major = 8;
     return mount_fails(e, -VS_EPROTO, "INIT major 8");
 }
+/* INIT limits below one page are raised to one page, as Linux does. */
 static bool t_init_max_write0(struct env *e)
 {
     env_init(e);
     e->fs.init_max_write = 0;
-    return mount_fails(e, -VS_EPROTO, "INIT max_write 0");
+    CHECK(env_mount(e));
+    REQUIRE(e->v.mounts[0]->conn.params.max_write == 4096, "max_write %u, want 4096",
+            e->v.mounts[0]->conn.params.max_write);
+    return read_whole(e, "/sim/big.bin", "big.bin", 1u << 20);
 }
 static bool t_init_max_pages0(struct env *e)
 {
     env_init(e);
     e->fs.init_max_pages = 0;
-    return mount_fails(e, -VS_EPROTO, "INIT max_pages 0");
+    CHECK(env_mount(e));
+    REQUIRE(e->v.mounts[0]->conn.params.max_read == 4096, "max_read %u, want 4096",
+            e->v.mounts[0]->conn.params.max_read);
+    /* The server checks that no READ or READDIR is larger than a page. */
+    CHECK(read_whole(e, "/sim/page1.bin", "page1.bin", 65536));
+    return list_equals_tree(e, "/sim/dir", "dir");
 }
 static bool t_init_short(struct env *e)
 {
@@ -1626,8 +1635,9 @@ int main(void)
     run("a RELEASE never answered: umount still ends within the timeout", t_release_stall);
     run("INIT minor 30: mount fails with -EPROTO, nothing leaked", t_init_minor30);
     run("INIT major 8: mount fails with -EPROTO", t_init_major8);
-    run("INIT max_write 0: mount fails with -EPROTO", t_init_max_write0);
-    run("INIT max_pages 0 with FUSE_MAX_PAGES: mount fails with -EPROTO", t_init_max_pages0);
+    run("INIT max_write 0: raised to one page as Linux does; reads work", t_init_max_write0);
+    run("INIT max_pages 0 with FUSE_MAX_PAGES: one page as Linux reads it; READ/READDIR within it",
+        t_init_max_pages0);
     run("INIT reply of 16 bytes: mount fails with -EPROTO", t_init_short);
     run("INIT reply with a wrong unique: mount fails with -EPROTO", t_init_unique);
     run("INIT answered -ENOSYS: mount fails with -ENOSYS", t_init_enosys);

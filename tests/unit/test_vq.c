@@ -519,6 +519,50 @@ static bool t_no_notify(struct fx *f)
     return true;
 }
 
+/* VIRTIO_RING_F_EVENT_IDX: kicks follow the device's avail_event, and the
+ * driver's used_event asks for an interrupt at the next used element only
+ * while interrupts are wanted. */
+static bool t_event_idx(struct fx *f)
+{
+    if (!fx_setup(f, 8, 0))
+        return false;
+    f->d.features_offered |= VS_F_RING_EVENT_IDX;
+    f->d.features_acked |= VS_F_RING_EVENT_IDX;
+    vq_use_event_idx(&f->vq);
+    simdev_step(&f->d); /* the device publishes avail_event */
+    volatile uint16_t *used_event = f->vq.avail + 2 + f->vq.size;
+    REQUIRE(*used_event == 0x8000, "polled queue: used_event %u, want 32768 (far away)", *used_event);
+    struct vq_buf b[2] = {abuf(f, 0, 4), abuf(f, 64, 4)};
+    void *t;
+    uint32_t len;
+    REQUIRE(vq_add(&f->vq, b, 1, 1, tok(1)) == 0, "add");
+    vq_kick(&f->vq);
+    REQUIRE(f->d.q[1].notifies == 1 && f->vq.kicks == 1, "avail_event at the next entry: %lu notifies",
+            f->d.q[1].notifies);
+    REQUIRE(vq_get_used(&f->vq, &t, &len) == 1 && *used_event == 0x8000, "polled: used_event moved to %u",
+            *used_event);
+    /* The device polls: avail_event far ahead, no kick for two requests. */
+    f->d.no_notify = true;
+    simdev_step(&f->d);
+    for (uintptr_t k = 2; k < 4; k++) {
+        REQUIRE(vq_add(&f->vq, b, 1, 1, tok(k)) == 0, "add");
+        vq_kick(&f->vq);
+    }
+    REQUIRE(f->d.q[1].notifies == 1 && f->vq.kicks_spared == 2, "%lu notifies, %llu spared, want 1 and 2",
+            f->d.q[1].notifies, (unsigned long long)f->vq.kicks_spared);
+    simdev_step(&f->d);
+    /* Interrupts wanted: used_event names the next used element, and moves
+     * with every one taken. */
+    vq_want_irq(&f->vq, true);
+    REQUIRE(*used_event == f->vq.last_used, "used_event %u, want %u", *used_event, f->vq.last_used);
+    for (int k = 0; k < 2; k++) {
+        REQUIRE(vq_get_used(&f->vq, &t, &len) == 1, "completion %d", k);
+        REQUIRE(*used_event == f->vq.last_used, "after a completion: used_event %u, want %u", *used_event,
+                f->vq.last_used);
+    }
+    return true;
+}
+
 /* ---- The device breaking the protocol ----------------------------------- */
 
 /* Everything fails with -EIO once the queue is broken. */
@@ -758,6 +802,8 @@ int main(void)
     run("20000 random chains, up to 16 descriptors in flight, random completion order", t_random_in_flight);
     run("the free list survives the device scribbling on the descriptor table", t_scribbled_table);
     run("vq_kick does not notify while the device sets VIRTQ_USED_F_NO_NOTIFY", t_no_notify);
+    run("EVENT_IDX: kicks as avail_event asks; used_event far away while polled, next element with irq",
+        t_event_idx);
     run("used id == queue size gives -EIO and a broken queue", t_id_range);
     run("used id 0xffffffff gives -EIO and a broken queue", t_id_huge);
     run("a used id repeated after its completion gives -EIO", t_id_repeat);
