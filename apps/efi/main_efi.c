@@ -1,7 +1,7 @@
 /* The EFI application: finds the virtio-fs devices through PciIo, mounts
  * each at /TAG, runs its load options as a command line (SPEC §4), and
  * reports the exit status through QEMU's isa-debug-exit port as the boot
- * image does.  `boot` starts a Linux kernel's EFI stub with LoadImage and
+ * image does (without one, on a last console line).  `boot` starts a Linux kernel's EFI stub with LoadImage and
  * StartImage, its initrd offered through LINUX_EFI_INITRD_MEDIA_GUID. */
 #include "efi_port.h"
 
@@ -338,8 +338,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     vfs_umount_all(&a->vfs);
     efi_port_release(&the_port, true);
 
-    /* Under QEMU with isa-debug-exit this ends the machine (status*2+1);
-     * elsewhere the port is unused and the status goes back to the caller. */
+    /* Under QEMU with isa-debug-exit this ends the machine (status*2+1).
+     * Still running means there is none (libvirt, other VMMs): the status
+     * is the console's last line, as the boot image's, and goes back to the
+     * caller, whose script may then power off (`reset -s`). */
     outl(DEBUG_EXIT_PORT, (uint32_t)status);
+    app_printf(a, "vioshare: exit status %d\n", status);
     return status == 0 ? EFI_SUCCESS : EFI_ABORTED;
 }

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""libvirt for real: the README's domain XML, run with `virsh create`.
+
+Debian's libvirt (libvirt-daemon-system, libvirt-clients; tools/deps installs
+them) with no systemd: the test starts virtlogd and libvirtd itself as root
+and stops them at the end; if a libvirtd is already running it is used and
+left alone (a second privileged libvirtd cannot share /run/libvirt).  libvirt
+starts virtiofsd itself from the `filesystem` element.  Each domain's serial
+console goes to a file; the domain must end by itself (the guest powers off
+through ACPI, on_poweroff destroys the transient domain) with the listing of
+the share and the last line `vioshare: exit status N` on the console, and
+libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
+and q35, on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
+libvirt 9.0 cannot probe QEMU 10 through the stack's wrapper, so QEMU stays
+Debian's 7.2), the boot image without <acpi/> (it cannot power off: it must say
+so), and the EFI application under OVMF from a FAT esp.img."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+URI = "qemu:///system"
+LIBVIRTD = "/usr/sbin/libvirtd"
+VIRTLOGD = "/usr/sbin/virtlogd"
+VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
+# The current stack's Rust virtiofsd (tools/deps-current), through its wrapper.
+CURRENT_VIRTIOFSD = os.path.join(os.environ.get("VIOSHARE_CURRENT_DIR", "") or "/var/cache/vioshare/current",
+                                 "bin", "virtiofsd")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+STATUS_LINE = "vioshare: exit status %d"
+
+started = []  # the daemons this test started, stopped at the end
+
+
+def virsh(*args, timeout=60):
+    r = subprocess.run(["virsh", "-c", URI] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout)
+    return r.returncode, r.stdout.decode("utf-8", "replace")
+
+
+def running(pidfile):
+    try:
+        with open(pidfile) as f:
+            os.kill(int(f.read().strip()), 0)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def start_daemons():
+    """virtlogd and libvirtd in the foreground as children of this test
+    (unless already running); True once virsh reaches libvirtd."""
+    for binary, pidfile in ((VIRTLOGD, "/run/virtlogd.pid"), (LIBVIRTD, "/run/libvirtd.pid")):
+        if running(pidfile):
+            note("%s is already running: used and left running" % binary)
+            continue
+        log = open(os.path.join(vstest.tmpdir(), os.path.basename(binary) + ".log"), "wb")
+        started.append(subprocess.Popen([binary], stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        if virsh("version", timeout=10)[0] == 0:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def stop_daemons():
+    for proc in reversed(started):
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def share_tree(top):
+    share = os.path.join(top, "share")
+    os.makedirs(os.path.join(share, "sub"))
+    with open(os.path.join(share, "hello.txt"), "w") as f:
+        f.write("hello from the host\n")
+    vstest.write_pattern(os.path.join(share, "sub", "data.bin"), 7, 100000)
+    return share
+
+
+def filesystem_xml(share, virtiofsd=VIRTIOFSD):
+    return """    <filesystem type='mount' accessmode='passthrough'>
+      <driver type='virtiofs' queue='1024'/>
+      <binary path='%s'/>
+      <source dir='%s'/>
+      <target dir='myfs'/>
+    </filesystem>""" % (virtiofsd, share)
+
+
+def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD):
+    return """<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>512</memory>
+  <memoryBacking>
+    <source type='memfd'/>
+    <access mode='shared'/>
+  </memoryBacking>
+  %s
+  <os>
+    <type arch='x86_64' machine='%s'>hvm</type>
+    <kernel>%s</kernel>
+    <cmdline>%s</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+%s
+    <serial type='file'>
+      <source path='%s'/>
+    </serial>
+  </devices>
+</domain>
+""" % (name, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, "vioshare.elf"),
+       cmdline, filesystem_xml(share, virtiofsd), os.path.join(top, name + ".console"))
+
+
+def efi_domain(name, top, share):
+    return """<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>1024</memory>
+  <memoryBacking>
+    <source type='memfd'/>
+    <access mode='shared'/>
+  </memoryBacking>
+  <features>
+    <acpi/>
+  </features>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <loader readonly='yes' type='pflash'>%s</loader>
+    <nvram template='%s'>%s</nvram>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='%s'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+%s
+    <serial type='file'>
+      <source path='%s'/>
+    </serial>
+  </devices>
+</domain>
+""" % (name, OVMF_CODE, OVMF_VARS, os.path.join(top, name + "_VARS.fd"), os.path.join(top, "esp.img"),
+       filesystem_xml(share), os.path.join(top, name + ".console"))
+
+
+def make_esp(top, cmdline):
+    """esp.img as the README builds it: vioshare.efi and a startup.nsh that
+    runs it and then powers off (`reset -s`)."""
+    esp = os.path.join(top, "esp")
+    os.mkdir(esp)
+    shutil.copy(os.path.join(vstest.REPO, "build", "vioshare.efi"), esp)
+    with open(os.path.join(esp, "startup.nsh"), "w", newline="") as f:
+        f.write("@echo -off\r\nfs0:\\vioshare.efi %s\r\nreset -s\r\n" % cmdline)
+    img = os.path.join(top, "esp.img")
+    subprocess.run(["mkfs.vfat", "-C", img, "8192"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["mcopy", "-i", img, os.path.join(esp, "vioshare.efi"), os.path.join(esp, "startup.nsh"),
+                    "::/"], check=True)
+
+
+def run_domain(name, top, xml, limit):
+    """virsh create, then wait until the transient domain is gone.  Returns
+    (create's output, console text, seconds to the end or None if it was
+    still running after `limit` seconds and had to be destroyed, libvirt's
+    log of the domain)."""
+    path = os.path.join(top, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    start = time.monotonic()
+    code, out = virsh("create", path)
+    seconds = None
+    if code == 0:
+        while time.monotonic() - start < limit:
+            if virsh("domstate", name, timeout=10)[0] != 0:
+                seconds = time.monotonic() - start
+                break
+            time.sleep(0.2)
+        else:
+            virsh("destroy", name)
+    console = ""
+    try:
+        with open(os.path.join(top, name + ".console"), "rb") as f:
+            console = f.read().replace(b"\r\n", b"\n").decode("utf-8", "replace")
+    except OSError:
+        pass
+    qlog = ""
+    try:
+        with open("/var/log/libvirt/qemu/%s.log" % name) as f:
+            qlog = f.read()
+    except OSError:
+        pass
+    for log in ("%s.log", "%s-fs0-virtiofsd.log"):
+        try:
+            os.unlink("/var/log/libvirt/qemu/" + log % name)
+        except OSError:
+            pass
+    note("%s: virsh create: %s; %s" % (name, out.strip(), "ended after %.1f s" % seconds if seconds else
+                                         "still running after %d s" % limit))
+    note(console[-1500:])
+    return code, out, console, seconds, qlog
+
+
+def lines(text):
+    return [l.rstrip() for l in text.split("\n") if l.strip()]
+
+
+def check_run(what, result, status):
+    code, out, console, seconds, qlog = result
+    ls = lines(console)
+    check("%s: virsh create accepts the domain" % what, code == 0, out.strip())
+    check("%s: the guest lists the share (hello.txt, sub)" % what,
+          any(l.endswith(" hello.txt") for l in ls) and any(l.endswith(" sub") for l in ls), ls[-6:])
+    vioshare = [l for l in ls if not l.startswith("Reset with")]  # the UEFI shell's `reset -s` says so
+    check("%s: the guest's last line is '%s'" % (what, STATUS_LINE % status),
+          vioshare and vioshare[-1] == STATUS_LINE % status, ls[-3:])
+    check("%s: the domain ends by itself, as a guest shutdown" % what,
+          seconds is not None and "shutting down, reason=shutdown" in qlog,
+          "seconds %r, libvirt log tail %r" % (seconds, qlog[-300:]))
+    if seconds is not None:
+        note("TIME %s: %.1f s from virsh create to the domain's end" % (what, seconds))
+
+
+def leftovers(top):
+    """Processes whose command line names the test's directory (virtiofsd,
+    QEMU) left behind by libvirt."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if top.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def main():
+    missing = [p for p in (LIBVIRTD, VIRTLOGD, VIRTIOFSD, OVMF_CODE) if not os.path.exists(p)]
+    missing += [t for t in ("virsh", "mkfs.vfat", "mcopy") if not shutil.which(t)]
+    if missing or os.geteuid() != 0:
+        check("libvirt is installed and the test runs as root (tools/deps installs libvirt-daemon-system, "
+              "libvirt-clients, dosfstools, mtools)", False,
+              "missing: %s%s" % (", ".join(missing) or "nothing", "; not root" if os.geteuid() else ""))
+        return vstest.finish()
+    if not (vstest.require_image(vstest.IMAGE) and
+            vstest.require_image(os.path.join(vstest.REPO, "build", "vioshare.efi"))):
+        return vstest.finish()
+    top = vstest.tmpdir("vstest-libvirt-")
+    os.chmod(top, 0o755)  # QEMU runs as libvirt-qemu: it must reach the kernel and esp.img
+    share = share_tree(top)
+    shutil.copy(vstest.IMAGE, os.path.join(top, "vioshare.elf"))
+    tag = "vioshare-test-%d" % os.getpid()
+    try:
+        if not check("virtlogd and libvirtd start and answer virsh", start_daemons()):
+            return vstest.finish()
+        for machine, status in (("pc", 3), ("q35", 0)):
+            name = "%s-%s" % (tag, machine)
+            xml = elf_domain(name, top, share, machine, "ls -l /myfs; exit %d" % status)
+            check_run("boot image, %s" % machine, run_domain(name, top, xml, 120), status)
+
+        if check("the current stack's virtiofsd is installed (tools/deps-current)", os.path.exists(CURRENT_VIRTIOFSD),
+                 CURRENT_VIRTIOFSD + " is missing"):
+            name = tag + "-current"
+            xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 5", virtiofsd=CURRENT_VIRTIOFSD)
+            check_run("boot image, pc, virtiofsd 1.13", run_domain(name, top, xml, 120), 5)
+
+        name = tag + "-noacpi"
+        code, out, console, seconds, _ = run_domain(
+            name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 20)
+        ls = lines(console)
+        check("boot image without <acpi/>: the status line, then why it cannot power off; the domain stays up",
+              len(ls) >= 2 and ls[-2] == STATUS_LINE % 0 and
+              ls[-1].startswith("vioshare: cannot power off: no ACPI RSDP") and seconds is None,
+              "seconds %r, last lines %r" % (seconds, ls[-2:]))
+
+        make_esp(top, "ls -l /myfs; exit 4")
+        name = tag + "-efi"
+        check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), 4)
+    finally:
+        for suffix in ("pc", "q35", "current", "noacpi", "efi"):
+            if virsh("domstate", "%s-%s" % (tag, suffix), timeout=10)[0] == 0:
+                virsh("destroy", "%s-%s" % (tag, suffix))
+        stop_daemons()
+    time.sleep(1)
+    left = leftovers(top)
+    check("nothing left running (libvirt's virtiofsd and QEMU, the daemons this test started)",
+          not left and all(p.poll() is not None for p in started), "pids %r" % left)
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
