@@ -10,7 +10,7 @@ console goes to a file; the domain must end by itself (the guest powers off
 through ACPI, on_poweroff destroys the transient domain) with the listing of
 the share and the last line `vioshare: exit status N` on the console, and
 libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
-and q35, on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
+and on q35 (there without <binary>: libvirt's own choice of virtiofsd), on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
 libvirt 9.0 cannot probe QEMU 10 through the stack's wrapper, so QEMU stays
 Debian's 7.2), the boot image without <acpi/> (it cannot power off: it must say
 so), and the EFI application under OVMF from a FAT esp.img."""
@@ -91,12 +91,14 @@ def share_tree(top):
 
 
 def filesystem_xml(share, virtiofsd=VIRTIOFSD):
+    """virtiofsd None: no <binary>, libvirt finds Debian's daemon through
+    /usr/share/qemu/vhost-user/50-qemu-virtiofsd.json."""
+    binary = "\n      <binary path='%s'/>" % virtiofsd if virtiofsd else ""
     return """    <filesystem type='mount' accessmode='passthrough'>
-      <driver type='virtiofs' queue='1024'/>
-      <binary path='%s'/>
+      <driver type='virtiofs' queue='1024'/>%s
       <source dir='%s'/>
       <target dir='myfs'/>
-    </filesystem>""" % (virtiofsd, share)
+    </filesystem>""" % (binary, share)
 
 
 def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD):
@@ -268,10 +270,11 @@ def main():
     try:
         if not check("virtlogd and libvirtd start and answer virsh", start_daemons()):
             return vstest.finish()
-        for machine, status in (("pc", 3), ("q35", 0)):
+        for machine, status, virtiofsd in (("pc", 3, VIRTIOFSD), ("q35", 0, None)):
             name = "%s-%s" % (tag, machine)
-            xml = elf_domain(name, top, share, machine, "ls -l /myfs; exit %d" % status)
-            check_run("boot image, %s" % machine, run_domain(name, top, xml, 120), status)
+            xml = elf_domain(name, top, share, machine, "ls -l /myfs; exit %d" % status, virtiofsd=virtiofsd)
+            what = "boot image, %s%s" % (machine, "" if virtiofsd else ", virtiofsd found by libvirt")
+            check_run(what, run_domain(name, top, xml, 120), status)
 
         if check("the current stack's virtiofsd is installed (tools/deps-current)", os.path.exists(CURRENT_VIRTIOFSD),
                  CURRENT_VIRTIOFSD + " is missing"):
