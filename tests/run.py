@@ -3,12 +3,19 @@
 
 Runs every unit test binary build/host/tests/test_* and every
 tests/integration/test_*.py, one at a time, each with a time limit, its stdout and
-stderr going to build/test-logs/NAME.log.  Every test program prints one line
-`PASS name` or `FAIL name: reason` per case and exits non-zero if a case failed.
-The runner adds up those lines; a program that exits non-zero, times out or prints
-no result without a FAIL line counts as one more failure named after it.
-The last line of the output is `N passed, N failed`; exit 0 only if nothing
-failed and something passed.
+stderr going to build/test-logs/RUN-ID/NAME.log (build/test-logs/latest names the
+last run).  Every test program prints one line `PASS name`, `FAIL name: reason` or
+`SKIP name: reason` per check and exits non-zero if a check failed.
+
+The runner adds up those lines, and counts one more failure named after a program
+that exits non-zero, times out or prints no result without a FAIL line; that
+prints another number of checks than EXPECTED declares for it (or is not declared
+there); or that printed a SKIP line while CI is set (a missing kernel or firmware
+fails in CI) unless SKIP_ALLOWED names it.  The PASS and SKIP lines of a program
+that timed out, was killed by a signal or exited non-zero without a FAIL line
+(a crash) are not counted.
+The last line of the output is `N passed, N failed`, followed by `, N skipped`
+when something was skipped; exit 0 only if nothing failed and something passed.
 
 usage: python3 tests/run.py [PATTERN]   (only the programs whose name contains PATTERN)
 
@@ -25,7 +32,62 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 LOGS = os.path.join(REPO, "build", "test-logs")
-RESULT = re.compile(rb"^(PASS|FAIL) (.*?)\r?$")
+RESULT = re.compile(rb"^(PASS|FAIL|SKIP) (.*?)\r?$")
+
+# The number of PASS + FAIL + SKIP lines each program prints: an int (exactly),
+# a tuple (one of these) or ">= N" (its checks depend on the data it finds).
+# A new test program declares its count here.
+EXPECTED = {
+    # unit tests (build/host/tests/)
+    "test_cmdparse": 41,
+    "test_errno": 5,
+    "test_escape_sort": 16,
+    "test_fmt": 12,
+    "test_fuse_codec": 69,
+    "test_interop": 6,
+    "test_late_answers": 10,
+    "test_sha256": 11,
+    "test_vfs_sim": 91,
+    "test_vfs_write": 24,
+    "test_vmmio": 39,
+    "test_vpci": 34,
+    "test_vq": 29,
+    # integration tests (tests/integration/); test_current_X.py is test_X.py on the current stack
+    "test_aarch64.py": 12,
+    "test_badinput.py": 156,
+    "test_current_badinput.py": 156,
+    "test_boot_linux.py": 14,
+    "test_current_boot_linux.py": 14,
+    "test_cli.py": 50,
+    # 11: the kernel boot part skipped (no kernel in /boot: one SKIP line for 6 checks)
+    "test_efi.py": (16, 11),
+    "test_faults.py": 39,
+    "test_current_faults.py": 39,
+    "test_fuzz_smoke.py": 13,
+    "test_launcher.py": 71,
+    "test_libvirt.py": 21,
+    "test_microvm.py": 12,
+    "test_msix.py": 13,
+    "test_ports.py": 12,
+    "test_poweroff.py": 15,
+    "test_remount.py": 3,
+    "test_current_remount.py": 3,
+    # VIOSHARE_RW_SEEDS chooses other seeds, each with its own checks
+    "test_rw.py": ">= 55",
+    "test_current_rw.py": ">= 55",
+    "test_rw_errors.py": 143,
+    "test_scale.py": 13,
+    "test_shell.py": 17,
+    "test_current_shell.py": 17,
+    "test_tools.py": 56,
+    "test_trace.py": 19,
+    "test_tree.py": 17,
+    "test_current_tree.py": 17,
+}
+
+# Programs whose SKIP lines the README allows in CI (none: a missing kernel,
+# firmware or tool is a failure there).
+SKIP_ALLOWED = frozenset()
 
 
 def env_seconds(name, default):
@@ -48,6 +110,34 @@ def programs(pattern):
     if pattern is not None:
         found = [p for p in found if pattern in p[0]]
     return found
+
+
+def count_ok(name, count):
+    """None if count checks is what EXPECTED declares for name, else why not."""
+    want = EXPECTED.get(name)
+    if want is None:
+        return "no expected number of checks declared (EXPECTED in tests/run.py)"
+    if isinstance(want, str):
+        ok = count >= int(want.split(">=")[1])
+    elif isinstance(want, tuple):
+        ok = count in want
+    else:
+        ok = count == want
+    if ok:
+        return None
+    shown = want if isinstance(want, str) else " or ".join(str(w) for w in (want if isinstance(want, tuple) else (want,)))
+    return "%d checks printed, %s expected" % (count, shown)
+
+
+def new_run_dir():
+    """build/test-logs/RUN-ID/, and build/test-logs/latest pointing to it."""
+    run_id = time.strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid()
+    path = os.path.join(LOGS, run_id)
+    os.makedirs(path)
+    tmp = os.path.join(LOGS, ".latest-%d" % os.getpid())
+    os.symlink(run_id, tmp)
+    os.replace(tmp, os.path.join(LOGS, "latest"))
+    return path
 
 
 def run_one(name, argv, limit, log_path):
@@ -93,61 +183,90 @@ def stop_group(proc):
     proc.wait()
 
 
+def summary(passed, failed, skipped):
+    return "%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if skipped else "")
+
+
+def tally(log_path):
+    """The PASS, FAIL and SKIP lines of a log: (passes, fail lines, skip lines)."""
+    p, fails, skips = 0, [], []
+    with open(log_path, "rb") as log:
+        for line in log:
+            m = RESULT.match(line.rstrip(b"\n"))
+            if not m:
+                continue
+            text = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            if m.group(1) == b"PASS":
+                p += 1
+            elif m.group(1) == b"FAIL":
+                fails.append(text)
+            else:
+                skips.append(text)
+    return p, fails, skips
+
+
+def judge(name, status, limit, log_path):
+    """Returns (passed, skipped, fail lines) for one program's run."""
+    p, fail_lines, skip_lines = tally(log_path)
+    count = p + len(fail_lines) + len(skip_lines)
+    crashed = None
+    if status is None:
+        crashed = "timed out after %g s" % limit
+    elif status < 0:
+        crashed = "killed by signal %d" % -status
+    elif status != 0 and not fail_lines:
+        crashed = "exit status %d without a FAIL line" % status
+    if crashed:
+        # What a crashed run printed before it went proves nothing.
+        dropped = p + len(skip_lines)
+        fail_lines.append("FAIL %s: %s%s" % (name, crashed, "; its %d PASS/SKIP lines not counted" % dropped
+                                                  if dropped else ""))
+        return 0, 0, fail_lines
+    if status == 0 and p == 0 and not fail_lines and not skip_lines:
+        fail_lines.append("FAIL %s: printed no PASS or FAIL line" % name)
+        return 0, 0, fail_lines
+    why = count_ok(name, count)
+    if why:
+        fail_lines.append("FAIL %s: %s" % (name, why))
+    if skip_lines and os.environ.get("CI") and name not in SKIP_ALLOWED:
+        fail_lines.append("FAIL %s: %d checks skipped, not allowed in CI (first: %s)"
+                          % (name, len(skip_lines), skip_lines[0]))
+    return p, len(skip_lines), fail_lines
+
+
 def main(argv):
     if len(argv) > 2 or (len(argv) == 2 and argv[1] in ("-h", "--help")):
         sys.stdout.write("usage: python3 tests/run.py [PATTERN]\n")
         return 0 if len(argv) == 2 else 2
     pattern = argv[1] if len(argv) == 2 else None
     os.makedirs(LOGS, exist_ok=True)
+    run_dir = new_run_dir()
     progs = programs(pattern)
-    passed = failed = 0
+    passed = failed = skipped = 0
     if not progs:
         print("no test programs found%s" % (" matching %r" % pattern if pattern else ""))
     for i, (name, cmd, limit) in enumerate(progs, 1):
-        log_path = os.path.join(LOGS, name + ".log")
+        log_path = os.path.join(run_dir, name + ".log")
         rel_log = os.path.relpath(log_path, REPO)
         try:
             status, secs = run_one(name, cmd, limit, log_path)
         except KeyboardInterrupt:
             print("interrupted")
-            print("%d passed, %d failed" % (passed, failed + 1))
+            print(summary(passed, failed + 1, skipped))
             return 130
         except OSError as e:
             status, secs = -1, 0.0
             with open(log_path, "ab") as log:
                 log.write(("cannot run %s: %s\n" % (cmd, e)).encode())
-        p = f = 0
-        fail_lines = []
-        with open(log_path, "rb") as log:
-            for line in log:
-                m = RESULT.match(line.rstrip(b"\n"))
-                if not m:
-                    continue
-                if m.group(1) == b"PASS":
-                    p += 1
-                else:
-                    f += 1
-                    fail_lines.append(line.rstrip(b"\r\n").decode("utf-8", "replace"))
-        if f == 0:
-            if status is None:
-                fail_lines.append("FAIL %s: timed out after %g s" % (name, limit))
-                f += 1
-            elif status != 0:
-                how = ("exit status %d" % status) if status >= 0 else ("killed by signal %d" % -status)
-                fail_lines.append("FAIL %s: %s without a FAIL line" % (name, how))
-                f += 1
-            elif p == 0:
-                fail_lines.append("FAIL %s: printed no PASS or FAIL line" % name)
-                f += 1
-        elif status is None:
-            fail_lines.append("FAIL %s: timed out after %g s" % (name, limit))
-            f += 1
+        p, s, fail_lines = judge(name, status, limit, log_path)
         for line in fail_lines:
             print("%s  [log: %s]" % (line, rel_log))
-        print("[%d/%d] %s: %d passed, %d failed (%.1f s)" % (i, len(progs), name, p, f, secs), flush=True)
+        print("[%d/%d] %s: %s (%.1f s)" % (i, len(progs), name, summary(p, len(fail_lines), s), secs), flush=True)
         passed += p
-        failed += f
-    print("%d passed, %d failed" % (passed, failed), flush=True)
+        failed += len(fail_lines)
+        skipped += s
+    print("logs: %s" % os.path.relpath(run_dir, REPO))
+    print(summary(passed, failed, skipped), flush=True)
     return 0 if failed == 0 and passed > 0 else 1
 
 

@@ -1,7 +1,8 @@
 """Shared helpers for the vioshare integration tests (real QEMU + virtiofsd).
 
 Every test program prints `PASS name` or `FAIL name: reason` per case through
-check(), and ends with sys.exit(finish()).  Everything else a test prints
+check() (`SKIP name: reason` through skip() for what this machine cannot run),
+and ends with sys.exit(finish()).  Everything else a test prints
 (commands run, output tails) starts with "# " so that tests/run.py ignores it.
 Every name starts with the host stack the launcher runs, `[classic] ` or
 `[current] ` (VIOSHARE_HOST; see on_stack()).
@@ -29,6 +30,7 @@ HOST = os.environ.get("VIOSHARE_HOST", "") or "classic"
 
 _failures = []
 _passes = 0
+_skips = 0
 _tmpdirs = []
 
 
@@ -60,10 +62,23 @@ def check(name, condition, detail=""):
     return bool(condition)
 
 
+def skip(name, reason):
+    """Checks this machine cannot run (a missing kernel, firmware, tool): one
+    line `SKIP name: reason`, or a FAIL when the environment variable CI is set
+    (the README allows no skip there)."""
+    global _skips
+    if os.environ.get("CI"):
+        return check(name, False, "cannot run in CI: %s" % reason)
+    _skips += 1
+    sys.stdout.write("SKIP [%s] %s: %s\n" % (HOST, " ".join(str(name).split()), " ".join(str(reason).split())))
+    sys.stdout.flush()
+    return False
+
+
 def finish():
     """Exit status for the program: 1 if any check failed (or none ran)."""
     cleanup()
-    if not _failures and _passes == 0:
+    if not _failures and _passes == 0 and _skips == 0:
         sys.stdout.write("FAIL [%s] %s: no checks ran\n" % (HOST, os.path.basename(sys.argv[0])))
         return 1
     return 1 if _failures else 0
