@@ -107,6 +107,19 @@ class Live:
             time.sleep(0.05)
         return False
 
+    def wait_for_line(self, prefix, limit):
+        """Waits for a whole line starting with prefix (its newline seen)."""
+        pat = re.compile(rb"^" + re.escape(prefix) + rb".*\n", re.M)
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            with self.lock:
+                if pat.search(self.out):
+                    return True
+            if self.p.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
     def wait(self, limit):
         try:
             status = self.p.wait(timeout=limit)
@@ -180,7 +193,7 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
         check("%s: found the run's virtiofsd" % name, stopped, "no virtiofsd process with the run's temp dir")
         if not expect_launcher:
             # The guest's error line, as soon as it appears.
-            seen = live.wait_for(b"error: ", guest_timeout + 12)
+            seen = live.wait_for_line(b"error: ", guest_timeout + 12)
             after = time.monotonic() - t_stop
             e = error_line(live.out, cmd, path)
             check("%s: guest reports ETIMEDOUT/EIO within timeout=%d (+slack)" % (name, guest_timeout),

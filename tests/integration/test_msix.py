@@ -80,7 +80,7 @@ def test_pc():
     check("pc: median latencies well below the 10 ms sleep cap (interrupts end the waits)",
           med and all(m < 5000 for m in med.values()), repr(med))
     check("pc: a polled remount after irq=msix works",
-          b"myfs on /myfs type virtiofs (rw, nodes" in r.out, r.summary())
+          b"myfs on /myfs type virtiofs (rw,timeout=30, nodes" in r.out, r.summary())
 
     # The PVH image takes the same path.
     r = vstest.run("%s; echo =B=; manifest /myfs; echo =E=" % REMOUNT, shares=[root], timeout=180,

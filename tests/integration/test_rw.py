@@ -628,7 +628,7 @@ def test_seed(seed, exact_manifest, cache="auto"):
               guest_m == host_m and len(host_m) > 0,
               diff_summary((guest_m or b"").split(b"\n"), host_m.split(b"\n")))
 
-    m = re.search(rb"^myfs on /myfs type virtiofs \(rw, nodes (\d+), max (\d+)\)", r.out, re.M)
+    m = re.search(rb"^myfs on /myfs type virtiofs \(rw,timeout=30, nodes (\d+), max (\d+)\)", r.out, re.M)
     if m:
         note("%s: node cache now %s, max %s" % (name, m.group(1).decode(), m.group(2).decode()))
 
