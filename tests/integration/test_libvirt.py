@@ -174,11 +174,20 @@ def make_esp(top, cmdline):
                     "::/"], check=True)
 
 
-def run_domain(name, top, xml, limit):
-    """virsh create, then wait until the transient domain is gone.  Returns
-    (create's output, console text, seconds to the end or None if it was
-    still running after `limit` seconds and had to be destroyed, libvirt's
-    log of the domain)."""
+def read_console(top, name):
+    try:
+        with open(os.path.join(top, name + ".console"), "rb") as f:
+            return f.read().replace(b"\r\n", b"\n").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def run_domain(name, top, xml, limit, halted=None):
+    """virsh create, then wait until the transient domain is gone (or, with
+    `halted`, until the console shows that text and a second more has
+    passed).  Returns (virsh create's status and output, console text,
+    seconds to the end or None if it was still running and had to be
+    destroyed, libvirt's log of the domain)."""
     path = os.path.join(top, name + ".xml")
     with open(path, "w") as f:
         f.write(xml)
@@ -186,19 +195,19 @@ def run_domain(name, top, xml, limit):
     code, out = virsh("create", path)
     seconds = None
     if code == 0:
+        seen = None
         while time.monotonic() - start < limit:
             if virsh("domstate", name, timeout=10)[0] != 0:
                 seconds = time.monotonic() - start
                 break
+            if halted and seen is None and halted in read_console(top, name):
+                seen = time.monotonic()
+            if seen is not None and time.monotonic() - seen > 1:
+                break
             time.sleep(0.2)
-        else:
+        if seconds is None:
             virsh("destroy", name)
-    console = ""
-    try:
-        with open(os.path.join(top, name + ".console"), "rb") as f:
-            console = f.read().replace(b"\r\n", b"\n").decode("utf-8", "replace")
-    except OSError:
-        pass
+    console = read_console(top, name)
     qlog = ""
     try:
         with open("/var/log/libvirt/qemu/%s.log" % name) as f:
@@ -211,7 +220,7 @@ def run_domain(name, top, xml, limit):
         except OSError:
             pass
     note("%s: virsh create: %s; %s" % (name, out.strip(), "ended after %.1f s" % seconds if seconds else
-                                         "still running after %d s" % limit))
+                                         "still running, destroyed"))
     note(console[-1500:])
     return code, out, console, seconds, qlog
 
@@ -284,7 +293,8 @@ def main():
 
         name = tag + "-noacpi"
         code, out, console, seconds, _ = run_domain(
-            name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 20)
+            name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 120,
+            halted="vioshare: cannot power off")
         ls = lines(console)
         check("boot image without <acpi/>: the status line, then why it cannot power off; the domain stays up",
               len(ls) >= 2 and ls[-2] == STATUS_LINE % 0 and
