@@ -10,7 +10,8 @@ console goes to a file; the domain must end by itself (the guest powers off
 through ACPI, on_poweroff destroys the transient domain) with the listing of
 the share and the last line `vioshare: exit status N` on the console, and
 libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
-and on q35 (there without <binary>: libvirt's own choice of virtiofsd), on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
+and on q35 (there without <binary>: libvirt's own choice of virtiofsd), under
+KVM where /dev/kvm opens (skipped with a note elsewhere), on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
 libvirt 9.0 cannot probe QEMU 10 through the stack's wrapper, so QEMU stays
 Debian's 7.2), the boot image without <acpi/> (it cannot power off: it must say
 so), and the EFI application under OVMF from a FAT esp.img."""
@@ -101,10 +102,10 @@ def filesystem_xml(share, virtiofsd=VIRTIOFSD):
     </filesystem>""" % (binary, share)
 
 
-def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD):
-    return """<domain type='qemu'>
+def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD, accel="qemu", mib=512):
+    return """<domain type='%s'>
   <name>%s</name>
-  <memory unit='MiB'>512</memory>
+  <memory unit='MiB'>%d</memory>
   <memoryBacking>
     <source type='memfd'/>
     <access mode='shared'/>
@@ -123,7 +124,7 @@ def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFS
     </serial>
   </devices>
 </domain>
-""" % (name, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, "vioshare.elf"),
+""" % (accel, name, mib, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, "vioshare.elf"),
        cmdline, filesystem_xml(share, virtiofsd), os.path.join(top, name + ".console"))
 
 
@@ -245,6 +246,14 @@ def check_run(what, result, status):
         note("TIME %s: %.1f s from virsh create to the domain's end" % (what, seconds))
 
 
+def kvm_usable():
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+        return True
+    except OSError:
+        return False
+
+
 def leftovers(top):
     """Processes whose command line names the test's directory (virtiofsd,
     QEMU) left behind by libvirt."""
@@ -291,6 +300,14 @@ def main():
             xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 5", virtiofsd=CURRENT_VIRTIOFSD)
             check_run("boot image, pc, virtiofsd 1.13", run_domain(name, top, xml, 120), 5)
 
+        if kvm_usable():
+            name = tag + "-kvm"
+            # Nested KVM here is slow to touch guest memory: a small guest.
+            xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 6", accel="kvm", mib=128)
+            check_run("boot image, pc, KVM", run_domain(name, top, xml, 180), 6)
+        else:
+            note("SKIP the KVM domain: /dev/kvm cannot be opened here")
+
         name = tag + "-noacpi"
         code, out, console, seconds, _ = run_domain(
             name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 120,
@@ -305,7 +322,7 @@ def main():
         name = tag + "-efi"
         check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), 4)
     finally:
-        for suffix in ("pc", "q35", "current", "noacpi", "efi"):
+        for suffix in ("pc", "q35", "current", "kvm", "noacpi", "efi"):
             if virsh("domstate", "%s-%s" % (tag, suffix), timeout=10)[0] == 0:
                 virsh("destroy", "%s-%s" % (tag, suffix))
         stop_daemons()
