@@ -7,14 +7,15 @@
 #include <string.h>
 
 #include "simdev.h"
+#include "simfs_internal.h"
 #include "vs_errno.h"
 
-#define HDR ((uint32_t)sizeof(struct fuse_out_header))
+#define HDR SFS_HDR
 #define IN_HDR ((uint32_t)sizeof(struct fuse_in_header))
 #define SUPPORTED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS | \
                          FUSE_AUTO_INVAL_DATA | FUSE_DO_READDIRPLUS)
 
-static void bug(struct simfs *fs, const char *fmt, ...)
+void sfs_bug(struct simfs *fs, const char *fmt, ...)
 {
     if (!fs->bugs) {
         va_list ap;
@@ -27,7 +28,7 @@ static void bug(struct simfs *fs, const char *fmt, ...)
 
 /* ---- The tree ----------------------------------------------------------- */
 
-static char *dupstr(const char *s)
+char *sfs_dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
@@ -37,7 +38,7 @@ static char *dupstr(const char *s)
     return p;
 }
 
-static int add_node(struct simfs *fs, int parent, const char *name, uint32_t mode, uint64_t size)
+int sfs_add_node(struct simfs *fs, int parent, const char *name, uint32_t mode, uint64_t size)
 {
     if (fs->nnodes == fs->cap) {
         fs->cap = fs->cap ? 2 * fs->cap : 256;
@@ -53,9 +54,16 @@ static int add_node(struct simfs *fs, int parent, const char *name, uint32_t mod
     n->ino = parent < 0 ? 1 : 1000000u + (uint64_t)i;
     n->mode = mode;
     n->size = size;
-    n->name = dupstr(name);
+    n->name = sfs_dupstr(name);
     n->parent = parent;
     n->first_child = n->last_child = n->next_sibling = -1;
+    n->inode = i;
+    n->nlink = 1;
+    n->uid = n->gid = 1000;
+    n->atime = n->mtime = n->ctime = 1700000000;
+    n->atime_ns = 1;
+    n->mtime_ns = 2;
+    n->ctime_ns = 3;
     if (parent >= 0) {
         struct simfs_node *p = &fs->nodes[parent];
         if (p->last_child >= 0)
@@ -70,25 +78,25 @@ static int add_node(struct simfs *fs, int parent, const char *name, uint32_t mod
 
 static int add_dir(struct simfs *fs, int parent, const char *name)
 {
-    return add_node(fs, parent, name, VS_S_IFDIR | 0755, 4096);
+    return sfs_add_node(fs, parent, name, VS_S_IFDIR | 0755, 4096);
 }
 
 static int add_file(struct simfs *fs, int parent, const char *name, uint64_t size)
 {
-    return add_node(fs, parent, name, VS_S_IFREG | 0644, size);
+    return sfs_add_node(fs, parent, name, VS_S_IFREG | 0644, size);
 }
 
 static int add_text(struct simfs *fs, int parent, const char *name, const char *text)
 {
     int i = add_file(fs, parent, name, strlen(text));
-    fs->nodes[i].text = dupstr(text);
+    fs->nodes[i].text = sfs_dupstr(text);
     return i;
 }
 
 static int add_link(struct simfs *fs, int parent, const char *name, const char *target)
 {
-    int i = add_node(fs, parent, name, VS_S_IFLNK | 0777, strlen(target));
-    fs->nodes[i].target = dupstr(target);
+    int i = sfs_add_node(fs, parent, name, VS_S_IFLNK | 0777, strlen(target));
+    fs->nodes[i].target = sfs_dupstr(target);
     return i;
 }
 
@@ -101,6 +109,7 @@ void simfs_init(struct simfs *fs)
     fs->init_max_pages = 256;
     fs->init_len = sizeof(struct fuse_init_out);
     fs->next_fh = 0x5000;
+    fs->clock = 1700000100;
     fs->entry_valid = fs->attr_valid = 1;
 
     int root = add_dir(fs, -1, "");
@@ -164,7 +173,7 @@ void simfs_fini(struct simfs *fs)
     memset(fs, 0, sizeof(*fs));
 }
 
-static int find_child(const struct simfs *fs, int dir, const char *name, size_t len)
+int sfs_find_child(const struct simfs *fs, int dir, const char *name, size_t len)
 {
     for (int c = fs->nodes[dir].first_child; c >= 0; c = fs->nodes[c].next_sibling) {
         if (strlen(fs->nodes[c].name) == len && !memcmp(fs->nodes[c].name, name, len))
@@ -186,22 +195,23 @@ const struct simfs_node *simfs_find(const struct simfs *fs, const char *path)
         size_t len = e ? (size_t)(e - p) : strlen(p);
         if ((fs->nodes[cur].mode & VS_S_IFMT) != VS_S_IFDIR)
             return NULL;
-        cur = find_child(fs, cur, p, len);
+        cur = sfs_find_child(fs, cur, p, len);
         if (cur < 0)
             return NULL;
+        cur = fs->nodes[cur].inode;
         p += len;
     }
     return &fs->nodes[cur];
 }
 
-static int node_index(const struct simfs *fs, uint64_t nodeid)
+int sfs_node_index(const struct simfs *fs, uint64_t nodeid)
 {
     if (nodeid == FUSE_ROOT_ID)
         return 0;
     if (nodeid < 0x1000u || (nodeid - 0x1000u) % 7u)
         return -1;
     uint64_t i = (nodeid - 0x1000u) / 7u;
-    return i < fs->nnodes ? (int)i : -1;
+    return i < fs->nnodes && fs->nodes[i].inode == (int)i ? (int)i : -1;
 }
 
 uint8_t simfs_pattern(uint64_t nodeid, uint64_t off)
@@ -241,15 +251,8 @@ void simfs_fault(struct simfs *fs, enum simfs_fault_kind kind, uint32_t opcode, 
 
 /* ---- Replies ------------------------------------------------------------ */
 
-struct out {
-    uint8_t *buf;      /* header then payload */
-    uint32_t len;      /* bytes so far, header included */
-    uint32_t max;
-    int32_t error;
-    uint64_t unique;
-};
 
-static void put(struct out *o, const void *p, uint32_t n)
+void sfs_put(struct out *o, const void *p, uint32_t n)
 {
     if (n > o->max - o->len)
         n = o->max - o->len;
@@ -257,23 +260,64 @@ static void put(struct out *o, const void *p, uint32_t n)
     o->len += n;
 }
 
-static void fill_attr(const struct simfs_node *n, struct fuse_attr *a)
+void sfs_fill_attr(const struct simfs *fs, const struct simfs_node *n, struct fuse_attr *a)
 {
     memset(a, 0, sizeof(*a));
     a->ino = n->ino;
     a->size = n->size;
     a->blocks = (n->size + 511) / 512;
-    a->atime = a->mtime = a->ctime = 1700000000u;
-    a->atimensec = 1;
-    a->mtimensec = 2;
-    a->ctimensec = 3;
+    a->atime = (uint64_t)n->atime;
+    a->mtime = (uint64_t)n->mtime;
+    a->ctime = (uint64_t)n->ctime;
+    a->atimensec = n->atime_ns;
+    a->mtimensec = n->mtime_ns;
+    a->ctimensec = n->ctime_ns;
     a->mode = n->mode;
-    a->nlink = (n->mode & VS_S_IFMT) == VS_S_IFDIR ? 2 : 1;
-    a->uid = a->gid = 1000;
+    a->nlink = n->nlink;
+    if ((n->mode & VS_S_IFMT) == VS_S_IFDIR) {
+        a->nlink = n->removed ? 0 : 2;
+        for (int c = n->first_child; c >= 0; c = fs->nodes[c].next_sibling)
+            a->nlink += (fs->nodes[c].mode & VS_S_IFMT) == VS_S_IFDIR;
+    }
+    a->uid = n->uid;
+    a->gid = n->gid;
     a->blksize = 4096;
 }
 
-static struct simfs_handle *find_handle(struct simfs *fs, uint64_t fh, int node, bool dir)
+void sfs_reply_entry(struct simfs *fs, int i, enum simfs_fault_kind fk, struct out *o)
+{
+    struct simfs_node *n = &fs->nodes[i];
+    struct fuse_entry_out e;
+    memset(&e, 0, sizeof(e));
+    e.nodeid = n->nodeid;
+    e.entry_valid = fs->entry_valid;
+    e.attr_valid = fs->attr_valid;
+    sfs_fill_attr(fs, n, &e.attr);
+    if (fk == SIMFS_FAULT_ATTR_TYPE)
+        e.attr.mode &= ~VS_S_IFMT;
+    if (fk == SIMFS_FAULT_ENTRY_ROOT) {
+        e.nodeid = FUSE_ROOT_ID; /* not counted: nothing to forget */
+    } else {
+        n->lookups++;
+        if (++fs->lookups_now > fs->lookups_max)
+            fs->lookups_max = fs->lookups_now;
+    }
+    sfs_put(o, &e, sizeof(e));
+}
+
+void sfs_set_size(struct simfs_node *n, uint64_t size)
+{
+    char *t = malloc(size ? size : 1);
+    if (!t)
+        abort();
+    for (uint64_t k = 0; k < size; k++)
+        t[k] = k < n->size ? (char)simfs_byte(n, k) : 0;
+    free(n->text);
+    n->text = t;
+    n->size = size;
+}
+
+struct simfs_handle *sfs_find_handle(struct simfs *fs, uint64_t fh, int node, bool dir)
 {
     for (unsigned i = 0; i < fs->nhandles; i++) {
         struct simfs_handle *h = &fs->handles[i];
@@ -283,7 +327,7 @@ static struct simfs_handle *find_handle(struct simfs *fs, uint64_t fh, int node,
     return NULL;
 }
 
-static uint64_t new_handle(struct simfs *fs, int node, bool dir)
+uint64_t sfs_new_handle(struct simfs *fs, int node, bool dir, uint32_t flags)
 {
     if (fs->nhandles == fs->hcap) {
         fs->hcap = fs->hcap ? 2 * fs->hcap : 64;
@@ -296,12 +340,13 @@ static uint64_t new_handle(struct simfs *fs, int node, bool dir)
     fs->next_fh += 3;
     h->node = node;
     h->dir = dir;
+    h->flags = flags;
     return h->fh;
 }
 
-static bool drop_handle(struct simfs *fs, uint64_t fh, int node, bool dir)
+static bool sfs_drop_handle(struct simfs *fs, uint64_t fh, int node, bool dir)
 {
-    struct simfs_handle *h = find_handle(fs, fh, node, dir);
+    struct simfs_handle *h = sfs_find_handle(fs, fh, node, dir);
     if (!h)
         return false;
     *h = fs->handles[--fs->nhandles];
@@ -312,13 +357,13 @@ static void do_init(struct simfs *fs, const uint8_t *arg, uint32_t alen, struct 
 {
     struct fuse_init_in in;
     if (alen < sizeof(in)) {
-        bug(fs, "INIT of %u bytes", alen);
+        sfs_bug(fs, "INIT of %u bytes", alen);
         o->error = -VS_EINVAL;
         return;
     }
     memcpy(&in, arg, sizeof(in));
     if (in.major != FUSE_KERNEL_VERSION || in.minor < 31)
-        bug(fs, "INIT offering %u.%u", in.major, in.minor);
+        sfs_bug(fs, "INIT offering %u.%u", in.major, in.minor);
     /* A new session (after DESTROY, or after a device reset that cut the
      * old one short, as when a connection died): it starts afresh, like
      * virtiofsd's, with no lookups and no open handles. */
@@ -347,7 +392,7 @@ static void do_init(struct simfs *fs, const uint8_t *arg, uint32_t alen, struct 
     fs->initialized = true;
     fs->destroyed = false;
     fs->inits++;
-    put(o, &r, fs->init_len < sizeof(r) ? fs->init_len : (uint32_t)sizeof(r));
+    sfs_put(o, &r, fs->init_len < sizeof(r) ? fs->init_len : (uint32_t)sizeof(r));
 }
 
 static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t alen, enum simfs_fault_kind fk,
@@ -355,7 +400,7 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
 {
     const uint8_t *nul = memchr(arg, 0, alen);
     if (!nul) {
-        bug(fs, "LOOKUP name without NUL");
+        sfs_bug(fs, "LOOKUP name without NUL");
         o->error = -VS_EINVAL;
         return;
     }
@@ -363,7 +408,7 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
     const char *name = (const char *)arg;
     if (len == 0 || memchr(name, '/', len) || (len == 1 && name[0] == '.') ||
         (len == 2 && name[0] == '.' && name[1] == '.')) {
-        bug(fs, "LOOKUP of \"%.*s\"", (int)len, name);
+        sfs_bug(fs, "LOOKUP of \"%.*s\"", (int)len, name);
         o->error = -VS_EINVAL;
         return;
     }
@@ -375,7 +420,7 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
         o->error = -VS_ENOTDIR;
         return;
     }
-    int c = find_child(fs, dir, name, len);
+    int c = sfs_find_child(fs, dir, name, len);
     struct fuse_entry_out e;
     memset(&e, 0, sizeof(e));
     if (c < 0) {
@@ -384,63 +429,10 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
             return;
         }
         e.entry_valid = fs->entry_valid;
-        put(o, &e, sizeof(e));
+        sfs_put(o, &e, sizeof(e));
         return;
     }
-    struct simfs_node *n = &fs->nodes[c];
-    e.nodeid = n->nodeid;
-    e.entry_valid = fs->entry_valid;
-    e.attr_valid = fs->attr_valid;
-    fill_attr(n, &e.attr);
-    if (fk == SIMFS_FAULT_ATTR_TYPE)
-        e.attr.mode &= ~VS_S_IFMT;
-    if (fk == SIMFS_FAULT_ENTRY_ROOT) {
-        e.nodeid = FUSE_ROOT_ID; /* not counted: nothing to forget */
-    } else {
-        n->lookups++;
-        if (++fs->lookups_now > fs->lookups_max)
-            fs->lookups_max = fs->lookups_now;
-    }
-    put(o, &e, sizeof(e));
-}
-
-/* MKNOD of a regular file (the fallback of a client whose CREATE got
- * ENOSYS, which this server answers): the new node, counted as looked up. */
-static void do_mknod(struct simfs *fs, int dir, const uint8_t *arg, uint32_t alen, struct out *o)
-{
-    struct fuse_mknod_in in;
-    const uint8_t *name = arg + sizeof(in);
-    const uint8_t *nul = alen > sizeof(in) ? memchr(name, 0, alen - sizeof(in)) : NULL;
-    if (!nul || nul == name) {
-        bug(fs, "MKNOD of %u bytes without a name", alen);
-        o->error = -VS_EINVAL;
-        return;
-    }
-    memcpy(&in, arg, sizeof(in));
-    if ((in.mode & VS_S_IFMT) != VS_S_IFREG) {
-        o->error = -VS_EPERM;
-        return;
-    }
-    if ((fs->nodes[dir].mode & VS_S_IFMT) != VS_S_IFDIR) {
-        o->error = -VS_ENOTDIR;
-        return;
-    }
-    if (find_child(fs, dir, (const char *)name, (size_t)(nul - name)) >= 0) {
-        o->error = -VS_EEXIST;
-        return;
-    }
-    int c = add_node(fs, dir, (const char *)name, in.mode, 0);
-    struct simfs_node *n = &fs->nodes[c];
-    struct fuse_entry_out e;
-    memset(&e, 0, sizeof(e));
-    e.nodeid = n->nodeid;
-    e.entry_valid = fs->entry_valid;
-    e.attr_valid = fs->attr_valid;
-    fill_attr(n, &e.attr);
-    n->lookups++;
-    if (++fs->lookups_now > fs->lookups_max)
-        fs->lookups_max = fs->lookups_now;
-    put(o, &e, sizeof(e));
+    sfs_reply_entry(fs, fs->nodes[c].inode, fk, o);
 }
 
 static void do_forget(struct simfs *fs, uint64_t nodeid, const uint8_t *arg, uint32_t alen)
@@ -448,22 +440,22 @@ static void do_forget(struct simfs *fs, uint64_t nodeid, const uint8_t *arg, uin
     struct fuse_forget_in f;
     fs->forgets++;
     if (alen < sizeof(f)) {
-        bug(fs, "FORGET of %u bytes", alen);
+        sfs_bug(fs, "FORGET of %u bytes", alen);
         return;
     }
     memcpy(&f, arg, sizeof(f));
-    int i = node_index(fs, nodeid);
+    int i = sfs_node_index(fs, nodeid);
     if (i <= 0) {
-        bug(fs, "FORGET of %s node %#llx", i == 0 ? "the root" : "an unknown", (unsigned long long)nodeid);
+        sfs_bug(fs, "FORGET of %s node %#llx", i == 0 ? "the root" : "an unknown", (unsigned long long)nodeid);
         return;
     }
     if (f.nlookup == 0)
-        bug(fs, "FORGET of 0 lookups of %s", fs->nodes[i].name);
+        sfs_bug(fs, "FORGET of 0 lookups of %s", fs->nodes[i].name);
     struct simfs_node *n = &fs->nodes[i];
     n->lookups -= (int64_t)f.nlookup;
     fs->lookups_now -= (int64_t)f.nlookup;
     if (n->lookups < 0)
-        bug(fs, "lookup count of %s went to %lld", n->name, (long long)n->lookups);
+        sfs_bug(fs, "lookup count of %s went to %lld", n->name, (long long)n->lookups);
 }
 
 static void do_read(struct simfs *fs, int node, const uint8_t *arg, uint32_t alen, uint32_t writable,
@@ -471,20 +463,26 @@ static void do_read(struct simfs *fs, int node, const uint8_t *arg, uint32_t ale
 {
     struct fuse_read_in in;
     if (alen < sizeof(in)) {
-        bug(fs, "READ of %u bytes", alen);
+        sfs_bug(fs, "READ of %u bytes", alen);
         o->error = -VS_EINVAL;
         return;
     }
     memcpy(&in, arg, sizeof(in));
-    if (!find_handle(fs, in.fh, node, false)) {
-        bug(fs, "READ with unknown handle %#llx", (unsigned long long)in.fh);
+    const struct simfs_handle *fh = sfs_find_handle(fs, in.fh, node, false);
+    if (!fh) {
+        sfs_bug(fs, "READ with unknown handle %#llx", (unsigned long long)in.fh);
+        o->error = -VS_EBADF;
+        return;
+    }
+    if ((fh->flags & SFS_O_ACCMODE) == 1) {
+        sfs_bug(fs, "READ through a write-only handle");
         o->error = -VS_EBADF;
         return;
     }
     if (in.size > fs->max_pages * 4096u)
-        bug(fs, "READ of %u bytes beyond max_pages %u", in.size, fs->max_pages);
+        sfs_bug(fs, "READ of %u bytes beyond max_pages %u", in.size, fs->max_pages);
     if (in.size > writable - HDR)
-        bug(fs, "READ of %u bytes with room for %u", in.size, writable - HDR);
+        sfs_bug(fs, "READ of %u bytes with room for %u", in.size, writable - HDR);
     const struct simfs_node *n = &fs->nodes[node];
     uint64_t len = in.offset >= n->size ? 0 : n->size - in.offset;
     if (len > in.size)
@@ -506,10 +504,10 @@ static void put_dirent(struct out *o, uint64_t ino, uint64_t off, uint32_t type,
     de.off = off;
     de.namelen = namelen;
     de.type = type;
-    put(o, &de, FUSE_NAME_OFFSET);
-    put(o, name, namelen);
+    sfs_put(o, &de, FUSE_NAME_OFFSET);
+    sfs_put(o, name, namelen);
     static const uint8_t zero[8];
-    put(o, zero, (uint32_t)(fuse_dirent_size(namelen) - FUSE_NAME_OFFSET - namelen));
+    sfs_put(o, zero, (uint32_t)(fuse_dirent_size(namelen) - FUSE_NAME_OFFSET - namelen));
 }
 
 static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t alen, uint32_t writable,
@@ -517,20 +515,20 @@ static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t 
 {
     struct fuse_read_in in;
     if (alen < sizeof(in)) {
-        bug(fs, "READDIR of %u bytes", alen);
+        sfs_bug(fs, "READDIR of %u bytes", alen);
         o->error = -VS_EINVAL;
         return;
     }
     memcpy(&in, arg, sizeof(in));
-    if (!find_handle(fs, in.fh, node, true)) {
-        bug(fs, "READDIR with unknown handle %#llx", (unsigned long long)in.fh);
+    if (!sfs_find_handle(fs, in.fh, node, true)) {
+        sfs_bug(fs, "READDIR with unknown handle %#llx", (unsigned long long)in.fh);
         o->error = -VS_EBADF;
         return;
     }
     if (in.size > fs->max_pages * 4096u)
-        bug(fs, "READDIR of %u bytes beyond max_pages %u", in.size, fs->max_pages);
+        sfs_bug(fs, "READDIR of %u bytes beyond max_pages %u", in.size, fs->max_pages);
     if (in.size > writable - HDR)
-        bug(fs, "READDIR of %u bytes with room for %u", in.size, writable - HDR);
+        sfs_bug(fs, "READDIR of %u bytes with room for %u", in.size, writable - HDR);
     const struct simfs_node *d = &fs->nodes[node];
     uint32_t limit = in.size;
     uint64_t index = 0;
@@ -549,8 +547,8 @@ static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t 
             if (c < 0)
                 break;
             name = fs->nodes[c].name;
-            ino = fs->nodes[c].ino;
-            type = fuse_mode_to_dt(fs->nodes[c].mode);
+            ino = fs->nodes[fs->nodes[c].inode].ino;
+            type = fuse_mode_to_dt(fs->nodes[fs->nodes[c].inode].mode);
             c = fs->nodes[c].next_sibling;
         }
         if (index < in.offset)
@@ -603,7 +601,7 @@ static void do_readlink(struct simfs *fs, int node, uint32_t writable, enum simf
     if (fk == SIMFS_FAULT_READLINK_EMPTY)
         return;
     uint32_t at = o->len;
-    put(o, n->target, (uint32_t)strlen(n->target));
+    sfs_put(o, n->target, (uint32_t)strlen(n->target));
     if (fk == SIMFS_FAULT_READLINK_NUL)
         o->buf[at + (o->len - at) / 2] = 0;
 }
@@ -620,7 +618,7 @@ static void do_statfs(enum simfs_fault_kind fk, struct out *o)
     s.st.bsize = 4096;
     s.st.namelen = 255;
     s.st.frsize = 4096;
-    put(o, &s, sizeof(s));
+    sfs_put(o, &s, sizeof(s));
 }
 
 static const char *opname(uint32_t op)
@@ -640,6 +638,18 @@ static const char *opname(uint32_t op)
     case FUSE_RELEASEDIR: return "RELEASEDIR";
     case FUSE_DESTROY: return "DESTROY";
     case FUSE_MKNOD: return "MKNOD";
+    case FUSE_SETATTR: return "SETATTR";
+    case FUSE_SYMLINK: return "SYMLINK";
+    case FUSE_MKDIR: return "MKDIR";
+    case FUSE_UNLINK: return "UNLINK";
+    case FUSE_RMDIR: return "RMDIR";
+    case FUSE_RENAME: return "RENAME";
+    case FUSE_LINK: return "LINK";
+    case FUSE_WRITE: return "WRITE";
+    case FUSE_FSYNC: return "FSYNC";
+    case FUSE_FLUSH: return "FLUSH";
+    case FUSE_CREATE: return "CREATE";
+    case FUSE_RENAME2: return "RENAME2";
     default: return "opcode";
     }
 }
@@ -650,7 +660,7 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
     struct simfs *fs = ctx;
     struct fuse_in_header h;
     if (req_len < IN_HDR) {
-        bug(fs, "request of %u bytes on queue %u", req_len, queue);
+        sfs_bug(fs, "request of %u bytes on queue %u", req_len, queue);
         return 0;
     }
     memcpy(&h, req, sizeof(h));
@@ -658,22 +668,22 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
     if (h.opcode < 64)
         fs->ops[h.opcode]++;
     if (h.len != req_len)
-        bug(fs, "%s header says %u bytes, the chain holds %u", opname(h.opcode), h.len, req_len);
+        sfs_bug(fs, "%s header says %u bytes, the chain holds %u", opname(h.opcode), h.len, req_len);
     const uint8_t *arg = req + IN_HDR;
     uint32_t alen = req_len - IN_HDR;
 
     if (h.opcode == FUSE_FORGET) {
         if (queue != 0)
-            bug(fs, "FORGET on queue %u", queue);
+            sfs_bug(fs, "FORGET on queue %u", queue);
         if (writable)
-            bug(fs, "FORGET with %u writable bytes", writable);
+            sfs_bug(fs, "FORGET with %u writable bytes", writable);
         do_forget(fs, h.nodeid, arg, alen);
         return 0;
     }
     if (queue != 1)
-        bug(fs, "%s on queue %u", opname(h.opcode), queue);
+        sfs_bug(fs, "%s on queue %u", opname(h.opcode), queue);
     if (writable < HDR) {
-        bug(fs, "%s with %u writable bytes", opname(h.opcode), writable);
+        sfs_bug(fs, "%s with %u writable bytes", opname(h.opcode), writable);
         return 0;
     }
 
@@ -688,20 +698,20 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
 
     struct out o = {.buf = reply, .len = HDR, .max = reply_max, .unique = h.unique};
     if (h.opcode != FUSE_INIT && !fs->initialized)
-        bug(fs, "%s before INIT", opname(h.opcode));
+        sfs_bug(fs, "%s before INIT", opname(h.opcode));
     if (fs->destroyed && h.opcode != FUSE_INIT)
-        bug(fs, "%s after DESTROY", opname(h.opcode));
+        sfs_bug(fs, "%s after DESTROY", opname(h.opcode));
 
     int node = -1;
     if (h.opcode != FUSE_INIT && h.opcode != FUSE_DESTROY) {
-        node = node_index(fs, h.nodeid);
+        node = sfs_node_index(fs, h.nodeid);
         if (node < 0) {
-            bug(fs, "%s of unknown node %#llx", opname(h.opcode), (unsigned long long)h.nodeid);
+            sfs_bug(fs, "%s of unknown node %#llx", opname(h.opcode), (unsigned long long)h.nodeid);
             o.error = -VS_ENOENT;
             goto done;
         }
         if (node > 0 && fs->nodes[node].lookups <= 0)
-            bug(fs, "%s of %s, which the client forgot", opname(h.opcode), fs->nodes[node].name);
+            sfs_bug(fs, "%s of %s, which the client forgot", opname(h.opcode), fs->nodes[node].name);
     }
 
     /* An injected error reply: the operation does not happen. */
@@ -716,16 +726,54 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
         do_lookup(fs, node, arg, alen, fk, &o);
         break;
     case FUSE_MKNOD:
-        do_mknod(fs, node, arg, alen, &o);
+        sfs_do_mknod(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_CREATE:
+        if (fs->no_create)
+            o.error = -VS_ENOSYS;
+        else
+            sfs_do_create(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_MKDIR:
+        sfs_do_mkdir(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_SYMLINK:
+        sfs_do_symlink(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_LINK:
+        sfs_do_link(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_UNLINK:
+    case FUSE_RMDIR:
+        sfs_do_remove(fs, node, h.opcode == FUSE_RMDIR, arg, alen, &o);
+        break;
+    case FUSE_RENAME:
+    case FUSE_RENAME2:
+        sfs_do_rename(fs, node, h.opcode == FUSE_RENAME2, arg, alen, &o);
+        break;
+    case FUSE_WRITE:
+        sfs_do_write(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_SETATTR:
+        sfs_do_setattr(fs, node, arg, alen, fk, &o);
+        break;
+    case FUSE_FSYNC:
+        if (fs->no_fsync)
+            o.error = -VS_ENOSYS;
+        else
+            sfs_do_fsync(fs, node, arg, alen, &o);
+        break;
+    case FUSE_FLUSH:
+        sfs_do_flush(fs, node, arg, alen, &o);
         break;
     case FUSE_GETATTR: {
         struct fuse_attr_out a;
         memset(&a, 0, sizeof(a));
         a.attr_valid = fs->attr_valid;
-        fill_attr(&fs->nodes[node], &a.attr);
+        sfs_fill_attr(fs, &fs->nodes[node], &a.attr);
         if (fk == SIMFS_FAULT_ATTR_TYPE)
             a.attr.mode &= ~VS_S_IFMT;
-        put(&o, &a, sizeof(a));
+        sfs_put(&o, &a, sizeof(a));
         break;
     }
     case FUSE_OPEN:
@@ -733,7 +781,7 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
         bool dir = h.opcode == FUSE_OPENDIR;
         struct fuse_open_in in;
         if (alen < sizeof(in)) {
-            bug(fs, "%s of %u bytes", opname(h.opcode), alen);
+            sfs_bug(fs, "%s of %u bytes", opname(h.opcode), alen);
             o.error = -VS_EINVAL;
             break;
         }
@@ -745,13 +793,15 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
             o.error = -VS_EISDIR;
         } else if (!dir && type == VS_S_IFLNK) {
             o.error = -VS_ELOOP;
-        } else if ((in.flags & 3) != 0) {
-            o.error = -VS_EROFS;
+        } else if (dir && (in.flags & SFS_O_ACCMODE) != 0) {
+            o.error = -VS_EISDIR;
         } else {
+            if (!dir && (in.flags & SFS_O_TRUNC) && (in.flags & SFS_O_ACCMODE) != 0)
+                sfs_set_size(&fs->nodes[node], 0);
             struct fuse_open_out r;
             memset(&r, 0, sizeof(r));
-            r.fh = new_handle(fs, node, dir);
-            put(&o, &r, sizeof(r));
+            r.fh = sfs_new_handle(fs, node, dir, in.flags);
+            sfs_put(&o, &r, sizeof(r));
         }
         break;
     }
@@ -762,13 +812,13 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
     case FUSE_RELEASEDIR: {
         struct fuse_release_in in;
         if (alen < sizeof(in)) {
-            bug(fs, "%s of %u bytes", opname(h.opcode), alen);
+            sfs_bug(fs, "%s of %u bytes", opname(h.opcode), alen);
             o.error = -VS_EINVAL;
             break;
         }
         memcpy(&in, arg, sizeof(in));
-        if (!drop_handle(fs, in.fh, node, h.opcode == FUSE_RELEASEDIR)) {
-            bug(fs, "%s of unknown handle %#llx", opname(h.opcode), (unsigned long long)in.fh);
+        if (!sfs_drop_handle(fs, in.fh, node, h.opcode == FUSE_RELEASEDIR)) {
+            sfs_bug(fs, "%s of unknown handle %#llx", opname(h.opcode), (unsigned long long)in.fh);
             o.error = -VS_EBADF;
         }
         break;
@@ -805,7 +855,7 @@ done:
         o.error = -VS_EIO;
         if (o.len == HDR) {
             static const uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-            put(&o, junk, sizeof(junk));
+            sfs_put(&o, junk, sizeof(junk));
         }
         break;
     case SIMFS_FAULT_SHORT:

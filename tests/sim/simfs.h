@@ -1,17 +1,24 @@
 /* An in-memory FUSE server for the simulated virtio-fs device.
  *
  * simfs_handle is a simdev handler: it parses one FUSE request and writes
- * the reply a read-only virtiofsd would (plus MKNOD of regular files, and
- * ENOSYS for what it does not serve, CREATE and FSYNC among them).  It serves a fixed tree (see
- * simfs_init) and keeps the books a test needs: each node's lookup count
- * (+1 per successful LOOKUP, -nlookup per FORGET), open handles, INIT and
- * DESTROY.  What the client does wrong (a count going negative, a node used
- * after it was forgotten, a READ larger than max_pages allows, an unknown
- * handle, a request before INIT or after DESTROY, a name with '/', a request
- * whose header length disagrees with the chain) is counted in `bugs`.
+ * the reply a Linux virtiofsd would: the read side, and the write side
+ * (CREATE, MKNOD of regular files, WRITE, SETATTR, MKDIR, SYMLINK, LINK,
+ * UNLINK, RMDIR, RENAME, RENAME2, FSYNC, FLUSH; simfs_write.c) with the
+ * errors a Linux host gives (EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, EINVAL for
+ * a directory moved under itself...); ENOSYS for what it does not serve.  It
+ * serves a tree that starts as simfs_init builds it and keeps the books a
+ * test needs: each node's lookup count (+1 per successful LOOKUP or new
+ * entry, -nlookup per FORGET), open handles, INIT and DESTROY.  What the
+ * client does wrong (a count going negative, a node used after it was
+ * forgotten, a READ larger than max_pages allows, a WRITE larger than
+ * max_write, an unknown handle, a WRITE through a read-only handle, a
+ * request before INIT or after DESTROY, a name with '/', "." or "..", a
+ * request whose header length disagrees with the chain) is counted in `bugs`.
  *
  * One FUSE-level fault can be armed at a time: on the nth request with a
- * given opcode (0: any but FORGET) from the time it is armed. */
+ * given opcode (0: any but FORGET) from the time it is armed.  A fault that
+ * spoils the reply (short, malformed, no reply) leaves the change made, as a
+ * daemon whose answer got lost would; an error fault makes no change. */
 #ifndef SIMFS_H
 #define SIMFS_H
 
@@ -29,11 +36,15 @@ enum simfs_fault_kind {
     SIMFS_FAULT_ERROR_PAYLOAD,  /* error -EIO, but the payload is kept */
     SIMFS_FAULT_SHORT,          /* payload cut to arg bytes (header consistent) */
     SIMFS_FAULT_NO_REPLY,       /* never answered */
-    /* LOOKUP / GETATTR. */
+    /* LOOKUP, GETATTR, SETATTR and the new entry of CREATE, MKNOD, MKDIR,
+     * SYMLINK, LINK. */
     SIMFS_FAULT_ATTR_TYPE,      /* attr.mode without a valid file type */
     SIMFS_FAULT_ENTRY_ROOT,     /* LOOKUP names the root (nodeid 1) */
     /* READ. */
     SIMFS_FAULT_READ_MORE,      /* max(arg, 1) bytes more than asked */
+    /* WRITE. */
+    SIMFS_FAULT_WRITE_LESS,     /* only the first arg bytes written, and said so */
+    SIMFS_FAULT_WRITE_MORE,     /* max(arg, 1) bytes more said written than were sent */
     /* READLINK. */
     SIMFS_FAULT_READLINK_LONG,  /* a target longer than the buffer given */
     SIMFS_FAULT_READLINK_NUL,   /* a target with a NUL byte */
@@ -47,6 +58,11 @@ enum simfs_fault_kind {
     SIMFS_FAULT_STATFS_BAD,     /* bfree > blocks */
 };
 
+/* A name in the tree.  Most are also the inode they name (inode == their
+ * own index); a hard link (LINK) is a name whose inode is another node's,
+ * and the attributes, content and lookup count are the inode's.  A removed
+ * name leaves the tree, not the table: an inode still linked elsewhere or
+ * still open keeps its index, node id and content. */
 struct simfs_node {
     uint64_t nodeid, ino;
     uint32_t mode;
@@ -56,14 +72,21 @@ struct simfs_node {
     int first_child, last_child, next_sibling;
     unsigned nchildren;
     char *target;               /* symlinks */
-    char *text;                 /* explicit content, else simfs_pattern */
+    char *text;                 /* explicit content (size bytes), else simfs_pattern */
     int64_t lookups;
+    int inode;                  /* the node holding this name's inode */
+    bool removed;               /* no longer in the tree */
+    uint32_t nlink;             /* of a non-directory inode; directories count their subdirectories */
+    uint32_t uid, gid;
+    int64_t atime, mtime, ctime;
+    uint32_t atime_ns, mtime_ns, ctime_ns;
 };
 
 struct simfs_handle {
     uint64_t fh;
     int node;
     bool dir;
+    uint32_t flags;             /* the open flags (O_ACCMODE, O_APPEND...) */
 };
 
 struct simfs {
@@ -79,6 +102,8 @@ struct simfs {
     bool negative_entries;
     /* Validity of names and attributes sent (seconds; default 1). */
     uint32_t entry_valid, attr_valid;
+    /* CREATE / FSYNC answered ENOSYS, as by daemons without them. */
+    bool no_create, no_fsync;
 
     /* State. */
     bool initialized, destroyed;
@@ -88,6 +113,7 @@ struct simfs {
     struct simfs_handle *handles;
     unsigned nhandles, hcap;
     uint64_t next_fh;
+    int64_t clock;              /* seconds: each change's time, one more each time */
     int64_t lookups_now, lookups_max; /* over all nodes */
     int64_t lookups_at_destroy;       /* lookups_now when DESTROY came */
     unsigned handles_at_destroy;
@@ -127,7 +153,7 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
 /* Arms a fault on the nth request of opcode (0: any but FORGET). */
 void simfs_fault(struct simfs *fs, enum simfs_fault_kind kind, uint32_t opcode, uint32_t nth, uint32_t arg);
 
-/* The node at a path relative to the share root ("" is the root), without
+/* The inode at a path relative to the share root ("" is the root), without
  * following symlinks; NULL if there is none. */
 const struct simfs_node *simfs_find(const struct simfs *fs, const char *path);
 /* Byte `off` of a patterned file. */
