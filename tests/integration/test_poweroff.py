@@ -53,10 +53,16 @@ def boot(machine, image, cmdline, extra=(), limit=60):
     qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     shutdown = None
     try:
-        while not os.path.exists(qmp_path) and qemu.poll() is None and time.monotonic() - start < 10:
-            time.sleep(0.02)
+        # The socket file appears at bind(), a moment before QEMU listens.
         s = socket.socket(socket.AF_UNIX)
-        s.connect(qmp_path)
+        while True:
+            try:
+                s.connect(qmp_path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if qemu.poll() is not None or time.monotonic() - start > 10:
+                    raise
+                time.sleep(0.02)
         s.settimeout(max(1.0, limit - (time.monotonic() - start)))
         events = qmp_lines(s)
         next(events)  # the greeting
