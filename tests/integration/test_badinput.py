@@ -9,7 +9,9 @@ Each input must give exactly one clear line `error: ...: ENAME (message)`
 (ENAME a POSIX errno name, the expected one where SPEC fixes it) and status 1,
 never a crash or a hang.  A marker file and directory planted next to the
 share (outside it) must never appear in any output, and the tree outside the
-share must be unchanged at the end.  The number of inputs tried is printed."""
+share must be unchanged at the end.  The number of inputs tried is printed.
+On the current stack (VIOSHARE_HOST=current) only the inputs that reach the
+daemon run: climbing, long names and paths, symlink loops."""
 
 import os
 import re
@@ -133,6 +135,10 @@ def inputs():
     for c in ('echo "abc', 'cat "/myfs/f', 'echo a"b', "echo \\q", "echo \\x4", "echo \\xZZ", "echo \\x00",
               "cat /myfs/f\\", "echo \\", 'echo "\\x0"', "echo ok; echo \\n", "\\"):
         cases.append((c, usage))
+    # The cases above test the guest's parser alone; those below reach virtiofsd.
+    # On another stack than classic only those run (their daemon is what differs).
+    if vstest.HOST != "classic":
+        cases = []
     # Climbing out of the share.
     for c in ("cat /myfs/../secret.txt", "cat /myfs/../../secret.txt", "cat /myfs/d/../../secret.txt",
               "cat /myfs/up/secret.txt", "cat /myfs/deep/secret.txt", "cat /myfs/esc",

@@ -422,7 +422,9 @@ def test_shrink_grow():
 # ------------------------------------------------------------ resources
 
 NSMALL = 3000          # more than the 2048 unreferenced nodes the cache keeps
-CYCLES = 100000
+# On the current stack a fifth of the cycles (36 s, not 180): the guest's memory is
+# what this proves, and the classic run proves it in full.
+CYCLES = 100000 if vstest.HOST == "classic" else 20000
 
 
 def marks(out):
@@ -438,7 +440,7 @@ def marks(out):
 
 
 def test_resources():
-    """100,000 stat and 100,000 open/read/close (cat) cycles in one boot, over
+    """CYCLES stat and CYCLES open/read/close (cat) cycles in one boot, over
     3000 small files, from scripts in a second share; memory must stay flat:
     the node cache's high-water mark bounded, heap use and its high-water the
     same after the second half as after the first."""
