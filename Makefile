@@ -129,12 +129,15 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(INCS) -fno-strict-aliasing -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps
+FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps bls extlinux uki
 FUZZ_SRC_fuse_codec := fuse/fuse_codec.c
 FUZZ_SRC_dirent     := fuse/fuse_codec.c
 FUZZ_SRC_vq         := virtio/vq.c
 FUZZ_SRC_cmdparse   := apps/cmdparse.c apps/numparse.c
 FUZZ_SRC_pcicaps    := virtio/vpci.c virtio/vconfig.c virtio/virtiofs.c virtio/vq.c tests/sim/simmmio.c
+FUZZ_SRC_bls        := apps/bls.c apps/loaderconf.c apps/verscmp.c apps/belines.c apps/numparse.c
+FUZZ_SRC_extlinux   := apps/extlinux.c apps/belines.c apps/numparse.c
+FUZZ_SRC_uki        := apps/uki.c apps/belines.c
 # Device registers as plain memory the sanitizer watches (FUZZ_FLAGS_NAME: a
 # harness's own flags).
 FUZZ_FLAGS_pcicaps  := -Itests/sim $(SIM_MMIO)

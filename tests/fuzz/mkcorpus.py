@@ -241,12 +241,59 @@ def pcicaps_seeds():
     ]
 
 
+def bls_seeds():
+    return [
+        ("entry", b"title Debian GNU/Linux\nversion 6.1.0-10-amd64\nmachine-id abc\nsort-key debian\n"
+                  b"linux /vmlinuz-6.1.0-10-amd64\ninitrd /initrd.img\ninitrd /extra.img\n"
+                  b"options root=myfs\noptions rw\narchitecture x64\n"),
+        ("loader_conf", b"default debian-*\ntimeout 5\nconsole-mode max\n"),
+        ("no_linux", b"title x\noptions a\n"),
+        ("crlf_comment", b"# c\r\nlinux /k\r\ntitle caf\xc3\xa9\r\ntimeout menu-force\r\n"),
+        ("versions", b"6.1.0-9~rc1^p2.x-10"),
+        ("glob", b"[!a-c]*?x-*[0-9]deb-1.conf"),
+    ]
+
+
+def extlinux_seeds():
+    return [
+        ("two_labels", b"MENU TITLE Boot\nTIMEOUT 30\nDEFAULT b\nLABEL a\n  MENU LABEL First\n"
+                       b"  KERNEL /vmlinuz\n  INITRD /i1,/i2\n  APPEND root=myfs\n  FDT /a.dtb\n"
+                       b"label b\n linux /v2\n fdtdir /dtbs\n menu default\n"),
+        ("no_kernel", b"LABEL x\nAPPEND y\nLABEL z\nKERNEL /k\n"),
+        ("bad_utf8", b"LABEL a\nKERNEL /k\nAPPEND \xff\n"),
+    ]
+
+
+def uki_seeds():
+    def pe(sections):
+        out = bytearray(0x400)
+        out[0:2] = b"MZ"
+        struct.pack_into("<I", out, 0x3c, 0x80)
+        out[0x80:0x84] = b"PE\0\0"
+        struct.pack_into("<HHIIIHH", out, 0x84, 0x8664, len(sections), 0, 0, 0, 240, 0)
+        off = 0x400
+        for i, (name, size) in enumerate(sections):
+            raw = (size + 511) & ~511
+            struct.pack_into("<8sIIIIIIHHI", out, 0x80 + 24 + 240 + 40 * i, name, size, 0, raw, off,
+                             0, 0, 0, 0, 0)
+            off += raw
+        return bytes(out) + b"\0" * (off - 0x400)
+    return [
+        ("uki", pe([(b".osrel", 40), (b".cmdline", 20), (b".linux", 1000), (b".initrd", 300)])),
+        ("no_linux", pe([(b".text", 100)])),
+        ("os_release", b"NAME=Debian\nPRETTY_NAME=\"Debian GNU/Linux 12\"\nVERSION_ID=12\n"),
+    ]
+
+
 def main():
     write("fuse_codec", fuse_codec())
     write("dirent", dirent_seeds())
     write("vq", vq_seeds())
     write("cmdparse", cmdparse_seeds())
     write("pcicaps", pcicaps_seeds())
+    write("bls", bls_seeds())
+    write("extlinux", extlinux_seeds())
+    write("uki", uki_seeds())
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 REPO = vstest.REPO
-NAMES = ["fuse_codec", "dirent", "vq", "cmdparse", "pcicaps"]
+NAMES = ["fuse_codec", "dirent", "vq", "cmdparse", "pcicaps", "bls", "extlinux", "uki"]
 
 
 def seconds():

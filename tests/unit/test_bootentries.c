@@ -1,0 +1,355 @@
+/* The boot-entry parsers with hostile fixtures: BLS Type #1 and its order
+ * (apps/bls.c, apps/verscmp.c), loader.conf and its glob
+ * (apps/loaderconf.c), extlinux.conf (apps/extlinux.c), the UKI section
+ * reader and os-release (apps/uki.c). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootentry.h"
+#include "verscmp.h"
+#include "vs_errno.h"
+
+static int failures;
+
+static void check(const char *name, int ok, const char *why)
+{
+    if (ok) {
+        printf("PASS %s\n", name);
+    } else {
+        printf("FAIL %s: %s\n", name, why);
+        failures++;
+    }
+}
+
+/* The diagnostics of one parse: how many, and the last line and message. */
+struct diags {
+    int n;
+    unsigned line;
+    char msg[200];
+};
+
+static void record(void *ctx, unsigned line, const char *msg)
+{
+    struct diags *g = ctx;
+    g->n++;
+    g->line = line;
+    snprintf(g->msg, sizeof g->msg, "%s", msg);
+}
+
+static int bls(const char *text, const char *name, struct boot_entry *e, struct diags *g)
+{
+    memset(g, 0, sizeof(*g));
+    struct be_diag d = {record, g};
+    return bls_parse(text, strlen(text), name, e, &d);
+}
+
+static void test_verscmp(void)
+{
+    static const struct {
+        const char *older, *newer;
+    } pairs[] = {
+        {"6.1.0-9", "6.1.0-10"}, {"6.1.0-9-amd64", "6.1.0-10-amd64"}, {"1.0~rc1", "1.0"},
+        {"1.0", "1.0^p1"},       {"1-2", "1.1"},                     {"1.0", "1.0.1"},
+        {"a", "1"},              {"abc", "abcd"},                    {"1.009", "1.10"},
+        {"122.1", "123"},        {"1.0~rc1", "1.0~rc2"},             {"5.9", "5.9a"},
+    };
+    char why[200];
+    int ok = 1;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        int r1 = verscmp(pairs[i].older, pairs[i].newer), r2 = verscmp(pairs[i].newer, pairs[i].older);
+        if (!(r1 < 0 && r2 > 0)) {
+            snprintf(why, sizeof why, "%s vs %s: %d/%d", pairs[i].older, pairs[i].newer, r1, r2);
+            ok = 0;
+            break;
+        }
+    }
+    check("verscmp: 6.1.0-10 newer than 6.1.0-9, ~ older, ^ newer, - before .", ok, why);
+    check("verscmp: equal versions, leading zeros and skipped characters",
+          verscmp("6.1.0", "6.1.0") == 0 && verscmp("1.01", "1.1") == 0 && verscmp("a 1", "a1") == 0 &&
+              verscmp("", "") == 0,
+          "not equal");
+}
+
+static void test_bls(void)
+{
+    struct boot_entry e;
+    struct diags g;
+    int r = bls("# Debian\ntitle  Debian GNU/Linux \nversion 6.1.0-10-amd64\nmachine-id abc\n"
+                "linux /vmlinuz-6.1.0-10-amd64\r\ninitrd /initrd.img-1\ninitrd /extra.img\n"
+                "options root=myfs rw\noptions   console=ttyS0\nfrobnicate yes\ndevicetree /dtb\n"
+                "architecture x64\nsort-key debian\n",
+                "deb-10.conf", &e, &g);
+    char why[3000];
+    snprintf(why, sizeof why, "r=%d title='%s' options='%s' ninitrd=%u id='%s' line=%u", r, e.title, e.options,
+             e.ninitrd, e.id, e.line);
+    check("bls: every key read, unknown key ignored, blanks trimmed, CR LF",
+          r == 0 && !strcmp(e.title, "Debian GNU/Linux") && !strcmp(e.version, "6.1.0-10-amd64") &&
+              !strcmp(e.machine_id, "abc") && !strcmp(e.linux_path, "/vmlinuz-6.1.0-10-amd64") &&
+              !strcmp(e.devicetree, "/dtb") && !strcmp(e.arch, "x64") && !strcmp(e.sort_key, "debian") &&
+              g.n == 0,
+          why);
+    check("bls: repeated initrd lines kept in order",
+          e.ninitrd == 2 && !strcmp(e.initrd[0], "/initrd.img-1") && !strcmp(e.initrd[1], "/extra.img"), why);
+    check("bls: repeated options joined by one blank", !strcmp(e.options, "root=myfs rw console=ttyS0"), why);
+    check("bls: id is the file name without .conf; linux line remembered", !strcmp(e.id, "deb-10") && e.line == 5,
+          why);
+
+    r = bls("title x\nversion 1\noptions a\n", "nolinux.conf", &e, &g);
+    snprintf(why, sizeof why, "r=%d n=%d line=%u msg=%s", r, g.n, g.line, g.msg);
+    check("bls: no linux key is one error naming the last line", r == -VS_EINVAL && g.n == 1 && g.line == 3 &&
+          strstr(g.msg, "linux"), why);
+
+    r = bls("efi /EFI/tool.efi\n", "efi.conf", &e, &g);
+    check("bls: an efi-only entry is accepted", r == 0 && !strcmp(e.efi, "/EFI/tool.efi"), "refused");
+
+    size_t big = 100 * 1024;
+    char *t = malloc(big + 64);
+    strcpy(t, "linux /k\ntitle ");
+    memset(t + strlen(t), 'A', big);
+    t[15 + big] = '\n';
+    t[16 + big] = 0;
+    r = bls(t, "big.conf", &e, &g);
+    snprintf(why, sizeof why, "r=%d n=%d line=%u msg=%s", r, g.n, g.line, g.msg);
+    check("bls: a 100 KiB line is one error naming line 2", r == -VS_EINVAL && g.n == 1 && g.line == 2, why);
+    free(t);
+
+    r = bls("linux /k\ntitle caf\xc3\xa9\n", "utf8.conf", &e, &g);
+    check("bls: UTF-8 titles accepted", r == 0 && !strcmp(e.title, "caf\xc3\xa9"), g.msg);
+    const char *bad_utf8[] = {"title \xff\xfe\nlinux /k\n", "title \xc0\xaf\nlinux /k\n",
+                              "title \xed\xa0\x80\nlinux /k\n", "title \xe2\x82\nlinux /k\n"};
+    int ok = 1;
+    for (size_t i = 0; i < 4; i++) {
+        r = bls(bad_utf8[i], "bad.conf", &e, &g);
+        if (!(r == -VS_EINVAL && g.n == 1 && g.line == 1 && strstr(g.msg, "UTF-8")))
+            ok = 0;
+    }
+    check("bls: invalid, overlong, surrogate and cut UTF-8 each one error at line 1", ok, g.msg);
+
+    char nul[] = "linux /k\ntitle a\0b\n";
+    memset(&g, 0, sizeof g);
+    struct be_diag d = {record, &g};
+    r = bls_parse(nul, sizeof nul - 1, "nul.conf", &e, &d);
+    check("bls: a NUL byte is an error at its line", r == -VS_EINVAL && g.line == 2, g.msg);
+
+    t = malloc(BE_PATH + 32);
+    strcpy(t, "linux /");
+    memset(t + 7, 'k', BE_PATH);
+    strcpy(t + 7 + BE_PATH, "\n");
+    r = bls(t, "long.conf", &e, &g);
+    check("bls: a path longer than the field is refused, not cut", r == -VS_EINVAL && g.line == 1, g.msg);
+    free(t);
+
+    char nine[400] = "linux /k\n";
+    for (int i = 0; i < 9; i++)
+        strcat(nine, "initrd /i\n");
+    r = bls(nine, "nine.conf", &e, &g);
+    check("bls: a ninth initrd is refused", r == -VS_EINVAL && g.line == 10, g.msg);
+
+    r = bls("", "empty.conf", &e, &g);
+    check("bls: an empty file is one error", r == -VS_EINVAL && g.n == 1, g.msg);
+}
+
+static void test_bls_order(void)
+{
+    static struct boot_entry es[7];
+    const char *files[7][4] = {
+        /* id, sort-key, machine-id, version */
+        {"debian-6.1.0-9", "", "", ""},      {"debian-6.1.0-10", "", "", ""}, {"zz-b", "b", "m1", "1"},
+        {"zz-a2", "a", "m2", "1"},           {"zz-a1-old", "a", "m1", "5.9"}, {"zz-a1-new", "a", "m1", "5.10"},
+        {"debian-6.1.0-10~rc1", "", "", ""},
+    };
+    struct boot_entry *v[7];
+    for (int i = 0; i < 7; i++) {
+        memset(&es[i], 0, sizeof es[i]);
+        strcpy(es[i].id, files[i][0]);
+        strcpy(es[i].sort_key, files[i][1]);
+        strcpy(es[i].machine_id, files[i][2]);
+        strcpy(es[i].version, files[i][3]);
+        v[i] = &es[i];
+    }
+    bls_sort(v, 7);
+    const char *want[7] = {"zz-a1-new", "zz-a1-old", "zz-a2", "zz-b", "debian-6.1.0-10", "debian-6.1.0-10~rc1",
+                           "debian-6.1.0-9"};
+    char why[400] = "got";
+    int ok = 1;
+    for (int i = 0; i < 7; i++) {
+        ok = ok && !strcmp(v[i]->id, want[i]);
+        strcat(why, " ");
+        strcat(why, v[i]->id);
+    }
+    check("bls order: sort-key first (key, machine-id, newest version), then ids newest first", ok, why);
+}
+
+static void test_loader_conf(void)
+{
+    struct loader_conf c;
+    struct diags g = {0};
+    struct be_diag d = {record, &g};
+    const char *t = "# comment\ntimeout 3\ndefault debian-*\nconsole-mode max\n";
+    int r = loader_conf_parse(t, strlen(t), &c, &d);
+    check("loader.conf: default and timeout read, others ignored",
+          r == 0 && c.timeout == 3 && !strcmp(c.default_glob, "debian-*") && g.n == 0, c.default_glob);
+    t = "timeout soon\ndefault x\n";
+    r = loader_conf_parse(t, strlen(t), &c, &d);
+    check("loader.conf: a bad timeout is reported at its line, default still read",
+          r == -VS_EINVAL && g.line == 1 && c.timeout == BE_TIMEOUT_UNSET && !strcmp(c.default_glob, "x"), g.msg);
+    t = "timeout menu-force\n";
+    loader_conf_parse(t, strlen(t), &c, &d);
+    check("loader.conf: timeout menu-force waits", c.timeout == BE_TIMEOUT_FOREVER, "not forever");
+    check("glob: *, ?, classes, negation, literal [",
+          be_glob("debian-*", "debian-6.1.conf") && !be_glob("debian-*", "fedora") && be_glob("a?c", "abc") &&
+              !be_glob("a?c", "ac") && be_glob("*-[0-9]*", "x-6.1") && !be_glob("*-[!0-9]*", "x-6") &&
+              be_glob("[a", "[a") && be_glob("*", "") && be_glob("**a**", "bab") && !be_glob("", "a"),
+          "mismatch");
+}
+
+static void test_extlinux(void)
+{
+    struct boot_entry out[4];
+    struct extlinux_conf c;
+    struct diags g = {0};
+    struct be_diag d = {record, &g};
+    size_t n = 0;
+    const char *t = "# U-Boot\nMENU TITLE Boot menu\nTIMEOUT 25\nDEFAULT second\nPROMPT 1\n"
+                    "LABEL first\n  MENU LABEL First system\n  KERNEL /boot/vmlinuz-1\n  INITRD /i1,/i2\n"
+                    "  APPEND root=/dev/vda ro\n  FDT /dtb/a.dtb\n"
+                    "label second\n  linux ../vmlinuz-2\n  fdtdir /dtbs\n  append quiet\n";
+    int r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    char why[3000];
+    snprintf(why, sizeof why, "r=%d n=%zu title='%s' timeout=%d default='%s' initrds=%u", r, n, out[0].title,
+             c.timeout, c.default_label, out[0].ninitrd);
+    check("extlinux: two labels, MENU LABEL title, MENU TITLE, TIMEOUT 25 tenths is 3 s",
+          r == 0 && n == 2 && !strcmp(out[0].title, "First system") && !strcmp(c.menu_title, "Boot menu") &&
+              c.timeout == 3 && g.n == 0,
+          why);
+    check("extlinux: INITRD comma list, APPEND, FDT",
+          out[0].ninitrd == 2 && !strcmp(out[0].initrd[1], "/i2") && !strcmp(out[0].options, "root=/dev/vda ro") &&
+              !strcmp(out[0].devicetree, "/dtb/a.dtb") && !strcmp(out[0].linux_path, "/boot/vmlinuz-1"),
+          why);
+    check("extlinux: keywords case-insensitive, DEFAULT marks its label, FDTDIR kept as a directory",
+          n == 2 && !strcmp(out[1].id, "second") && !strcmp(out[1].title, "second") && out[1].is_default &&
+              !out[0].is_default && !strcmp(out[1].devicetree, "/dtbs/") && !strcmp(out[1].linux_path, "../vmlinuz-2"),
+          why);
+
+    t = "LABEL nokernel\n  APPEND x\nLABEL ok\n  KERNEL /k\nLABEL alsobad\n  MENU DEFAULT\n";
+    memset(&g, 0, sizeof g);
+    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    snprintf(why, sizeof why, "r=%d n=%zu errors=%d line=%u msg=%s", r, n, g.n, g.line, g.msg);
+    check("extlinux: LABELs without a kernel each reported at their LABEL line and dropped",
+          r == -VS_EINVAL && n == 1 && !strcmp(out[0].id, "ok") && g.n == 2 && g.line == 5, why);
+
+    size_t big = 10000 * 24;
+    char *many = malloc(big);
+    many[0] = 0;
+    char *p = many;
+    for (int i = 0; i < 10000; i++)
+        p += sprintf(p, "LABEL l%d\nKERNEL /k\n", i);
+    memset(&g, 0, sizeof g);
+    r = extlinux_parse(many, strlen(many), out, 4, &n, &c, &d);
+    snprintf(why, sizeof why, "r=%d n=%zu errors=%d line=%u", r, n, g.n, g.line);
+    check("extlinux: 10,000 labels give the first 4 and one error at the fifth LABEL",
+          r == -VS_EINVAL && n == 4 && g.n == 1 && g.line == 9 && !strcmp(out[3].id, "l3"), why);
+    free(many);
+
+    t = "LABEL a\nKERNEL /k\nAPPEND \xff\nLABEL b\nKERNEL /k2\n";
+    memset(&g, 0, sizeof g);
+    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    check("extlinux: a non-UTF-8 line drops its entry only", n == 1 && !strcmp(out[0].id, "b") && g.line == 3,
+          g.msg);
+    t = "TIMEOUT -1\nLABEL a\nKERNEL /k\n";
+    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    check("extlinux: a bad TIMEOUT is reported, the entries kept", r == -VS_EINVAL && n == 1 &&
+          c.timeout == BE_TIMEOUT_UNSET, g.msg);
+}
+
+/* A PE image with the named sections, each of the given size, data after
+ * the headers. */
+static size_t make_pe(uint8_t *buf, size_t cap, const char **names, const uint32_t *sizes, int nsec)
+{
+    memset(buf, 0, cap);
+    buf[0] = 'M', buf[1] = 'Z';
+    uint32_t pe = 0x80;
+    memcpy(buf + 0x3c, &pe, 4);
+    memcpy(buf + pe, "PE\0\0", 4);
+    uint16_t machine = 0x8664, ns = (uint16_t)nsec, opt = 240;
+    memcpy(buf + pe + 4, &machine, 2);
+    memcpy(buf + pe + 6, &ns, 2);
+    memcpy(buf + pe + 20, &opt, 2);
+    uint32_t table = pe + 24 + opt, data = 0x400;
+    for (int i = 0; i < nsec; i++) {
+        uint8_t *s = buf + table + 40 * i;
+        strncpy((char *)s, names[i], 8);
+        uint32_t raw = (sizes[i] + 511) & ~511u;
+        memcpy(s + 8, &sizes[i], 4);
+        memcpy(s + 16, &raw, 4);
+        memcpy(s + 20, &data, 4);
+        data += raw;
+    }
+    return data;
+}
+
+static void test_uki(void)
+{
+    static uint8_t buf[1 << 16];
+    const char *names[] = {".text", ".osrel", ".cmdline", ".linux", ".initrd"};
+    const uint32_t sizes[] = {100, 60, 30, 5000, 700};
+    size_t size = make_pe(buf, sizeof buf, names, sizes, 5);
+    struct uki u;
+    const char *why = "";
+    int r = uki_parse(buf, 4096, size, &u, &why);
+    char w[3000];
+    snprintf(w, sizeof w, "r=%d why=%s linux=%llu+%llu initrd=%llu cmdline=%llu", r, why,
+             (unsigned long long)u.linux_.off, (unsigned long long)u.linux_.size, (unsigned long long)u.initrd.size,
+             (unsigned long long)u.cmdline.size);
+    check("uki: .linux, .initrd, .cmdline, .osrel found with their virtual sizes",
+          r == 0 && u.machine == 0x8664 && u.linux_.size == 5000 && u.linux_.off == 0x400 + 512 * 3 &&
+              u.initrd.size == 700 && u.cmdline.size == 30 && u.osrel.size == 60 && u.uname.size == 0,
+          w);
+    r = uki_parse(buf, 4096, size - 600, &u, &why);
+    check("uki: truncated file (a section past its end) refused", r == -VS_EINVAL, why);
+    r = uki_parse(buf, 0x100, size, &u, &why);
+    check("uki: section table beyond the header bytes refused", r == -VS_EINVAL, why);
+    r = uki_parse((const uint8_t *)"#!/bin/sh\n", 10, 10, &u, &why);
+    check("uki: a non-PE file refused", r == -VS_ENOEXEC, why);
+    const char *names2[] = {".text", ".data"};
+    size = make_pe(buf, sizeof buf, names2, sizes, 2);
+    r = uki_parse(buf, 4096, size, &u, &why);
+    check("uki: a PE without .linux is not a UKI", r == -VS_ENOEXEC && strstr(why, ".linux"), why);
+    size = make_pe(buf, sizeof buf, names, sizes, 5);
+    uint32_t huge = 0xfffffff0;
+    memcpy(buf + 0x80 + 24 + 240 + 40 * 3 + 20, &huge, 4);
+    r = uki_parse(buf, 4096, size, &u, &why);
+    check("uki: an offset near 4 GiB does not wrap", r == -VS_EINVAL, why);
+    memcpy(buf + 0x3c, &huge, 4);
+    r = uki_parse(buf, 4096, size, &u, &why);
+    check("uki: e_lfanew past the header refused", r == -VS_ENOEXEC, why);
+    uint16_t many = 2000;
+    size = make_pe(buf, sizeof buf, names, sizes, 5);
+    memcpy(buf + 0x80 + 6, &many, 2);
+    r = uki_parse(buf, 4096, size, &u, &why);
+    check("uki: 2000 sections refused", r == -VS_EINVAL, why);
+
+    char title[BE_TEXT] = "", version[BE_TEXT] = "";
+    const char *os = "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n";
+    osrel_parse(os, strlen(os), title, sizeof title, version, sizeof version);
+    check("osrel: PRETTY_NAME is the title, VERSION_ID the version",
+          !strcmp(title, "Debian GNU/Linux 12 (bookworm)") && !strcmp(version, "12"), title);
+    title[0] = version[0] = 0;
+    os = "NAME=Arch\nVERSION='rolling'\n\xff\xff\nIMAGE_VERSION=7\n";
+    osrel_parse(os, strlen(os), title, sizeof title, version, sizeof version);
+    check("osrel: NAME VERSION without PRETTY_NAME, IMAGE_VERSION, a bad line skipped",
+          !strcmp(title, "Arch rolling") && !strcmp(version, "7"), title);
+}
+
+int main(void)
+{
+    test_verscmp();
+    test_bls();
+    test_bls_order();
+    test_loader_conf();
+    test_extlinux();
+    test_uki();
+    return failures ? 1 : 0;
+}
