@@ -45,6 +45,7 @@ struct a64_board {
     int nwin;
     bool psci_hvc;                           /* PSCI conduit: hvc (else smc) */
     bool have_psci;
+    uint64_t dtb;                            /* where the parsed DTB is (boot.c) */
 };
 
 extern struct a64_board a64_board;
@@ -54,6 +55,20 @@ extern struct a64_board a64_board;
 bool fdt_parse(const void *fdt);
 /* The total size the FDT header announces (0 if not a valid FDT). */
 uint32_t fdt_size(const void *fdt);
+
+/* A property of /chosen for fdt_with_chosen: set to val[0..len), or
+ * removed when val is NULL. */
+struct fdt_prop {
+    const char *name;
+    const void *val;
+    uint32_t len;
+};
+/* Bytes enough for fdt_with_chosen's copy of fdt with these properties. */
+size_t fdt_chosen_size(const void *fdt, const struct fdt_prop *set, int n);
+/* Writes into buf (cap bytes) a copy of the FDT at fdt whose /chosen
+ * (added if missing) has the properties of set[0..n) set or removed.
+ * False when fdt is not a valid FDT or buf is too small. */
+bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *buf, size_t cap);
 
 /* PL011 console: "\n" goes out as "\r\n".  console_getc: the next byte or -1. */
 void console_init(uint64_t base);
@@ -73,6 +88,9 @@ volatile void *mmio_map(uint64_t phys, uint64_t len);
  * aligned, NULL when exhausted. */
 void pages_init(uint64_t dtb, uint64_t dtb_size);
 void *page_alloc(size_t npages);
+/* The lowest npages free pages starting at a multiple of align (bytes, a
+ * power of two, at least PAGE_SIZE); not zeroed.  NULL when none. */
+void *page_alloc_aligned(size_t npages, uint64_t align);
 void page_free(void *p, size_t npages);
 uint64_t page_free_bytes(void);
 
@@ -99,6 +117,20 @@ const char *platform_cmdline(void);
 
 struct vs_port;
 const struct vs_port *platform_port(void);
+
+/* The exception level start.S was entered at (1, 2 or 3). */
+extern uint64_t a64_entry_el;
+
+/* `boot` (linux.c): the arm64 Linux boot protocol; app->boot's contract. */
+struct app;
+struct app_boot;
+int a64_linux_boot(struct app *a, struct app_boot *b, const char **why);
+/* linux_jump.S: with interrupts masked, the MMU and data cache off and the
+ * instruction cache invalidated, enters the kernel at entry with x0 = dtb
+ * and x1-x3 = 0: at EL1, or at EL2 through start.S's EL2 stub when el2. */
+_Noreturn void a64_linux_jump(uint64_t entry, uint64_t dtb, bool el2);
+/* Cleans the data cache lines of [p, p + len) to the point of coherency. */
+void a64_clean_to_poc(const void *p, size_t len);
 
 /* Run by boot.c once everything is up; returns the exit status. */
 int app_main(void);

@@ -25,6 +25,7 @@ _Noreturn void boot_main(uint64_t x0)
     }
     if (!fdt_parse((const void *)(uintptr_t)dtb))
         panic("no valid device tree (in x0 or at the start of RAM)");
+    a64_board.dtb = dtb;
     console_init(a64_board.uart);
     for (int i = 0; i < a64_board.nmem; i++)
         a64_map_ram(a64_board.mem[i].base, a64_board.mem[i].size);

@@ -62,6 +62,7 @@ int app_main(void)
     app_init(a, port, (struct fmt_out){console_sink, 0});
     a->read_char = console_input;
     a->heap_usage = heap_stats;
+    a->boot = a64_linux_boot;
 
     app_add_pci_devs(a, &pci_devs, 0);
     for (int i = 0; i < a64_board.nmmio; i++)

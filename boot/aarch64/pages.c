@@ -136,6 +136,26 @@ void *page_alloc(size_t npages)
     return p;
 }
 
+void *page_alloc_aligned(size_t npages, uint64_t align)
+{
+    uint64_t step = align / PAGE_SIZE;
+    if (npages == 0 || npages > free_pages || step == 0 || (step & (step - 1)))
+        return NULL;
+    uint64_t s = (first_page + step - 1) / step * step - first_page;
+    while (s + npages <= total_pages) {
+        uint64_t i = 0;
+        while (i < npages && !bit(s + i))
+            i++;
+        if (i == npages) {
+            set_bits(s, npages, true);
+            return (void *)(uintptr_t)((first_page + s) * PAGE_SIZE);
+        }
+        /* The next aligned start past the page in use. */
+        s = (first_page + s + i) / step * step + step - first_page;
+    }
+    return NULL;
+}
+
 void page_free(void *ptr, size_t npages)
 {
     uint64_t a = (uintptr_t)ptr;
