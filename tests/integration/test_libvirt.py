@@ -10,11 +10,12 @@ console goes to a file; the domain must end by itself (the guest powers off
 through ACPI, on_poweroff destroys the transient domain) with the listing of
 the share and the last line `vioshare: exit status N` on the console, and
 libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
-and on q35 (there without <binary>: libvirt's own choice of virtiofsd), under
-KVM where /dev/kvm opens (skipped with a note elsewhere), on pc with the current stack's virtiofsd 1.13 (`<binary path>`;
-libvirt 9.0 cannot probe QEMU 10 through the stack's wrapper, so QEMU stays
-Debian's 7.2), the boot image without <acpi/> (it cannot power off: it must say
-so), and the EFI application under OVMF from a FAT esp.img."""
+and on q35 (there without <binary>: libvirt's own choice of virtiofsd), on pc
+with the current stack's virtiofsd 1.13 (`<binary path>`; libvirt 9.0 cannot
+probe QEMU 10 through the stack's wrapper, so QEMU stays Debian's 7.2), under
+KVM where /dev/kvm opens (a SKIP line elsewhere), the boot image without
+<acpi/> (it cannot power off: it must say so), and the EFI application under
+OVMF from a FAT esp.img."""
 
 import os
 import shutil
@@ -306,7 +307,7 @@ def main():
             xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 6", accel="kvm", mib=128)
             check_run("boot image, pc, KVM", run_domain(name, top, xml, 180), 6)
         else:
-            note("SKIP the KVM domain: /dev/kvm cannot be opened here")
+            vstest.skip("boot image, pc, KVM (4 checks)", "/dev/kvm cannot be opened here")
 
         name = tag + "-noacpi"
         code, out, console, seconds, _ = run_domain(
