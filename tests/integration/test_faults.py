@@ -211,7 +211,8 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
             # path unmounts and resets the device; QEMU handles the reset of a
             # vhost-user-fs device with a synchronous GET_VRING_BASE to the
             # stopped virtiofsd, so its vCPU thread blocks and the status never
-            # comes out: the launcher has to time out.)
+            # comes out: the launcher has to time out.  QEMU 10 also waits on it
+            # when the guest exits; there the launcher kills the daemons.)
             check("%s: guest then exits with status 1 (not stuck resetting the device)" % name,
                   status == 1 and after <= 2 * guest_timeout + 15,
                   "status %s, %.1f s after the stop; stderr %r; tail %r"
