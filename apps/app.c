@@ -128,7 +128,10 @@ static const struct command commands[] = {
     {"cp", cmd_cp, "cp SRC DST"},
     {"shell", cmd_shell, "shell"},
     {"bench", cmd_bench, "bench DIR"},
-    {"boot", cmd_boot, "boot KERNEL [initrd=PATH] [CMDLINE...]"},
+    {"boot", cmd_boot, "boot KERNEL [initrd=PATH[,PATH...]] [CMDLINE...] | boot -e N | boot --default"},
+    {"entries", cmd_entries, "entries"},
+    {"menu", cmd_menu, "menu [SECONDS]"},
+    {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
     {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
     {"stats", cmd_stats, "stats [-r] [PATH]"},
     {"help", cmd_help, "help [COMMAND]"},
@@ -359,7 +362,7 @@ int app_run(struct app *a, char *line)
                     a->exit_status = 1;
             }
         }
-        if (!ran && default_job(a))
+        if (!ran && !app_menu_if_entries(a) && default_job(a))
             a->exit_status = 1;
     }
     return a->exit_status == APP_EXIT_NONE ? 0 : a->exit_status;

@@ -65,6 +65,9 @@ struct app {
     bool (*heap_usage)(struct app *a, uint64_t *used, uint64_t *peak);
     /* Optional: MSI interrupts taken since boot (irq=msix completions). */
     uint64_t (*interrupts)(struct app *a);
+    /* `options WORDS...`: the command line of a bare distribution root's
+     * entries (entries.c); NULL: root=TAG rootfstype=virtiofs rw. */
+    char *entry_options;
 };
 
 /* Prepares a; the caller then adds devices with app_add_dev. */
@@ -78,8 +81,13 @@ void app_mount_all(struct app *a);
  * why where the errno name alone would leave the user stuck. */
 void app_mount_failed(struct app *a, const char *path, int err, bool msix);
 /* Runs a command line: with text, its commands; empty, the first share's
- * /TAG/vioshare.cfg or else the default job.  Returns the exit status. */
+ * /TAG/vioshare.cfg, else `menu` when the shares hold boot entries (then
+ * the shell if the user leaves it), else the default job.  Returns the
+ * exit status. */
 int app_run(struct app *a, char *line);
+/* The no-command-line menu (menu.c): false, having done nothing, when no
+ * share holds a boot entry. */
+bool app_menu_if_entries(struct app *a);
 
 /* Runs the commands of one line (modified in place).  Returns 0 to go on,
  * or sets a->exit_status and returns 1 when the run must end. */
@@ -145,5 +153,8 @@ int cmd_boot(struct app *a, int argc, char **argv);
 int cmd_debug(struct app *a, int argc, char **argv);
 int cmd_stats(struct app *a, int argc, char **argv);
 int cmd_help(struct app *a, int argc, char **argv);
+int cmd_entries(struct app *a, int argc, char **argv);
+int cmd_options(struct app *a, int argc, char **argv);
+int cmd_menu(struct app *a, int argc, char **argv);
 
 #endif

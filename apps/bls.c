@@ -79,6 +79,7 @@ int bls_parse(const char *text, size_t len, const char *name, struct boot_entry 
                 be_report(d, l.lineno, "more than 8 initrd lines");
                 return -VS_EINVAL;
             }
+            e->initrd_line[e->ninitrd] = l.lineno;
             dst = e->initrd[e->ninitrd++], cap = BE_PATH;
         } else if (key_is(key, klen, "options")) {
             /* Repeated options lines are joined by a blank. */

@@ -37,6 +37,7 @@ struct boot_entry {
     char arch[16];
     char linux_path[BE_PATH];   /* as written in the file (discovery resolves it) */
     char initrd[BE_INITRDS][BE_PATH];
+    unsigned initrd_line[BE_INITRDS];
     unsigned ninitrd;
     char options[BE_CMDLINE];
     char devicetree[BE_PATH];

@@ -93,6 +93,7 @@ static void set_initrds(struct xparse *x, unsigned line, struct boot_entry *e, c
                 problem(x, line, "more than 8 initrds");
                 return;
             }
+            e->initrd_line[e->ninitrd] = line;
             set(x, line, e->initrd[e->ninitrd++], BE_PATH, v + i, j - i);
         }
         i = j + 1;

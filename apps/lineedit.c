@@ -221,10 +221,16 @@ static void key(struct lineedit *e, enum key k)
 
 int le_read(struct lineedit *e)
 {
+    return le_edit(e, "");
+}
+
+int le_edit(struct lineedit *e, const char *text)
+{
     e->len = e->cur = 0;
     e->buf[0] = 0;
     e->browse = -1;
     outs(e, e->prompt);
+    le_insert(e, text, VS_MIN(vs_strlen(text), (size_t)LE_LINE_MAX - 1));
     for (;;) {
         int c = next_char(e);
         bool after_cr = e->after_cr;

@@ -37,6 +37,8 @@ void le_fini(struct lineedit *e);
 /* Prints the prompt and reads a line into e->buf.  Returns 0, or -EINTR
  * when Ctrl-C abandoned it. */
 int le_read(struct lineedit *e);
+/* The same, starting from text (as if typed, cursor at its end). */
+int le_edit(struct lineedit *e, const char *text);
 /* Inserts n bytes at the cursor (and shows them). */
 void le_insert(struct lineedit *e, const char *s, size_t n);
 /* Prints the prompt and the line again on a fresh line (after a listing). */
