@@ -98,6 +98,7 @@ int app_main(void)
     struct vmmio_window windows[APP_MAX_DEVS];
     int nw = vmmio_take_cmdline(line, windows, APP_MAX_DEVS);
     add_mmio_devs(a, windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
+    linux_set_mmio_devices(windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
     a->no_device_hint = no_device_hint(port, nw);
     app_mount_all(a);
     int status = app_run(a, line);

@@ -11,7 +11,8 @@
  *   - the initrd is copied page-aligned, as high as possible below
  *     initrd_addr_max;
  *   - a zeroed boot_params ("zero page") gets the setup header, the E820
- *     map, the command line, the initrd and the ACPI RSDP.
+ *     map, the command line (with our virtio_mmio.device= words after it),
+ *     the initrd and the ACPI RSDP.
  *
  * Every destination comes from the page allocator, so none overlaps the
  * running image, its stack, its page tables or the buffers we copy from.
@@ -86,6 +87,18 @@ struct bzimage {
 };
 
 static char reason[160];
+/* " virtio_mmio.device=SIZE@BASE:IRQ" for each device handed on. */
+static char mmio_words[APP_MAX_DEVS * 64];
+static size_t mmio_words_len;
+
+void linux_set_mmio_devices(const struct vmmio_window *w, int n)
+{
+    mmio_words_len = 0;
+    for (int i = 0; i < n && i < APP_MAX_DEVS; i++)
+        mmio_words_len += (size_t)vs_snprintf(mmio_words + mmio_words_len, sizeof(mmio_words) - mmio_words_len,
+                                              " virtio_mmio.device=%llu@0x%llx:%u", (unsigned long long)w[i].size,
+                                              (unsigned long long)w[i].base, (unsigned)w[i].irq);
+}
 
 /* *why = a formatted reason (static storage: the caller only prints it). */
 __attribute__((format(printf, 3, 4))) static int fail(const char **why, int err, const char *fmt, ...)
@@ -241,7 +254,7 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why)
     if (err)
         goto out;
 
-    size_t cmdline_len = strlen(b->cmdline);
+    size_t given_len = strlen(b->cmdline), cmdline_len = given_len + mmio_words_len;
     if (cmdline_len > k.cmdline_max) {
         err = fail(why, -VS_E2BIG, "command line of %llu bytes, the kernel takes at most %llu",
                    (unsigned long long)cmdline_len, (unsigned long long)k.cmdline_max);
@@ -282,7 +295,8 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why)
     bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
     bp[HDR_LOADFLAGS] |= LOADED_HIGH;
     put32(bp, HDR_CODE32_START, (uint32_t)(uintptr_t)kernel_at);
-    memcpy(cmdline, b->cmdline, cmdline_len + 1);
+    memcpy(cmdline, b->cmdline, given_len);
+    memcpy(cmdline + given_len, mmio_words, mmio_words_len + 1);
     put32(bp, HDR_CMD_LINE_PTR, (uint32_t)(uintptr_t)cmdline);
     put32(bp, BP_EXT_CMD_LINE_PTR, (uint32_t)((uint64_t)(uintptr_t)cmdline >> 32));
     if (initrd_at) {
