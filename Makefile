@@ -41,9 +41,10 @@ BOOT_SRC := $(wildcard boot/*.c boot/*.S)
 SIM_SRC  := $(wildcard tests/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
-# What an embedder includes: the VFS API and everything it names.
-PUBLIC_HEADERS := vfs/vfs.h vfs/stats.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h virtio/vq.h \
-	virtio/vtransport.h virtio/virtiofs.h virtio/vpci.h virtio/vmmio.h fuse/fuse_proto.h
+# What an embedder includes: the VFS API and everything it names, nothing of
+# the wire protocol or the core's internals (fuse_proto.h, vq.h, virtiofs.h).
+PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
+	virtio/vtransport.h virtio/vpci.h virtio/vmmio.h fuse/vs_mode.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
 CORE_OBJ      := $(call obj,$(BUILD)/obj,$(CORE_SRC))
@@ -80,10 +81,12 @@ $(HOSTB)/libapps.a: $(HOST_APPS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Copied one by one and only when changed, so that `make run` copies nothing twice.
+# Copied one by one and only when changed, so that `make run` copies nothing
+# twice; a header no longer public is removed.
 HEADER_DIR    := $(BUILD)/include/vioshare
 HEADER_COPIES := $(addprefix $(HEADER_DIR)/,$(notdir $(PUBLIC_HEADERS)))
 headers: $(HEADER_COPIES)
+	@for f in $(HEADER_DIR)/*.h; do case " $(HEADER_COPIES) " in *" $$f "*) ;; *) rm -f $$f;; esac; done
 $(HEADER_DIR)/%.h: vfs/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -5,6 +5,8 @@
 #define APP_H
 
 #include "vfs.h"
+#include "virtiofs.h"
+#include "fuse_proto.h"
 #include "fmt.h"
 
 #define APP_MAX_DEVS 8

@@ -1,8 +1,10 @@
 /* The smallest useful embedding of vioshare: a board with one virtio-fs
  * device behind a virtio-mmio window, identity-mapped memory (the CPU's
  * addresses are the device's) and a C library with malloc.  It mounts the
- * share at /share and prints a file.  `make check-ports` builds it for
- * AArch64 (picolibc), 32-bit Arm (newlib) and the host.
+ * share at /share with the small profile (at most 64 KiB of heap and 64 KiB
+ * of DMA memory) and prints a file.  `make check-ports` builds it for
+ * AArch64 (picolibc), 32-bit Arm (newlib) and the host, against the
+ * installed headers (build/include/vioshare) alone.
  *
  * Replace the three BOARD_ items with your platform's. */
 #include <stdio.h>
@@ -61,11 +63,13 @@ int main(void)
     static struct vs_transport tr;
     static struct vfs vfs;
     static char buf[4096];
+    struct vfs_config cfg = {0};
+    vfs_config_small(&cfg); /* or leave it zero: the fast defaults */
     int err = vmmio_open(&dev, &port, BOARD_VIRTIO_MMIO, VMMIO_WINDOW, &tr);
-    if (!err) {
-        vfs_init(&vfs, &port);
+    if (!err)
+        err = vfs_init_cfg(&vfs, &port, &cfg);
+    if (!err)
         err = vfs_mount(&vfs, &tr, "/share", NULL);
-    }
     if (err) {
         printf("no share: error %d\n", err);
         return 1;

@@ -23,6 +23,7 @@
 
 #include "vs_util.h"
 #include "vs_errno.h"
+#include "vs_mode.h"
 
 /* ---- Versions and fixed numbers ---------------------------------------- */
 
@@ -218,27 +219,6 @@ enum fuse_notify_code {
 #define FUSE_RENAME_NOREPLACE (1u << 0)
 #define FUSE_RENAME_EXCHANGE (1u << 1)
 #define FUSE_RENAME_WHITEOUT (1u << 2)
-
-/* ---- File types (Linux st_mode and d_type values) ----------------------- */
-
-#define VS_S_IFMT 0170000u
-#define VS_S_IFSOCK 0140000u
-#define VS_S_IFLNK 0120000u
-#define VS_S_IFREG 0100000u
-#define VS_S_IFBLK 0060000u
-#define VS_S_IFDIR 0040000u
-#define VS_S_IFCHR 0020000u
-#define VS_S_IFIFO 0010000u
-
-#define VS_DT_UNKNOWN 0u
-#define VS_DT_FIFO 1u
-#define VS_DT_CHR 2u
-#define VS_DT_DIR 4u
-#define VS_DT_BLK 6u
-#define VS_DT_REG 8u
-#define VS_DT_LNK 10u
-#define VS_DT_SOCK 12u
-#define VS_DT_WHT 14u
 
 /* True when mode's type bits are one of the seven file types. */
 static inline bool fuse_mode_type_known(uint32_t mode)

@@ -23,7 +23,7 @@ static struct vnode **dbucket(struct vfs_mount *m, uint64_t parent, const char *
     uint64_t h = 0xcbf29ce484222325ull ^ parent;
     for (uint32_t i = 0; i < len; i++)
         h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
-    return &m->dbuckets[(h ^ h >> 32) & (VN_BUCKETS - 1)];
+    return &m->dbuckets[(h ^ h >> 32) & (m->nbuckets - 1)];
 }
 
 static bool names(const struct vnode *n, uint64_t parent, const char *name, uint32_t len)
@@ -36,12 +36,15 @@ struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *n
     for (struct vnode *n = *dbucket(m, parent, name, len); n; n = n->dnext) {
         if (names(n, parent, name, len)) {
             bool hit = vn_now(m) < n->entry_expire;
-            m->conn.stats.name_hits += hit;
-            m->conn.stats.name_misses += !hit;
+            if (m->conn.stats) {
+                m->conn.stats->name_hits += hit;
+                m->conn.stats->name_misses += !hit;
+            }
             return hit ? n : 0;
         }
     }
-    m->conn.stats.name_misses++;
+    if (m->conn.stats)
+        m->conn.stats->name_misses++;
     return 0;
 }
 

@@ -2,9 +2,9 @@
 #include "fconn.h"
 #include "vs_errno.h"
 
-#define SLOT_BYTES (FCONN_OUT_SIZE + FCONN_IN_SIZE)
 #define FORGET_CELL 64
-#define NAME_MAX_BYTES 1024
+/* A LOOKUP's name or a rename's first name, with its NUL. */
+#define NAME_MAX_BYTES 256
 /* How often a wait looks at the device status for DEVICE_NEEDS_RESET. */
 #define STATUS_LOOK_NS 1000000ull
 /* How long unmount waits for DESTROY's answer, which some daemons never
@@ -14,41 +14,67 @@
 /* INIT flags we offer: big requests and the features the VFS relies on. */
 #define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS)
 
-int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, uint64_t timeout_ns)
+static size_t slot_bytes(const struct fconn *c)
+{
+    return (size_t)c->out_size + FCONN_IN_SIZE;
+}
+
+int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, const struct fconn_limits *lim,
+               uint64_t timeout_ns)
 {
     vs_memset(c, 0, sizeof(*c));
     c->port = port;
     c->dev = dev;
+    c->lim = *lim;
     c->timeout_ns = timeout_ns;
     c->next_unique = 1;
+    /* Header, arguments and two names, kept 8-aligned for the reply after. */
+    c->out_size = VS_ALIGN_UP((uint32_t)sizeof(struct fuse_in_header) + FCONN_ARG_MAX + NAME_MAX_BYTES +
+                                  lim->name2_max + 1, 64u);
+    c->forget_cells = VS_MIN((uint32_t)FCONN_FORGET_CELLS, (uint32_t)dev->hiprio.size);
     uint64_t base;
-    c->slot_mem = port->dma_alloc(port->ctx, (size_t)SLOT_BYTES * FCONN_SLOTS, &base);
-    c->forget_mem = port->dma_alloc(port->ctx, FORGET_CELL * FCONN_FORGET_CELLS, &c->forget_addr);
-    if (!c->slot_mem || !c->forget_mem) {
+    c->slot_mem = port->dma_alloc(port->ctx, slot_bytes(c) * lim->slots, &base);
+    c->forget_mem = port->dma_alloc(port->ctx, FORGET_CELL * c->forget_cells, &c->forget_addr);
+    c->slots = port->alloc(port->ctx, sizeof(*c->slots) * lim->slots);
+    c->stats = lim->stats ? port->alloc(port->ctx, sizeof(*c->stats)) : 0;
+    if (!c->slot_mem || !c->forget_mem || !c->slots || (lim->stats && !c->stats)) {
         fconn_fini(c);
         return -VS_ENOMEM;
     }
-    for (int i = 0; i < FCONN_SLOTS; i++) {
+    vs_memset(c->slots, 0, sizeof(*c->slots) * lim->slots);
+    if (c->stats)
+        vs_memset(c->stats, 0, sizeof(*c->stats));
+    for (uint32_t i = 0; i < lim->slots; i++) {
         struct fconn_slot *s = &c->slots[i];
-        s->out = (uint8_t *)c->slot_mem + (size_t)i * SLOT_BYTES;
-        s->in = s->out + FCONN_OUT_SIZE;
-        s->out_addr = base + (uint64_t)i * SLOT_BYTES;
-        s->in_addr = s->out_addr + FCONN_OUT_SIZE;
+        s->out = (uint8_t *)c->slot_mem + i * slot_bytes(c);
+        s->in = s->out + c->out_size;
+        s->out_addr = base + i * slot_bytes(c);
+        s->in_addr = s->out_addr + c->out_size;
     }
     return 0;
+}
+
+/* Frees the connection's ordinary memory, which the device never sees. */
+static void free_tables(struct fconn *c)
+{
+    c->port->free(c->port->ctx, c->slots);
+    c->port->free(c->port->ctx, c->stats);
+    c->slots = 0;
+    c->stats = 0;
 }
 
 void fconn_fini(struct fconn *c)
 {
     const struct vs_port *p = c->port;
     if (c->slot_mem)
-        p->dma_free(p->ctx, c->slot_mem, (size_t)SLOT_BYTES * FCONN_SLOTS);
+        p->dma_free(p->ctx, c->slot_mem, slot_bytes(c) * c->lim.slots);
     if (c->forget_mem)
-        p->dma_free(p->ctx, c->forget_mem, FORGET_CELL * FCONN_FORGET_CELLS);
+        p->dma_free(p->ctx, c->forget_mem, FORGET_CELL * c->forget_cells);
     if (c->bounce)
         p->dma_free(p->ctx, c->bounce, c->bounce_size);
     c->slot_mem = c->forget_mem = 0;
     c->bounce = 0;
+    free_tables(c);
 }
 
 void fconn_abandon(struct fconn *c)
@@ -56,6 +82,7 @@ void fconn_abandon(struct fconn *c)
     c->slot_mem = 0;
     c->bounce = 0;
     c->forget_mem = 0;
+    free_tables(c);
 }
 
 /* Kills the connection: every later request fails with err. */
@@ -203,7 +230,7 @@ static int reap_requests(struct fconn *c)
 /* Whether a detached request is in flight (about nodeid, or any if 0). */
 static bool detached_pending(const struct fconn *c, uint64_t nodeid)
 {
-    for (int i = 0; i < FCONN_SLOTS; i++) {
+    for (uint32_t i = 0; i < c->lim.slots; i++) {
         const struct fconn_slot *s = &c->slots[i];
         if (s->busy && !s->req && !s->orphan && (!nodeid || s->nodeid == nodeid))
             return true;
@@ -213,7 +240,7 @@ static bool detached_pending(const struct fconn *c, uint64_t nodeid)
 
 static struct fconn_slot *idle_slot(struct fconn *c)
 {
-    for (int i = 0; i < FCONN_SLOTS; i++) {
+    for (uint32_t i = 0; i < c->lim.slots; i++) {
         if (!c->slots[i].busy)
             return &c->slots[i];
     }
@@ -263,12 +290,12 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
 {
     if (c->dead)
         return c->dead;
-    if (r->name_len > NAME_MAX_BYTES || r->name2_len > FCONN_OUT_SIZE / 2)
+    if (r->name_len >= NAME_MAX_BYTES || r->name2_len > c->lim.name2_max)
         return -VS_ENAMETOOLONG;
     uint32_t names = (r->name ? r->name_len + 1 : 0) + (r->name2 ? r->name2_len + 1 : 0);
     uint32_t out_fixed = (uint32_t)sizeof(struct fuse_in_header) + r->arg_len + names;
     uint32_t in_fixed = (uint32_t)sizeof(struct fuse_out_header) + r->reply_len;
-    if (out_fixed > FCONN_OUT_SIZE || in_fixed > FCONN_IN_SIZE)
+    if (r->arg_len > FCONN_ARG_MAX || in_fixed > FCONN_IN_SIZE)
         return -VS_EINVAL;
     if (r->wdata_len > c->params.max_write && r->opcode != FUSE_INIT)
         return -VS_EINVAL;
@@ -424,7 +451,7 @@ int fconn_handshake(struct fconn *c)
     struct fuse_init_in in;
     struct fuse_init_out out;
     vs_memset(&out, 0, sizeof(out));
-    fuse_encode_init(&in, OFFERED_FLAGS, FCONN_MAX_IO);
+    fuse_encode_init(&in, OFFERED_FLAGS, c->lim.max_io);
     /* Until INIT settles, allow nothing but INIT itself. */
     c->params.max_write = 0;
     struct fconn_req r = {
@@ -436,7 +463,7 @@ int fconn_handshake(struct fconn *c)
         return err;
     if (r.rdata_got)
         return fail(c, -VS_EPROTO);
-    err = fuse_check_init(&out, r.reply_got, OFFERED_FLAGS, FCONN_MAX_IO, FCONN_MAX_IO, &c->params);
+    err = fuse_check_init(&out, r.reply_got, OFFERED_FLAGS, c->lim.max_io, c->lim.max_io, &c->params);
     if (err)
         return fail(c, err);
     return 0;
@@ -457,11 +484,11 @@ static int reap_forgets(struct fconn *c)
     }
 }
 
-static int free_forget_cell(struct fconn *c)
+static int free_forget_cell(const struct fconn *c)
 {
-    for (int i = 0; i < FCONN_FORGET_CELLS; i++) {
+    for (uint32_t i = 0; i < c->forget_cells; i++) {
         if (!c->forget_busy[i])
-            return i;
+            return (int)i;
     }
     return -1;
 }

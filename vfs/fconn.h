@@ -13,14 +13,26 @@
 #include "fuse_codec.h"
 #include "stats.h"
 
-#define FCONN_SLOTS 8
-/* Per slot: the request's header, fixed arguments and up to two names. */
-#define FCONN_OUT_SIZE 8192
-/* Per slot: the reply's header and fixed part. */
-#define FCONN_IN_SIZE 4096
-/* Our own limit on data per READ/WRITE request (the device's may be lower). */
+#define FCONN_SLOTS_MAX 64
+/* Requests one read or write keeps in flight, at most. */
+#define FCONN_WINDOW_MAX 4
+/* Per slot, after the request's header, fixed arguments and names: the
+ * reply's header and fixed part. */
+#define FCONN_IN_SIZE 512
+/* The largest fixed arguments of any request we send (SETATTR's 88). */
+#define FCONN_ARG_MAX 128
+/* The limit on data per request (the configuration's may be lower, and the
+ * device's). */
 #define FCONN_MAX_IO (1u << 20)
 #define FCONN_FORGET_CELLS 64
+
+/* What a connection may use (from struct vfs_config). */
+struct fconn_limits {
+    uint32_t slots;
+    uint32_t max_io;
+    uint32_t name2_max;         /* longest second name (a symlink's target) */
+    bool stats;                 /* keep statistics and allow tracing */
+};
 
 struct fconn_req;
 
@@ -55,8 +67,10 @@ struct fconn {
     uint64_t timeout_ns;
     int dead;                   /* 0, or the error every request now gets */
     uint32_t orphans;           /* requests the device kept after their call gave up */
+    struct fconn_limits lim;
     void *slot_mem;             /* DMA memory of all slots */
-    struct fconn_slot slots[FCONN_SLOTS];
+    uint32_t out_size;          /* request bytes per slot */
+    struct fconn_slot *slots;   /* lim.slots of them */
     /* Bounce buffer for data not given to the device straight (allocated
      * on first need, as large as the biggest READ or WRITE that INIT
      * allows), and the request using it. */
@@ -67,12 +81,14 @@ struct fconn {
     /* Request buffers of FORGETs on the hiprio queue. */
     uint8_t *forget_mem;
     uint64_t forget_addr;
+    uint32_t forget_cells;      /* at most FCONN_FORGET_CELLS, one per hiprio entry */
     bool forget_busy[FCONN_FORGET_CELLS];
     /* Tracing and statistics (trace.c): the level (VS_TRACE_*), the name
-     * trace lines start with (the mount point; may be NULL), the counters. */
+     * trace lines start with (the mount point; may be NULL), the counters
+     * (NULL without lim.stats: then nothing is counted or traced). */
     int trace;
     const char *name;
-    struct vs_stats stats;
+    struct vs_stats *stats;
 };
 
 /* One request.  The caller fills the inputs; fconn_call fills the results. */
@@ -100,14 +116,16 @@ struct fconn_req {
     uint32_t rdata_got;         /* bytes of the variable part received */
 };
 
-/* Prepares c for the live device dev; nothing is sent.  Returns 0 or -ENOMEM. */
-int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, uint64_t timeout_ns);
+/* Prepares c for the live device dev within lim; nothing is sent.  Returns
+ * 0 or -ENOMEM. */
+int fconn_init(struct fconn *c, const struct vs_port *port, struct viofs *dev, const struct fconn_limits *lim,
+               uint64_t timeout_ns);
 /* Frees what fconn_init allocated.  The device must be reset first. */
 void fconn_fini(struct fconn *c);
 /* For a device that stopped answering and was not reset: frees nothing
  * the device may still write (the slots, the bounce buffer, the FORGET
  * cells): they stay the device's. */
-void fconn_abandon(struct fconn *c);
+void fconn_abandon(struct fconn *c);  /* (frees only what is ours alone) */
 
 /* Sends INIT and stores the settled parameters in c->params.  Returns 0 or
  * a negative errno. */

@@ -1,10 +1,9 @@
 /* Reads and writes of file data: a range is cut into chunks of at most what
- * INIT allows, and up to IO_WINDOW of them are in flight at once, straight
+ * INIT allows, and up to cfg->inflight of them are in flight at once, straight
  * into or out of the caller's buffer where the port allows it (dma_addr and
  * dma_hold), else through the connection's bounce buffer. */
 #include "vfs_internal.h"
 
-#define IO_WINDOW 4
 #define IO_MIN_CHUNK (64u << 10)
 
 struct io_op {
@@ -19,9 +18,9 @@ struct io_op {
 };
 
 /* The chunk size: n spread over the window, within [IO_MIN_CHUNK, max]. */
-static uint32_t chunk_size(size_t n, uint32_t max)
+static uint32_t chunk_size(size_t n, uint32_t window, uint32_t max)
 {
-    size_t c = VS_ALIGN_UP((n + IO_WINDOW - 1) / IO_WINDOW, (size_t)4096);
+    size_t c = VS_ALIGN_UP((n + window - 1) / window, (size_t)4096);
     c = VS_MAX(c, (size_t)IO_MIN_CHUNK);
     return (uint32_t)VS_MIN(c, (size_t)max);
 }
@@ -67,8 +66,9 @@ static int64_t moved(const struct io_op *op, bool write)
 int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write)
 {
     struct fconn *c = &f->m->conn;
-    uint32_t chunk = chunk_size(n, write ? c->params.max_write : c->params.max_read);
-    struct io_op ops[IO_WINDOW];
+    const uint32_t window = f->m->cfg->inflight;
+    uint32_t chunk = chunk_size(n, window, write ? c->params.max_write : c->params.max_read);
+    struct io_op ops[FCONN_WINDOW_MAX];
     uint8_t *p = buf;
     size_t submitted = 0, done = 0;
     unsigned head = 0, count = 0;
@@ -76,8 +76,8 @@ int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool 
     int err = 0;
 
     for (;;) {
-        while (!stop && count < IO_WINDOW && submitted < n) {
-            struct io_op *op = &ops[(head + count) % IO_WINDOW];
+        while (!stop && count < window && submitted < n) {
+            struct io_op *op = &ops[(head + count) % window];
             uint32_t len = (uint32_t)VS_MIN((size_t)chunk, n - submitted);
             prepare(f, op, p + submitted, off + submitted, len, write);
             int r = fconn_submit(c, &op->r, &op->slot);
@@ -96,7 +96,7 @@ int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool 
         /* Every op in flight is waited for, even after a failure: their
          * request structures live here. */
         struct io_op *op = &ops[head];
-        head = (head + 1) % IO_WINDOW;
+        head = (head + 1) % window;
         count--;
         int r = fconn_wait(c, op->slot);
         int64_t got = r ? r : moved(op, write);

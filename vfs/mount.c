@@ -1,13 +1,39 @@
 /* The namespace: mounting and unmounting shares at "/NAME". */
 #include "vfs_internal.h"
 
-/* Queue entries per virtqueue; the device may allow fewer. */
-#define VFS_QUEUE_SIZE 256
-
-void vfs_init(struct vfs *v, const struct vs_port *port)
+/* The node table's buckets for a cache of n nodes. */
+static uint32_t bucket_count(uint32_t n)
 {
-    vs_memset(v, 0, sizeof(*v));
-    v->port = port;
+    uint32_t b = VN_BUCKETS_MIN;
+    while (b < VN_BUCKETS_MAX && b < n / 2)
+        b *= 2;
+    return b;
+}
+
+/* m with its node table, or NULL. */
+static struct vfs_mount *new_mount(const struct vfs *v)
+{
+    const struct vs_port *port = v->port;
+    struct vfs_mount *m = port->alloc(port->ctx, sizeof(*m));
+    if (!m)
+        return 0;
+    vs_memset(m, 0, sizeof(*m));
+    m->cfg = &v->cfg;
+    m->nbuckets = bucket_count(v->cfg.node_cache);
+    m->buckets = port->alloc(port->ctx, 2 * sizeof(*m->buckets) * m->nbuckets);
+    if (!m->buckets) {
+        port->free(port->ctx, m);
+        return 0;
+    }
+    m->dbuckets = m->buckets + m->nbuckets;
+    vn_table_init(m);
+    return m;
+}
+
+static void free_mount(const struct vs_port *port, struct vfs_mount *m)
+{
+    port->free(port->ctx, m->buckets);
+    port->free(port->ctx, m);
 }
 
 static int mount_slot(struct vfs *v, const char *path)
@@ -51,7 +77,7 @@ static void stop_device(const struct vs_port *port, struct vfs_mount *m)
     }
     if (m->conn.trace)
         fconn_log(&m->conn, how, 0, 0);
-    port->free(port->ctx, m);
+    free_mount(port, m);
 }
 
 int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
@@ -61,26 +87,30 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     int slot = mount_slot(v, path);
     if (slot < 0)
         return slot;
-    struct vfs_mount *m = port->alloc(port->ctx, sizeof(*m));
+    if (opts && opts->debug && v->cfg.no_stats)
+        return -VS_EINVAL; /* nothing to trace with */
+    struct vfs_mount *m = new_mount(v);
     if (!m)
         return -VS_ENOMEM;
-    vs_memset(m, 0, sizeof(*m));
     vs_memcpy(m->path, path, vs_strlen(path) + 1);
     if (opts)
         m->opts = *opts;
     if (!m->opts.timeout_s)
         m->opts.timeout_s = VFS_DEFAULT_TIMEOUT_S;
-    vn_table_init(m);
 
-    int err = viofs_init(&m->dev, port, tr, VFS_QUEUE_SIZE, m->opts.irq_msix);
+    int err = viofs_init(&m->dev, port, tr, (uint16_t)VS_MIN(v->cfg.queue_size, 32768u), m->opts.irq_msix);
     if (err)
-        goto free_mount;
-    err = fconn_init(&m->conn, port, &m->dev, (uint64_t)m->opts.timeout_s * 1000000000ull);
+        goto out_free;
+    struct fconn_limits lim = {
+        .slots = v->cfg.slots, .max_io = v->cfg.max_io, .name2_max = v->cfg.path_max, .stats = !v->cfg.no_stats,
+    };
+    err = fconn_init(&m->conn, port, &m->dev, &lim, (uint64_t)m->opts.timeout_s * 1000000000ull);
     if (err)
         goto reset;
     m->conn.name = m->path;
     m->conn.trace = m->opts.debug;
-    vs_stats_reset(&m->conn.stats, port->now_ns(port->ctx));
+    if (m->conn.stats)
+        vs_stats_reset(m->conn.stats, port->now_ns(port->ctx));
 
     err = fconn_handshake(&m->conn);
     if (!err)
@@ -96,8 +126,8 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
 
 reset:
     viofs_reset(&m->dev); /* nothing was sent: only the rings are the device's */
-free_mount:
-    port->free(port->ctx, m);
+out_free:
+    free_mount(port, m);
     return err;
 }
 

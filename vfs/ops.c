@@ -158,7 +158,7 @@ int vfs_symlink(struct vfs *v, const char *target, const char *path)
     size_t tlen = vs_strlen(target);
     if (tlen == 0)
         return -VS_ENOENT;
-    if (tlen >= VFS_PATH_MAX)
+    if (tlen >= v->cfg.path_max)
         return -VS_ENAMETOOLONG;
     struct vfs_loc loc;
     int err = parent_rw(v, path, &loc);

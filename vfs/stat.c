@@ -23,8 +23,10 @@ static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_st
     /* Attributes that came with this walk's LOOKUP, or are still valid, do. */
     bool fresh = vn_attr_fresh(loc.m, loc.node, start);
     /* Counted: served by the cache, or GETATTR (not: came with this walk). */
-    loc.m->conn.stats.attr_hits += fresh && loc.node->attr_time < start;
-    loc.m->conn.stats.attr_misses += !fresh;
+    if (loc.m->conn.stats) {
+        loc.m->conn.stats->attr_hits += fresh && loc.node->attr_time < start;
+        loc.m->conn.stats->attr_misses += !fresh;
+    }
     if (!fresh)
         err = vn_getattr(loc.m, loc.node);
     if (!err)
@@ -86,7 +88,7 @@ int64_t vfs_readlink(struct vfs *v, const char *path, char *buf, size_t n)
         vfs_loc_put(&loc);
         return -VS_EINVAL;
     }
-    char *target = v->port->alloc(v->port->ctx, VFS_PATH_MAX);
+    char *target = v->port->alloc(v->port->ctx, v->cfg.path_max);
     int64_t ret = -VS_ENOMEM;
     if (target) {
         uint32_t tlen;

@@ -18,6 +18,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Trace levels (mount option debug=LEVEL, command `debug LEVEL`). */
 #define VS_TRACE_OFF 0      /* nothing */
 #define VS_TRACE_EVENTS 1   /* errors and device events: mount, INIT, timeouts, protocol errors, reset */
@@ -56,5 +60,9 @@ void vs_stats_reset(struct vs_stats *s, uint64_t now_ns);
 /* Histogram bucket of a latency in microseconds, and a bucket's lower bound. */
 unsigned vs_stats_bucket(uint64_t us);
 uint64_t vs_stats_bucket_low(unsigned b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -172,8 +172,10 @@ void fconn_note_submit(struct fconn *c, struct fconn_slot *s, const struct fconn
     s->out_len = out_len;
     s->in_len = in_len;
     s->wlen = r->wdata_len;
+    struct vs_stats *st = c->stats;
+    if (!st)
+        return;
     s->t_submit = c->port->now_ns(c->port->ctx);
-    struct vs_stats *st = &c->stats;
     st->op[vs_stats_slot(r->opcode)].count++;
     if (++st->inflight > st->inflight_max)
         st->inflight_max = st->inflight;
@@ -195,8 +197,10 @@ void fconn_note_submit(struct fconn *c, struct fconn_slot *s, const struct fconn
 
 void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err)
 {
+    struct vs_stats *st = c->stats;
+    if (!st)
+        return;
     uint64_t ns = c->port->now_ns(c->port->ctx) - s->t_submit;
-    struct vs_stats *st = &c->stats;
     struct vs_opstat *o = &st->op[vs_stats_slot(s->opcode)];
     if (st->inflight)
         st->inflight--;
@@ -236,7 +240,9 @@ void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err)
 
 void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 {
-    c->stats.op[FUSE_FORGET].count++;
+    if (!c->stats)
+        return;
+    c->stats->op[FUSE_FORGET].count++;
     if (c->trace >= VS_TRACE_REQUESTS) {
         struct line l;
         start(c, &l);
@@ -262,21 +268,21 @@ const struct vs_stats *vfs_mount_stats(const struct vfs *v, int i)
 {
     if (i < 0 || i >= VFS_MAX_MOUNTS || !v->mounts[i])
         return 0;
-    return &v->mounts[i]->conn.stats;
+    return v->mounts[i]->conn.stats;
 }
 
 void vfs_mount_stats_reset(struct vfs *v, int i)
 {
-    if (i < 0 || i >= VFS_MAX_MOUNTS || !v->mounts[i])
+    if (i < 0 || i >= VFS_MAX_MOUNTS || !v->mounts[i] || !v->mounts[i]->conn.stats)
         return;
-    vs_stats_reset(&v->mounts[i]->conn.stats, v->port->now_ns(v->port->ctx));
+    vs_stats_reset(v->mounts[i]->conn.stats, v->port->now_ns(v->port->ctx));
 }
 
 void vfs_set_debug(struct vfs *v, int i, int level)
 {
     for (int k = 0; k < VFS_MAX_MOUNTS; k++) {
         struct vfs_mount *m = v->mounts[k];
-        if (!m || (i >= 0 && k != i))
+        if (!m || (i >= 0 && k != i) || !m->conn.stats)
             continue;
         m->opts.debug = (uint8_t)level;
         m->conn.trace = level;

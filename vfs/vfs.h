@@ -4,13 +4,25 @@
  * mount point per share ("/TAG"), an fd table, and the mounts themselves.
  * The caller allocates it and keeps it alive; there is no global state.
  * Paths are absolute.  Every function returns a negative Linux errno
- * (VS_E*) on failure.  Not thread-safe: one caller at a time. */
+ * (VS_E*) on failure.  Not thread-safe: one caller at a time.
+ *
+ * Ownership: strings and buffers passed in are only read or written during
+ * the call (except vfs_read/vfs_write buffers given to the device, below);
+ * pointers handed out (mount info, statistics) stay valid until that mount
+ * is unmounted. */
 #ifndef VFS_H
 #define VFS_H
 
-#include "virtiofs.h"
-#include "fuse_proto.h"
+#include "vs_port.h"
+#include "vs_errno.h"
+#include "vs_mode.h"
+#include "vtransport.h"
 #include "stats.h"
+#include "vfs_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define VFS_MAX_MOUNTS 8
 #define VFS_MAX_FILES 64
@@ -89,14 +101,24 @@ struct vfs_timespec {
 struct vfs_mount;
 struct vfs_file;
 
+/* The caller allocates it (about 2.5 KiB) and keeps it, and the port, alive
+ * until everything is unmounted; its members are the core's. */
 struct vfs {
-    const struct vs_port *port;
+    const struct vs_port *port;     /* the caller's, or own_port below */
+    struct vfs_config cfg;          /* resolved: no zero sizes */
     struct vfs_mount *mounts[VFS_MAX_MOUNTS];
     struct vfs_file *files[VFS_MAX_FILES];
+    struct vs_port own_port;        /* the caller's hooks, memory from cfg */
+    struct vfs_mem mem;
 };
 
-/* Prepares an empty namespace. */
+/* Prepares an empty namespace with the default configuration. */
 void vfs_init(struct vfs *v, const struct vs_port *port);
+/* The same with the sizes and memory of cfg (copied; NULL: the defaults).
+ * Returns 0, or -EINVAL for a configuration vfs_config_resolve refuses, or
+ * for a port without alloc/free (dma_alloc/dma_free) when cfg gives no heap
+ * (dma) memory; the reason goes to port->log. */
+int vfs_init_cfg(struct vfs *v, const struct vs_port *port, const struct vfs_config *cfg);
 
 /* Brings up the virtio-fs device behind tr, speaks INIT, and mounts it at
  * `path` ("/" followed by one name).  tr must stay valid until umount.
@@ -127,7 +149,8 @@ struct vfs_mount_info {
 bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info);
 
 /* The request statistics of mount slot i (stats.h), NULL when nothing is
- * mounted there; they live as long as the mount.  _reset restarts them. */
+ * mounted there or the configuration has no_stats; they live as long as
+ * the mount.  _reset restarts them. */
 const struct vs_stats *vfs_mount_stats(const struct vfs *v, int i);
 void vfs_mount_stats_reset(struct vfs *v, int i);
 /* Sets the trace level (VS_TRACE_*) of mount slot i, or of every mount when
@@ -188,5 +211,9 @@ int vfs_utimens(struct vfs *v, const char *path, const struct vfs_timespec ts[2]
 int vfs_opendir(struct vfs *v, const char *path);
 int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de);
 int vfs_closedir(struct vfs *v, int dd);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

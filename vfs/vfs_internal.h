@@ -3,14 +3,15 @@
 #define VFS_INTERNAL_H
 
 #include "vfs.h"
+#include "virtiofs.h"
+#include "fuse_proto.h"
 #include "fconn.h"
 #include "vs_errno.h"
 
-#define VN_BUCKETS 1024
-/* Unreferenced nodes kept (with their lookups and names) before the oldest
- * is forgotten: this bounds the cache's memory, about 300 bytes a node. */
-#define VN_LRU_MAX 2048
-#define VFS_DIRBUF 65536
+/* Hash buckets of the node table: a power of two near half the node cache
+ * (config node_cache bounds the unreferenced nodes kept). */
+#define VN_BUCKETS_MIN 16
+#define VN_BUCKETS_MAX 1024
 #define VFS_DEFAULT_TIMEOUT_S 30
 
 /* A node the device told us about.  Each LOOKUP that returned it added one to
@@ -37,12 +38,14 @@ struct vnode {
 
 struct vfs_mount {
     char path[VFS_NAME_MAX + 2];
+    const struct vfs_config *cfg;   /* the namespace's */
     struct vfs_mount_opts opts;
     struct viofs dev;
     struct fconn conn;
     struct vnode root;          /* nodeid 1: never forgotten, never freed */
-    struct vnode *buckets[VN_BUCKETS];
-    struct vnode *dbuckets[VN_BUCKETS];
+    uint32_t nbuckets;
+    struct vnode **buckets;     /* by node id, then by (parent, name): */
+    struct vnode **dbuckets;    /* one allocation, nbuckets each */
     struct vnode *lru_head, *lru_tail;
     uint32_t lru_count;
     uint32_t nodes, nodes_max;  /* in the table (root excluded), and the most ever */
@@ -95,7 +98,7 @@ int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_i
 int vn_set_owner(struct vfs_mount *m, struct vnode *n);
 /* Refreshes n->attr with GETATTR. */
 int vn_getattr(struct vfs_mount *m, struct vnode *n);
-/* READLINK: the target (VFS_PATH_MAX bytes at out, not NUL-terminated). */
+/* READLINK: the target (cfg->path_max bytes at out, not NUL-terminated). */
 int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len);
 void vn_hold(struct vnode *n);
 void vn_put(struct vfs_mount *m, struct vnode *n);
@@ -169,6 +172,11 @@ static inline int vfs_check_rw(const struct vfs_mount *m) { return m && m->opts.
  * requests in flight.  Returns the bytes moved (short at end of file or when
  * the device took less) or, if none, a negative errno. */
 int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write);
+
+/* mem.c: a port that takes memory from cfg's heap/dma (where given) and
+ * calls outer's hooks for everything else; stored in *own, state in *mm. */
+const struct vs_port *vfs_mem_init(struct vfs_mem *mm, struct vs_port *own, const struct vs_port *outer,
+                                   const struct vfs_config *cfg);
 
 /* Converts the device's attributes. */
 void vfs_attr_to_stat(const struct fuse_attr *a, struct vfs_stat *st);

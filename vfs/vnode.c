@@ -5,13 +5,13 @@
 static struct vnode **bucket(struct vfs_mount *m, uint64_t nodeid)
 {
     uint64_t h = nodeid * 0x9E3779B97F4A7C15ull;
-    return &m->buckets[h >> 54 & (VN_BUCKETS - 1)];
+    return &m->buckets[h >> 32 & (m->nbuckets - 1)];
 }
 
 void vn_table_init(struct vfs_mount *m)
 {
-    vs_memset(m->buckets, 0, sizeof(m->buckets));
-    vs_memset(m->dbuckets, 0, sizeof(m->dbuckets));
+    vs_memset(m->buckets, 0, sizeof(*m->buckets) * m->nbuckets);
+    vs_memset(m->dbuckets, 0, sizeof(*m->dbuckets) * m->nbuckets);
     m->lru_head = m->lru_tail = 0;
     m->lru_count = 0;
     vs_memset(&m->root, 0, sizeof(m->root));
@@ -82,7 +82,7 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
         return;
     }
     lru_push(m, n);
-    if (m->lru_count > VN_LRU_MAX) {
+    if (m->lru_count > m->cfg->node_cache) {
         struct vnode *old = m->lru_tail;
         lru_unlink(m, old);
         release(m, old);
@@ -241,12 +241,12 @@ int vn_getattr(struct vfs_mount *m, struct vnode *n)
 int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len)
 {
     struct fconn_req r = {
-        .opcode = FUSE_READLINK, .nodeid = n->nodeid, .rdata = out, .rdata_len = VFS_PATH_MAX,
+        .opcode = FUSE_READLINK, .nodeid = n->nodeid, .rdata = out, .rdata_len = m->cfg->path_max,
     };
     int err = fconn_call(&m->conn, &r);
     if (err)
         return err;
-    if (r.reply_got || fuse_check_readlink(out, r.rdata_got, VFS_PATH_MAX))
+    if (r.reply_got || fuse_check_readlink(out, r.rdata_got, m->cfg->path_max))
         return -VS_EPROTO;
     *len = r.rdata_got;
     return 0;
@@ -254,7 +254,7 @@ int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len)
 
 void vn_forget_all(struct vfs_mount *m)
 {
-    for (int i = 0; i < VN_BUCKETS; i++) {
+    for (uint32_t i = 0; i < m->nbuckets; i++) {
         while (m->buckets[i]) {
             struct vnode *n = m->buckets[i];
             if (n->lru_prev || n->lru_next || m->lru_head == n)

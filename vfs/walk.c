@@ -42,11 +42,12 @@ static struct vfs_mount *find_mount(struct vfs *v, const char *name, uint32_t le
 }
 
 /* Replaces the path left to walk, rest (len bytes at buf+pos), by
- * target + "/" + rest, in place in buf (VFS_PATH_MAX + 1 bytes). */
-static int splice_link(char *buf, uint32_t *pos, uint32_t *len, const char *target, uint32_t tlen)
+ * target + "/" + rest, in place in buf (path_max + 1 bytes). */
+static int splice_link(char *buf, uint32_t path_max, uint32_t *pos, uint32_t *len, const char *target,
+                       uint32_t tlen)
 {
     uint32_t rest = *len - *pos;
-    if ((uint64_t)tlen + 1 + rest > VFS_PATH_MAX)
+    if ((uint64_t)tlen + 1 + rest > path_max)
         return -VS_ENAMETOOLONG;
     /* Move the rest to the end of the new string, then put the target before. */
     char *dst = buf + tlen + 1;
@@ -74,18 +75,20 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
     size_t plen = vs_strlen(path);
     if (plen == 0 || path[0] != '/')
         return -VS_EINVAL;
-    if (plen >= VFS_PATH_MAX)
+    uint32_t path_max = v->cfg.path_max;
+    if (plen >= path_max)
         return -VS_ENAMETOOLONG;
 
-    struct walk w = {.v = v, .cap = VFS_PATH_MAX / 2};
-    char *buf = port->alloc(port->ctx, 2 * (VFS_PATH_MAX + 1));
+    /* Each level takes at least a name and a slash. */
+    struct walk w = {.v = v, .cap = path_max / 2};
+    char *buf = port->alloc(port->ctx, 2 * ((size_t)path_max + 1));
     w.stack = port->alloc(port->ctx, sizeof(*w.stack) * w.cap);
     if (!buf || !w.stack) {
         port->free(port->ctx, buf);
         port->free(port->ctx, w.stack);
         return -VS_ENOMEM;
     }
-    char *target = buf + VFS_PATH_MAX + 1;
+    char *target = buf + path_max + 1;
     vs_memcpy(buf, path, plen + 1);
     uint32_t pos = 0, len = (uint32_t)plen;
     /* A trailing slash asks for a directory, through any symlink. */
@@ -163,7 +166,7 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
                 break;
             if (target[0] == '/')
                 pop_all(&w);
-            err = splice_link(buf, &pos, &len, target, tlen);
+            err = splice_link(buf, path_max, &pos, &len, target, tlen);
             if (err)
                 break;
             continue;

@@ -6,6 +6,7 @@
 
 #include "vs_errno.h"
 #include "vtransport.h"
+#include "vs_util.h"
 
 /* Passes before a device whose configuration never holds still is given
  * up on. */

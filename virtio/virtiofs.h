@@ -5,6 +5,7 @@
 #define VIRTIOFS_H
 
 #include "vtransport.h"
+#include "vq.h"
 
 #define VIOFS_TAG_MAX 36
 /* The longest chain a request uses is 4 descriptors (header, data, reply

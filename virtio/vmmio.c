@@ -6,6 +6,7 @@
 #include "vmmio.h"
 #include "vs_errno.h"
 #include "vs_mmio.h"
+#include "vq.h"
 
 #define R_MAGIC 0x000
 #define R_VERSION 0x004

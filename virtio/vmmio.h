@@ -8,6 +8,10 @@
 
 #include "vtransport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMMIO_MAGIC 0x74726976u /* "virt", little-endian */
 #define VMMIO_VERSION 2u
 /* The registers end where the device configuration starts. */
@@ -57,5 +61,9 @@ struct vmmio_window {
  * not such a device are left alone, so a user's quoted text is never
  * touched.  Returns how many words were removed (may exceed max). */
 int vmmio_take_cmdline(char *line, struct vmmio_window *out, int max);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,6 +3,7 @@
 #include "vconfig.h"
 #include "vs_errno.h"
 #include "vs_mmio.h"
+#include "vq.h"
 
 #define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06

@@ -5,6 +5,10 @@
 
 #include "vtransport.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VPCI_VENDOR 0x1AF4
 /* Modern device ids are 0x1040 + the virtio device type. */
 #define VPCI_DEVICE_ID(type) (0x1040 + (type))
@@ -43,5 +47,9 @@ int vpci_find(const struct vs_port *port, uint16_t device_id, vs_bdf_t *found, i
  * space, a misaligned or overflowing region, an odd notify multiplier; each
  * is also logged), or -ENOMEM when a region cannot be mapped. */
 int vpci_open(struct vpci_dev *d, const struct vs_port *port, vs_bdf_t bdf, struct vs_transport *tr);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

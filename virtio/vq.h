@@ -8,6 +8,7 @@
 #define VQ_H
 
 #include "vs_port.h"
+#include "vs_util.h"
 
 #define VQ_DESC_F_NEXT 1
 #define VQ_DESC_F_WRITE 2

@@ -4,6 +4,10 @@
 #ifndef VS_ERRNO_H
 #define VS_ERRNO_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VS_EPERM 1
 #define VS_ENOENT 2
 #define VS_EINTR 4
@@ -50,5 +54,9 @@
 const char *vs_errno_name(int err);
 /* A short English description ("No such file or directory"). */
 const char *vs_errno_text(int err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -24,6 +24,10 @@
 
 #include "vs_util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A PCI function's address: bus << 8 | device << 3 | function. */
 typedef uint32_t vs_bdf_t;
 #define VS_BDF(bus, dev, fn) (((uint32_t)(bus) << 8) | ((uint32_t)(dev) << 3) | (uint32_t)(fn))
@@ -111,5 +115,9 @@ struct vs_port {
     /* Optional: a diagnostic line (no newline) from the core. */
     void (*log)(void *ctx, const char *msg);
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

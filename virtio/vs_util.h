@@ -16,11 +16,14 @@
 #else
 
 /* Every libc the library is built against (picolibc, newlib, gnu-efi's
- * runtime, the boot image's own) provides these four symbols. */
+ * runtime, the boot image's own) provides these four symbols.  (Only the
+ * core's C uses them; C++ callers have their own declarations.) */
+#ifndef __cplusplus
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+#endif
 
 #define vs_memcpy(d, s, n) memcpy((d), (s), (n))
 #define vs_memset(d, c, n) memset((d), (c), (n))

@@ -4,7 +4,13 @@
 #ifndef VTRANSPORT_H
 #define VTRANSPORT_H
 
-#include "vq.h"
+#include "vs_port.h"
+
+struct vq; /* vq.h: the core's own */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Device status bits (virtio 1.x, 2.1). */
 #define VS_STATUS_ACKNOWLEDGE 1
@@ -55,5 +61,9 @@ struct vs_transport {
      * Transports without it (MMIO, the simulated device) are polled. */
     int (*irq_setup)(void *t, uint64_t msg_addr, uint32_t msg_data);
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

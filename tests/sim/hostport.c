@@ -1,11 +1,12 @@
 /* The hosted porting layer for the tests (see hostport.h). */
 #include "hostport.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define HEAP_HDR 16 /* keeps blocks 16-aligned, as malloc's */
 
 struct hostport_dma {
     void *p;
@@ -44,6 +45,8 @@ static void *hp_dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
     hp->dma_list = rec;
     hp->dma_blocks++;
     hp->dma_bytes += size;
+    if (hp->dma_bytes > hp->dma_peak)
+        hp->dma_peak = hp->dma_bytes;
     *dev_addr = (uint64_t)(uintptr_t)p;
     return p;
 }
@@ -109,10 +112,16 @@ static void *hp_alloc(void *ctx, size_t size)
     hp->alloc_calls++;
     if (hp->fail_alloc_in > 0 && --hp->fail_alloc_in == 0)
         return NULL;
-    void *p = malloc(size ? size : 1);
-    if (p)
-        hp->allocs++;
-    return p;
+    /* The size goes in a header before the block, for heap_bytes. */
+    size_t *h = malloc(HEAP_HDR + (size ? size : 1));
+    if (!h)
+        return NULL;
+    *h = size;
+    hp->allocs++;
+    hp->heap_bytes += size;
+    if (hp->heap_bytes > hp->heap_peak)
+        hp->heap_peak = hp->heap_bytes;
+    return (char *)h + HEAP_HDR;
 }
 
 static void hp_free(void *ctx, void *p)
@@ -120,10 +129,18 @@ static void hp_free(void *ctx, void *p)
     struct hostport *hp = ctx;
     if (!p)
         return;
-    if (hostport_held(hp, p, malloc_usable_size(p)))
-        misuse(hp, "free of memory the device may still use (dma_hold)", p, malloc_usable_size(p));
+    size_t *h = (size_t *)((char *)p - HEAP_HDR);
+    if (hostport_held(hp, p, *h))
+        misuse(hp, "free of memory the device may still use (dma_hold)", p, *h);
     hp->allocs--;
-    free(p);
+    hp->heap_bytes -= *h;
+    free(h);
+}
+
+void hostport_reset_peaks(struct hostport *hp)
+{
+    hp->heap_peak = hp->heap_bytes;
+    hp->dma_peak = hp->dma_bytes;
 }
 
 uint64_t hostport_now_ns(void)

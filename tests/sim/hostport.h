@@ -33,6 +33,8 @@ struct hostport {
     long allocs;                /* live alloc()ations */
     long dma_blocks;            /* live dma_alloc()ations */
     size_t dma_bytes;           /* their total size */
+    size_t heap_bytes;          /* bytes asked for by the live alloc()ations */
+    size_t heap_peak, dma_peak; /* the most heap_bytes / dma_bytes have been */
     unsigned long alloc_calls, dma_calls, relax_calls, dma_addr_calls;
     /* Misuse of the port by the core: a dma_free of unknown memory or with
      * another size than dma_alloc gave, a free of NULL counted apart. */
@@ -71,6 +73,9 @@ struct hostport_mark hostport_mark(const struct hostport *hp);
 /* True when the live counters equal the mark; else describes the difference
  * in why (n bytes). */
 bool hostport_same(const struct hostport *hp, struct hostport_mark m, char *why, size_t n);
+
+/* Restarts the high-water marks at the current use. */
+void hostport_reset_peaks(struct hostport *hp);
 
 /* Nanoseconds on CLOCK_MONOTONIC (what port.now_ns returns). */
 uint64_t hostport_now_ns(void);

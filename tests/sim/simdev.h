@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "vtransport.h"
+#include "vq.h"
 
 struct hostport;
 

@@ -350,7 +350,7 @@ static uint32_t rebirth_handler(void *ctx, uint16_t q, const uint8_t *req, uint3
 /* The node the table holds for nodeid, or NULL. */
 static struct vnode *table_node(struct vfs_mount *m, uint64_t nodeid)
 {
-    for (int i = 0; i < VN_BUCKETS; i++) {
+    for (uint32_t i = 0; i < m->nbuckets; i++) {
         for (struct vnode *n = m->buckets[i]; n; n = n->hnext) {
             if (n->nodeid == nodeid)
                 return n;
