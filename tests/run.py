@@ -56,6 +56,7 @@ EXPECTED = {
     "test_vq": 29,
     # integration tests (tests/integration/); test_current_X.py is test_X.py on the current stack
     "test_aarch64.py": 12,
+    "test_aarch64_boot.py": 15,
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
     "test_boot_linux.py": 14,
@@ -70,6 +71,7 @@ EXPECTED = {
     # 23: no usable /dev/kvm (one SKIP line for the KVM domain's 4 checks)
     "test_libvirt.py": (26, 23),
     "test_microvm.py": 12,
+    "test_microvm_boot.py": 9,
     "test_msix.py": 13,
     "test_ports.py": 12,
     "test_poweroff.py": 15,

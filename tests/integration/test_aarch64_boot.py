@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""`boot` on the AArch64 image (qemu-system-aarch64 -M virt -cpu cortex-a57,
+TCG): Debian 12's arm64 kernel and a busybox initramfs (both from Debian's
+arm64 packages, fetched by tools/deps-arm64) are read from the share and
+started through the arm64 boot protocol; the initramfs mounts the same share
+with Linux's virtiofs driver and prints a file from it.  The kernel's log
+shows the command line it got through the DTB's /chosen/bootargs.  Once at
+EL1, once from an image entered at EL2 (virtualization=on), where the kernel
+must start at EL2 and bring KVM up.  Then images the loader refuses (wrong
+magic, gzip, big-endian, too big for RAM), each with one clear error, the
+share still usable afterwards.  Notes the time from the launcher's start to
+the kernel's first console line.
+
+The initramfs powers off through PSCI (there is no isa-debug-exit on virt, and
+user space cannot use semihosting), which QEMU ends with code 0 and the
+launcher reports as a crash: its status is read from its EXIT line."""
+
+import glob
+import gzip
+import os
+import secrets
+import shutil
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+import bootrun  # noqa: E402
+
+IMAGE = os.path.join(vstest.REPO, "build", "aarch64", "vioshare.elf")
+ARM64_ROOT = os.path.join(os.environ.get("VIOSHARE_ARM64_DIR", "/var/cache/vioshare/arm64"), "root")
+MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
+ARCH = ["--arch", "aarch64"]
+BOOT_TIMEOUT = 400
+CMDLINE = "console=ttyAMA0 panic=-1"
+
+
+def boot_run(share, token, el2):
+    what = "EL2" if el2 else "EL1"
+    env = {"VIOSHARE_QEMU_ARGS": "-machine virtualization=on"} if el2 else {}
+    status, stamped, err = bootrun.run_timed("boot /myfs/Image initrd=/myfs/initrd.img " + CMDLINE, share,
+                                             BOOT_TIMEOUT, ARCH, env)
+    text = [l for _, l in stamped]
+    note("  guest output (without kernel log lines):")
+    note("\n".join(l for l in text if not l.startswith("[")) or "(none)")
+    summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
+    hand = [l for l in text if l.startswith("boot: kernel at ")]
+    body = bootrun.cat_body(text)
+    read = body is not None and token in body and "VIOSHARE-INITRAMFS-EXIT 0" in text
+    if not el2:
+        check("aarch64 boot: the image hands over at EL1",
+              len(hand) == 1 and hand[0].endswith("entering it at EL1"), summary)
+        check("aarch64 boot: the kernel got the command line through /chosen/bootargs",
+              any(l.endswith("Kernel command line: " + CMDLINE) for l in text), summary)
+        check("aarch64 boot: the kernel found the initrd (linux,initrd-start/-end) and ran its /init",
+              "VIOSHARE-INITRAMFS-OK" in text, summary)
+        check("aarch64 boot: Linux's virtiofs driver mounts the same share and reads the file", read, summary)
+        check("aarch64 boot: the initramfs ends with EXIT 0 and a PSCI power-off (QEMU code 0)",
+              "VIOSHARE-INITRAMFS-EXIT 0" in text and "guest-shutdown" in err, summary)
+    else:
+        check("aarch64 boot from EL2: the image hands over at EL2 and the kernel starts there",
+              len(hand) == 1 and hand[0].endswith("entering it at EL2") and
+              any("CPU: All CPU(s) started at EL2" in l for l in text), summary)
+        check("aarch64 boot from EL2: KVM comes up in the kernel, and it reads the share",
+              any("kvm [1]: Hyp mode initialized successfully" in l for l in text) and read, summary)
+    return bootrun.timing(stamped, "aarch64 " + what)
+
+
+def errors(share, token, kernel):
+    with open(kernel, "rb") as f:
+        head = bytearray(f.read(64 * 1024))
+    vstest.write_pattern(os.path.join(share, "bad.img"), 3, 64 * 1024)
+    with open(os.path.join(share, "Image.gz"), "wb") as f:
+        f.write(gzip.compress(bytes(head)))
+    be = bytearray(head)
+    struct.pack_into("<Q", be, 24, struct.unpack_from("<Q", be, 24)[0] | 1)
+    with open(os.path.join(share, "be.img"), "wb") as f:
+        f.write(be)
+    huge = bytearray(head)
+    struct.pack_into("<Q", huge, 16, 64 << 30)
+    with open(os.path.join(share, "huge.img"), "wb") as f:
+        f.write(huge)
+    r = vstest.run("-boot /myfs/bad.img; -boot /myfs/Image.gz; -boot /myfs/be.img; -boot /myfs/huge.img; "
+                   "cat /myfs/proof.txt; echo still-here", shares=[share], timeout=120, extra=ARCH)
+    out = [l.rstrip("\r") for l in r.out.decode("utf-8", "replace").split("\n")]
+    errs = [l for l in out if l.startswith("error: boot: ")]
+
+    def one(path, ename, text):
+        mine = [l for l in errs if l.startswith("error: boot: %s: %s (" % (path, ename))]
+        check("aarch64 boot error: %s: %s naming %r" % (path, ename, text),
+              len(mine) == 1 and text in mine[0], "%r" % errs)
+
+    one("/myfs/bad.img", "ENOEXEC", 'no magic "ARM\\x64" at offset 56')
+    one("/myfs/Image.gz", "ENOEXEC", "gzip-compressed Image")
+    one("/myfs/be.img", "ENOEXEC", "big-endian kernel")
+    one("/myfs/huge.img", "ENOMEM", "no room for the kernel")
+    check("aarch64: after the refused boots the share is still mounted and usable (status 0)",
+          r.status == 0 and len(errs) == 4 and "still-here" in out and token in [l.strip() for l in out],
+          r.summary())
+
+
+def main():
+    if not vstest.require_image(IMAGE):
+        return vstest.finish()
+    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")))
+    if not check("Debian's arm64 kernel and busybox-static in %s (tools/deps-arm64)" % ARM64_ROOT,
+                 kernels and os.path.isfile(os.path.join(ARM64_ROOT, "bin", "busybox")), "run tools/deps-arm64"):
+        return vstest.finish()
+    kernel = kernels[-1]
+    share = vstest.tmpdir()
+    token = "vioshare-arm64-proof-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    shutil.copyfile(kernel, os.path.join(share, "Image"))
+    p = subprocess.run([MKINITRAMFS, "--arch", "arm64", os.path.join(share, "initrd.img"), "proof.txt"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    note("mkinitramfs: " + p.stderr.decode(errors="replace").strip())
+    if not check("tools/mkinitramfs --arch arm64 builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
+        return vstest.finish()
+    note("kernel %s (%d bytes)" % (kernel, os.path.getsize(kernel)))
+    for t, a in ((boot_run, (share, token, False)), (boot_run, (share, token, True)),
+                 (errors, (share, token, kernel))):
+        try:
+            t(*a)
+        except Exception as e:
+            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
