@@ -24,6 +24,11 @@ struct app_boot {
     void *initrd;           /* NULL when none */
     size_t initrd_size;
     const char *cmdline;    /* "" when none */
+    /* A boot entry's devicetree file, read on AArch64 only (entries.c), for
+     * the platform to pass instead of the firmware's; NULL when none. */
+    const char *dtb_path;
+    void *dtb;
+    size_t dtb_size;
 };
 
 /* A virtio-fs device the platform found, mounted or not. */

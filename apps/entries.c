@@ -25,7 +25,10 @@
 #if defined(__aarch64__)
 #define ARCH "aa64"
 #define PE_MACHINE 0xaa64
+/* Only the arm64 boot protocol takes a device tree from the loader. */
+#define LOADS_DEVICETREE 1
 #else
+#define LOADS_DEVICETREE 0
 #define ARCH "x64"
 #define PE_MACHINE 0x8664
 #endif
@@ -183,6 +186,14 @@ static int resolve(struct finder *f, const char *root, const char *base, bool un
     return err;
 }
 
+/* extlinux FDTDIR (kept with a trailing '/') names no file: U-Boot picks
+ * one by board names we do not have, so the firmware's device tree stays. */
+static bool devicetree_file(const struct boot_entry *e)
+{
+    size_t n = vs_strlen(e->devicetree);
+    return n && e->devicetree[n - 1] != '/';
+}
+
 /* The kernel, initrds (and devicetree, if a file) of e, resolved; false
  * after saying which one is missing. */
 static bool resolve_files(struct finder *f, struct boot_entry *e, const char *root, const char *base, bool under_boot)
@@ -201,6 +212,10 @@ static bool resolve_files(struct finder *f, struct boot_entry *e, const char *ro
             diag_err(f, f->file, e->initrd_line[i], err, e->initrd[i]);
             return false;
         }
+    }
+    if (LOADS_DEVICETREE && devicetree_file(e) && (err = resolve(f, root, base, under_boot, e->devicetree))) {
+        diag_err(f, f->file, e->line, err, e->devicetree);
+        return false;
     }
     return true;
 }
@@ -586,6 +601,13 @@ int entries_boot(struct app *a, const struct boot_entry *e, const char *cmdline)
         err = boot_load(a, e->linux_path, &b.kernel, &b.kernel_size);
         if (!err && (err = boot_load_initrds(a, paths, e->ninitrd, &b.initrd, &b.initrd_size)))
             a->port->free(a->port->ctx, b.kernel);
+    }
+    if (!err && LOADS_DEVICETREE && devicetree_file(e)) {
+        b.dtb_path = e->devicetree;
+        if ((err = boot_load(a, e->devicetree, &b.dtb, &b.dtb_size))) {
+            a->port->free(a->port->ctx, b.kernel);
+            a->port->free(a->port->ctx, b.initrd);
+        }
     }
     return err ? err : boot_start(a, &b);
 }

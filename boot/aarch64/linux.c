@@ -8,8 +8,10 @@
  *     image_size bytes of free RAM from there: the lowest such base, as the
  *     protocol asks of a kernel without the "anywhere" placement flag;
  *   - the initrd is copied page-aligned;
- *   - the DTB we were given is copied (grown) with /chosen's bootargs and
- *     linux,initrd-start/-end set (removed without an initrd).
+ *   - the DTB we were given, or the boot entry's devicetree file (which must
+ *     describe this machine: the kernel is placed by our DTB's memory), is
+ *     copied (grown) with /chosen's bootargs and linux,initrd-start/-end
+ *     set (removed without an initrd).
  *
  * Every destination comes from the page allocator, so none overlaps the
  * running image, the DTB, the heap or the buffers we copy from.  Then every
@@ -158,7 +160,12 @@ int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
         {"linux,initrd-start", initrd_at ? start_be : NULL, 8},
         {"linux,initrd-end", initrd_at ? end_be : NULL, 8},
     };
-    const void *fdt = (const void *)(uintptr_t)a64_board.dtb;
+    const void *fdt = b->dtb ? b->dtb : (const void *)(uintptr_t)a64_board.dtb;
+    if (b->dtb && (!fdt_size(b->dtb) || fdt_size(b->dtb) > b->dtb_size)) {
+        err = fail(why, -VS_ENOEXEC, "the devicetree file is no flattened device tree (magic 0xd00dfeed, "
+                   "its size in the header)");
+        goto out;
+    }
     size_t dtb_cap = fdt_chosen_size(fdt, chosen, 3);
     dtb_pages = pages_of(dtb_cap);
     dtb_at = page_alloc_aligned(dtb_pages, PAGE_SIZE);
@@ -184,9 +191,14 @@ int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
     if (initrd_at)
         memcpy(initrd_at, b->initrd, b->initrd_size);
     bool el2 = a64_entry_el == 2;
-    app_printf(a, "boot: kernel at 0x%llx, initrd at 0x%llx, device tree at 0x%llx, entering it at EL%d\n",
-               (unsigned long long)(uintptr_t)image, (unsigned long long)(uintptr_t)initrd_at,
-               (unsigned long long)(uintptr_t)dtb_at, el2 ? 2 : 1);
+    app_printf(a, "boot: kernel at 0x%llx, initrd at 0x%llx, device tree at 0x%llx", (unsigned long long)(uintptr_t)image,
+               (unsigned long long)(uintptr_t)initrd_at, (unsigned long long)(uintptr_t)dtb_at);
+    if (b->dtb_path) {
+        app_printf(a, " (from ");
+        app_write_escaped(a, b->dtb_path, strlen(b->dtb_path));
+        app_printf(a, ")");
+    }
+    app_printf(a, ", entering it at EL%d\n", el2 ? 2 : 1);
     /* Reset every virtio-fs device so the kernel's driver finds it clean. */
     vfs_umount_all(&a->vfs);
     a64_clean_to_poc(image, image_size);
@@ -204,6 +216,7 @@ out:
         page_free(dtb_at, dtb_pages);
     a->port->free(a->port->ctx, b->kernel);
     a->port->free(a->port->ctx, b->initrd);
-    b->kernel = b->initrd = NULL;
+    a->port->free(a->port->ctx, b->dtb);
+    b->kernel = b->initrd = b->dtb = NULL;
     return err;
 }

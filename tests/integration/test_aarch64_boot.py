@@ -6,7 +6,10 @@ started through the arm64 boot protocol; the initramfs mounts the same share
 with Linux's virtiofs driver and prints a file from it.  The kernel's log
 shows the command line it got through the DTB's /chosen/bootargs.  Once at
 EL1, once from an image entered at EL2 (virtualization=on), where the kernel
-must start at EL2 and bring KVM up.  Then images the loader refuses (wrong
+must start at EL2 and bring KVM up.  Boot entries: a BLS entry's
+`devicetree` and an extlinux entry's FDT replace QEMU's DTB (the file is
+QEMU's own, dumped with dumpdtb=, its model renamed: the kernel names it).
+Then images the loader refuses (wrong
 magic, gzip, big-endian, too big for RAM), each with one clear error, the
 share still usable afterwards.  Notes the time from the launcher's start to
 the kernel's first console line.
@@ -68,6 +71,51 @@ def boot_run(share, token, el2):
     return bootrun.timing(stamped, "aarch64 " + what)
 
 
+def dumped_dtb(model):
+    """QEMU's DTB for the machine the launcher starts (1024 MiB, one NUMA
+    node), its "linux,dummy-virt" (model and compatible) renamed to model."""
+    path = os.path.join(vstest.tmpdir(), "virt.dtb")
+    subprocess.run(["qemu-system-aarch64", "-M", "virt,dumpdtb=" + path, "-cpu", "cortex-a57", "-m", "1024",
+                    "-object", "memory-backend-memfd,id=mem,size=1024M,share=on", "-numa", "node,memdev=mem",
+                    "-nodefaults", "-display", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(path, "rb") as f:
+        data = f.read()
+    assert len(model) == len("linux,dummy-virt") and b"linux,dummy-virt" in data
+    return data.replace(b"linux,dummy-virt", model.encode())
+
+
+def entry_run(share, token, kind):
+    """An entry share (the same kernel, initrd and proof file linked in) with
+    one BLS or extlinux entry naming its own device tree; `boot -e 1`."""
+    d = vstest.tmpdir()
+    for name in ("Image", "initrd.img", "proof.txt"):
+        os.link(os.path.join(share, name), os.path.join(d, name))
+    model = "vioshare,fdt-bls" if kind == "bls" else "vioshare,fdt-ext"
+    if kind == "bls":
+        os.makedirs(os.path.join(d, "loader", "entries"))
+        conf = os.path.join(d, "loader", "entries", "arm64.conf")
+        text = ("title Debian arm64\nlinux /Image\ninitrd /initrd.img\noptions %s\ndevicetree /dtbs/virt.dtb\n"
+                % CMDLINE)
+    else:
+        os.makedirs(os.path.join(d, "boot", "extlinux"))
+        conf = os.path.join(d, "boot", "extlinux", "extlinux.conf")
+        text = ("DEFAULT arm64\nLABEL arm64\n  LINUX /Image\n  INITRD /initrd.img\n  FDT /dtbs/virt.dtb\n"
+                "  APPEND %s\n" % CMDLINE)
+    with open(conf, "w") as f:
+        f.write(text)
+    os.mkdir(os.path.join(d, "dtbs"))
+    with open(os.path.join(d, "dtbs", "virt.dtb"), "wb") as f:
+        f.write(dumped_dtb(model))
+    status, stamped, err = bootrun.run_timed("boot -e 1", d, BOOT_TIMEOUT, ARCH)
+    text = [l for _, l in stamped]
+    body = bootrun.cat_body(text)
+    check("aarch64 boot -e 1 (%s): the kernel runs on the entry's device tree and reads the share"
+          % ("BLS devicetree" if kind == "bls" else "extlinux FDT"),
+          any(l.endswith("(from /myfs/dtbs/virt.dtb), entering it at EL1") for l in text) and
+          any(l.endswith("Machine model: " + model) for l in text) and body is not None and token in body,
+          "status %s; stderr %s; %r" % (status, " ".join(err.split())[-300:], [l for l in text if "[" not in l][-8:]))
+
+
 def errors(share, token, kernel):
     with open(kernel, "rb") as f:
         head = bytearray(f.read(64 * 1024))
@@ -121,6 +169,7 @@ def main():
         return vstest.finish()
     note("kernel %s (%d bytes)" % (kernel, os.path.getsize(kernel)))
     for t, a in ((boot_run, (share, token, False)), (boot_run, (share, token, True)),
+                 (entry_run, (share, token, "bls")), (entry_run, (share, token, "extlinux")),
                  (errors, (share, token, kernel))):
         try:
             t(*a)
