@@ -132,7 +132,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(INCS) -fno-strict-aliasing -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps bls extlinux uki
+FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps bls extlinux uki vfs
 FUZZ_SRC_fuse_codec := fuse/fuse_codec.c
 FUZZ_SRC_dirent     := fuse/fuse_codec.c
 FUZZ_SRC_vq         := virtio/vq.c
@@ -141,15 +141,19 @@ FUZZ_SRC_pcicaps    := virtio/vpci.c virtio/vconfig.c virtio/virtiofs.c virtio/v
 FUZZ_SRC_bls        := apps/bls.c apps/loaderconf.c apps/verscmp.c apps/belines.c apps/numparse.c
 FUZZ_SRC_extlinux   := apps/extlinux.c apps/belines.c apps/numparse.c
 FUZZ_SRC_uki        := apps/uki.c apps/belines.c
+# The whole engine against the simulated device and FUSE server.
+FUZZ_SRC_vfs        := $(CORE_SRC) tests/sim/hostport.c tests/sim/simdev.c tests/sim/simfs.c \
+	tests/sim/simfs_write.c tests/sim/simmmio.c
 # Device registers as plain memory the sanitizer watches (FUZZ_FLAGS_NAME: a
 # harness's own flags).
 FUZZ_FLAGS_pcicaps  := -Itests/sim $(SIM_MMIO)
+FUZZ_FLAGS_vfs      := -Itests/sim $(SIM_MMIO)
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
 .SECONDEXPANSION:
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h apps/*.h tests/sim/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h vfs/*.h apps/*.h tests/sim/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS_$*) $< $(FUZZ_SRC_$*) -o $@
 fuzz: fuzz-build

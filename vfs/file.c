@@ -215,7 +215,14 @@ int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)
     f->flags = (uint32_t)flags;
     int fd = vfs_file_install(v, f);
     if ((flags & VFS_O_TRUNC) && !created) {
-        err = vfs_ftruncate(v, fd, 0);
+        /* O_RDONLY|O_TRUNC truncates too, as on Linux: by node, since the
+         * host's read-only handle could not. */
+        struct fuse_setattr_in in;
+        vs_memset(&in, 0, sizeof(in));
+        in.valid = FATTR_SIZE | (acc != VFS_O_RDONLY ? FATTR_FH : 0);
+        in.fh = fh;
+        f->written = true;
+        err = vn_setattr(loc.m, loc.node, &in);
         if (err) {
             vfs_close(v, fd);
             return err;

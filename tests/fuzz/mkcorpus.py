@@ -285,6 +285,60 @@ def uki_seeds():
     ]
 
 
+def vfs_seeds():
+    # tests/fuzz/fuzz_vfs.c: a setup byte, then operations (op, fd slot, arguments).
+    # Paths by index into its table: 0 hello.txt, 5 dir, 6 dir/inner.txt, 7 dir/sub,
+    # 15 n0, 16 n1, 17 dir/n2, 31 many.
+    def op_open(slot, flags, path, mode=0o644):
+        return bytes([0, slot, flags, path]) + struct.pack("<H", mode)
+
+    def op(code, slot, *args):
+        return bytes([code, slot] + list(args))
+
+    RDWR_CREAT, WRONLY_TRUNC, WRONLY_APPEND = 3 | 4, 1 | 16, 1 | 32
+    close = lambda s: op(1, s)
+    write = lambda s, size: op(2, s, size, 0, 0)
+    pwrite = lambda s, size, off: op(3, s, size) + struct.pack("<H", off)
+    pread = lambda s, size, off: op(5, s, size) + struct.pack("<H", off)
+    fsync = lambda s: op(8, s)
+    mkdir = lambda p: op(11, 0, p, 0xed, 1)
+    rmdir = lambda p: op(12, 0, p)
+    unlink = lambda p: op(13, 0, p)
+    rename = lambda a, b, flags=0: op(14, 0, a, b, flags)
+    symlink = lambda t, p: op(15, 0, t, p, 1)
+    link = lambda a, b: op(16, 0, a, b)
+    stat = lambda p: op(19, 0, p, 1)
+    readdir = lambda p: op(20, 0, p)
+    readlink = lambda p: op(21, 0, p)
+    # kind: SIMFS_FAULT_* - 1; opcode: index into the harness's list.
+    fault = lambda kind, opcode, nth=1, arg=0: op(23, 0, kind, opcode, nth - 1, arg)
+    corrupt = lambda n, *pv: op(24, 0, n - 1, *pv)
+    ERROR, SHORT, NO_REPLY, ATTR_TYPE, WRITE_LESS = 2, 4, 5, 6, 8
+    OP_WRITE, OP_CREATE, OP_MKDIR, OP_RENAME, OP_FSYNC, OP_SETATTR = 6, 7, 8, 14, 16, 3
+    return [
+        ("create_write_read", b"\0" + op_open(0, RDWR_CREAT, 15) + write(0, 10) + pread(0, 10, 0) +
+         pwrite(0, 3, 200) + close(0) + stat(15)),
+        ("big_write_small_max", b"\1" + op_open(1, RDWR_CREAT, 16) + write(1, 255) + pread(1, 200, 100) +
+         op(7, 1, 9, 0) + close(1)),
+        ("trunc_append", b"\0" + op_open(0, WRONLY_TRUNC, 0) + close(0) + op_open(2, WRONLY_APPEND, 6) +
+         write(2, 5) + write(2, 5) + close(2)),
+        ("tree_changes", b"\0" + mkdir(15) + rename(6, 17) + rename(5, 15) + rename(0, 16, 1) +
+         rename(16, 5, 2) + unlink(16) + rmdir(15) + readdir(5)),
+        ("links", b"\x10" + symlink(0, 16) + readlink(16) + link(0, 17) + stat(17) + unlink(0) + stat(17) +
+         op(17, 0, 17, 0xa4, 1) + op(18, 0, 17, 5, 1, 0, 2, 0)),
+        ("error_on_write", b"\0" + op_open(0, 3, 0) + fault(ERROR, OP_WRITE, 1, 27) + write(0, 10) + close(0)),
+        ("short_create", b"\0" + fault(SHORT, OP_CREATE, 1, 4) + op_open(0, RDWR_CREAT, 15) + close(0)),
+        ("typeless_mkdir", b"\0" + fault(ATTR_TYPE, OP_MKDIR) + mkdir(15) + stat(15)),
+        ("fsync_no_reply", b"\0" + op_open(3, 3, 6) + write(3, 4) + fault(NO_REPLY, OP_FSYNC) + fsync(3) +
+         close(3) + stat(0)),
+        ("write_less", b"\0" + op_open(0, 3, 0) + fault(WRITE_LESS, OP_WRITE, 1, 3) + write(0, 20) + close(0)),
+        ("error_on_rename_setattr", b"\0" + fault(ERROR, OP_RENAME, 1, 12) + rename(0, 15) +
+         fault(ERROR, OP_SETATTR, 1, 0x90) + op(10, 0, 0, 5, 0)),
+        ("corrupt_readdir", b"\0" + corrupt(2, 20, 0xff, 40, 0x80, 100, 1) + readdir(31) + readdir(5)),
+        ("corrupt_lookup", b"\0" + corrupt(1, 16, 0xff, 17, 0x10, 120, 0x40) + stat(6) + stat(8)),
+    ]
+
+
 def main():
     write("fuse_codec", fuse_codec())
     write("dirent", dirent_seeds())
@@ -294,6 +348,7 @@ def main():
     write("bls", bls_seeds())
     write("extlinux", extlinux_seeds())
     write("uki", uki_seeds())
+    write("vfs", vfs_seeds())
 
 
 if __name__ == "__main__":

@@ -6,11 +6,15 @@ number of executions (libFuzzer's final stats); a crash, a broken promise
 (abort) or a sanitizer report is a FAIL with the reason, the crashing input
 kept in build/fuzz/artifacts/.
 
-Environment: FUZZ_SMOKE_SECONDS (default 20) per harness.
+Every run uses one random seed, printed (`# seed N`) so that a failure can be
+replayed with FUZZ_SMOKE_SEED=N.
+
+Environment: FUZZ_SMOKE_SECONDS (default 20) per harness, FUZZ_SMOKE_SEED.
 `make fuzz` is the long run (FUZZ_SECONDS, default 300 each)."""
 
 import glob
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -22,7 +26,9 @@ import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 REPO = vstest.REPO
-NAMES = ["fuse_codec", "dirent", "vq", "cmdparse", "pcicaps", "bls", "extlinux", "uki"]
+NAMES = ["fuse_codec", "dirent", "vq", "cmdparse", "pcicaps", "bls", "extlinux", "uki", "vfs"]
+# Executions a smoke run must reach; fuzz_vfs mounts a whole simulated share per input.
+MIN_EXECS = {"vfs": 200}
 
 
 def seconds():
@@ -44,6 +50,11 @@ def main():
         note(r.stdout)
         return vstest.finish()
     secs = seconds()
+    try:
+        seed = int(os.environ.get("FUZZ_SMOKE_SEED", ""))
+    except ValueError:
+        seed = random.randrange(1, 1 << 31)
+    note("seed %d (FUZZ_SMOKE_SEED=%d replays this run)" % (seed, seed))
     artifacts = os.path.join(REPO, "build", "fuzz", "artifacts")
     os.makedirs(artifacts, exist_ok=True)
     for name in NAMES:
@@ -54,7 +65,7 @@ def main():
               "tests/fuzz/corpus/%s has %d inputs" % (name, nseeds))
         work = tempfile.mkdtemp(prefix="vioshare-fuzz-%s-" % name)
         try:
-            argv = [binary, "-max_total_time=%d" % secs, "-print_final_stats=1",
+            argv = [binary, "-max_total_time=%d" % secs, "-seed=%d" % seed, "-print_final_stats=1",
                     "-artifact_prefix=%s/%s-" % (artifacts, name), work, seeds]
             note("run: " + " ".join(argv))
             try:
@@ -74,11 +85,11 @@ def main():
                                r"\s+#\d+ 0x[0-9a-f]+ in (LLVMFuzzerTestOneInput|[a-z_]+) )", l)]
             note(out[-4000:])
             check("fuzz_%s: no crash in %d s" % (name, secs), False,
-                  "status %s after %d execs: %s" % (status, execs, " | ".join(why[:6]) or out[-300:]))
+                  "status %s after %d execs (seed %d): %s" % (status, execs, seed, " | ".join(why[:6]) or out[-300:]))
             continue
         check("fuzz_%s: %d executions in %d s, no crash (coverage %s)"
-              % (name, execs, secs, cov[-1] if cov else "?"), execs > 1000,
-              "only %d executions" % execs)
+              % (name, execs, secs, cov[-1] if cov else "?"), execs > MIN_EXECS.get(name, 1000),
+              "only %d executions (seed %d)" % (execs, seed))
     return vstest.finish()
 
 

@@ -307,12 +307,22 @@ void sfs_reply_entry(struct simfs *fs, int i, enum simfs_fault_kind fk, struct o
 
 void sfs_set_size(struct simfs_node *n, uint64_t size)
 {
+    if (n->text) {
+        char *t = realloc(n->text, size ? size : 1);
+        if (!t)
+            abort();
+        if (size > n->size)
+            memset(t + n->size, 0, size - n->size);
+        n->text = t;
+        n->size = size;
+        return;
+    }
+    /* A patterned file: its bytes made explicit. */
     char *t = malloc(size ? size : 1);
     if (!t)
         abort();
     for (uint64_t k = 0; k < size; k++)
-        t[k] = k < n->size ? (char)simfs_byte(n, k) : 0;
-    free(n->text);
+        t[k] = k < n->size ? (char)simfs_pattern(n->nodeid, k) : 0;
     n->text = t;
     n->size = size;
 }

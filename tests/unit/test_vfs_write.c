@@ -131,6 +131,13 @@ static bool t_trunc_append(struct env *e)
     REQUIRE(fd >= 0, "open(O_TRUNC) = %d", fd);
     CHECK(content_is(e, "big.bin", "", 0));
     ERR_IS(vfs_close(&e->v, fd), 0, "close");
+    /* Linux truncates with O_RDONLY|O_TRUNC as well. */
+    fd = vfs_open(&e->v, "/sim/small.bin", VFS_O_RDONLY | VFS_O_TRUNC, 0);
+    REQUIRE(fd >= 0, "open(O_RDONLY|O_TRUNC) = %d (%s)", fd, vs_errno_name(fd));
+    CHECK(content_is(e, "small.bin", "", 0));
+    char c;
+    ERR_IS(vfs_read(&e->v, fd, &c, 1), 0, "read after O_RDONLY|O_TRUNC");
+    ERR_IS(vfs_close(&e->v, fd), 0, "close");
     fd = vfs_open(&e->v, "/sim/hello.txt", VFS_O_WRONLY | VFS_O_APPEND, 0);
     REQUIRE(fd >= 0, "open(O_APPEND) = %d", fd);
     REQUIRE(vfs_write(&e->v, fd, "more\n", 5) == 5, "append");
@@ -628,7 +635,7 @@ int main(void)
     run("write and pwrite: the bytes on the server, holes of zeros, the position moved by write only",
         t_write_pwrite);
     run("a write of 1 MiB + 5 with max_write 64 KiB: 17 WRITEs, every byte on the server", t_write_split);
-    run("O_TRUNC empties; O_APPEND writes at the end; ftruncate and truncate shrink and grow with zeros",
+    run("O_TRUNC empties (O_RDONLY too); O_APPEND writes at the end; ftruncate and truncate shrink and grow with zeros",
         t_trunc_append);
     run("mkdir and rmdir: modes, EEXIST, ENOENT, ENOTDIR, ENOTEMPTY, EBUSY; nlink; stat after removal",
         t_mkdir_rmdir);
