@@ -57,8 +57,8 @@ static int parse_owner(char *s, struct vfs_mount_opts *o)
 }
 
 /* Parses "ro,timeout=N,..." into o; returns 0 or -EINVAL with *bad set to
- * the offending option. */
-static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
+ * the offending option.  profile=small fills *small and points o at it. */
+static int parse_opts(char *s, struct vfs_mount_opts *o, struct vfs_config *small, const char **bad)
 {
     while (*s) {
         char *end = s;
@@ -85,6 +85,12 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, const char **bad)
             o->irq_msix = true;
         } else if (n > 8 && !vs_memcmp(s, "timeout=", 8) && !parse_u64(s + 8, &v) && v >= 1 && v <= 86400) {
             o->timeout_s = (uint32_t)v;
+        } else if (word_is(s, n, "profile=small")) {
+            vfs_config_small(small);
+            o->config = small;
+            o->debug = 0; /* the small profile keeps no statistics to trace with */
+        } else if (word_is(s, n, "profile=default")) {
+            o->config = 0;
         } else {
             return -VS_EINVAL;
         }
@@ -122,13 +128,14 @@ void app_mount_failed(struct app *a, const char *path, int err, bool msix)
 int cmd_mount(struct app *a, int argc, char **argv)
 {
     struct vfs_mount_opts o = {0};
+    struct vfs_config small = {0};
     o.debug = (uint8_t)a->debug;
     const char *bad = "";
     if (!(argc == 3 || (argc == 5 && argv[3][0] == '-' && argv[3][1] == 'o' && !argv[3][2]))) {
         app_usage(a, "mount", -VS_EINVAL, "usage: mount TAG PATH [-o OPTS]");
         return -VS_EINVAL;
     }
-    if (argc == 5 && parse_opts(argv[4], &o, &bad)) {
+    if (argc == 5 && parse_opts(argv[4], &o, &small, &bad)) {
         app_printf(a, "error: mount: %s: EINVAL (unknown or bad option: ", argv[2]);
         app_write_escaped(a, bad, vs_strlen(bad));
         app_printf(a, ")\n");

@@ -15,7 +15,7 @@ int vfs_opendir(struct vfs *v, const char *path)
         return -VS_ENOTDIR;
     }
     struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
-    uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, v->cfg.dir_buf) : 0;
+    uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, loc.m->cfg.dir_buf) : 0;
     if (!f || (loc.node && !buf)) {
         v->port->free(v->port->ctx, f);
         v->port->free(v->port->ctx, buf);
@@ -96,7 +96,7 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
 static int refill(struct vfs_file *f)
 {
     f->dpos = f->dlen = 0;
-    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, f->m->cfg->dir_buf, &f->dlen, &f->cookies);
+    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, f->m->cfg.dir_buf, &f->dlen, &f->cookies);
     if (err)
         return err;
     f->dpos = 0;

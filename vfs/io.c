@@ -66,7 +66,7 @@ static int64_t moved(const struct io_op *op, bool write)
 int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write)
 {
     struct fconn *c = &f->m->conn;
-    const uint32_t window = f->m->cfg->inflight;
+    const uint32_t window = f->m->cfg.inflight;
     uint32_t chunk = chunk_size(n, window, write ? c->params.max_write : c->params.max_read);
     struct io_op ops[FCONN_WINDOW_MAX];
     uint8_t *p = buf;

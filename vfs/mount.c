@@ -10,16 +10,16 @@ static uint32_t bucket_count(uint32_t n)
     return b;
 }
 
-/* m with its node table, or NULL. */
-static struct vfs_mount *new_mount(const struct vfs *v)
+/* m with its node table for configuration cfg, or NULL. */
+static struct vfs_mount *new_mount(const struct vfs *v, const struct vfs_config *cfg)
 {
     const struct vs_port *port = v->port;
     struct vfs_mount *m = port->alloc(port->ctx, sizeof(*m));
     if (!m)
         return 0;
     vs_memset(m, 0, sizeof(*m));
-    m->cfg = &v->cfg;
-    m->nbuckets = bucket_count(v->cfg.node_cache);
+    m->cfg = *cfg;
+    m->nbuckets = bucket_count(cfg->node_cache);
     m->buckets = port->alloc(port->ctx, 2 * sizeof(*m->buckets) * m->nbuckets);
     if (!m->buckets) {
         port->free(port->ctx, m);
@@ -87,22 +87,36 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     int slot = mount_slot(v, path);
     if (slot < 0)
         return slot;
-    if (opts && opts->debug && v->cfg.no_stats)
+    struct vfs_config cfg = v->cfg;
+    if (opts && opts->config) {
+        cfg = *opts->config;
+        cfg.path_max = v->cfg.path_max; /* walks span mounts */
+        cfg.heap = v->cfg.heap, cfg.heap_size = v->cfg.heap_size;
+        cfg.dma = v->cfg.dma, cfg.dma_size = v->cfg.dma_size, cfg.dma_addr = v->cfg.dma_addr;
+        const char *why;
+        if (vfs_config_resolve(&cfg, &why)) {
+            if (port->log)
+                port->log(port->ctx, why);
+            return -VS_EINVAL;
+        }
+    }
+    if (opts && opts->debug && cfg.no_stats)
         return -VS_EINVAL; /* nothing to trace with */
-    struct vfs_mount *m = new_mount(v);
+    struct vfs_mount *m = new_mount(v, &cfg);
     if (!m)
         return -VS_ENOMEM;
     vs_memcpy(m->path, path, vs_strlen(path) + 1);
     if (opts)
         m->opts = *opts;
+    m->opts.config = &m->cfg;
     if (!m->opts.timeout_s)
         m->opts.timeout_s = VFS_DEFAULT_TIMEOUT_S;
 
-    int err = viofs_init(&m->dev, port, tr, (uint16_t)VS_MIN(v->cfg.queue_size, 32768u), m->opts.irq_msix);
+    int err = viofs_init(&m->dev, port, tr, (uint16_t)VS_MIN(cfg.queue_size, 32768u), m->opts.irq_msix);
     if (err)
         goto out_free;
     struct fconn_limits lim = {
-        .slots = v->cfg.slots, .max_io = v->cfg.max_io, .name2_max = v->cfg.path_max, .stats = !v->cfg.no_stats,
+        .slots = cfg.slots, .max_io = cfg.max_io, .name2_max = cfg.path_max, .stats = !cfg.no_stats,
     };
     err = fconn_init(&m->conn, port, &m->dev, &lim, (uint64_t)m->opts.timeout_s * 1000000000ull);
     if (err)

@@ -25,13 +25,13 @@ static int find_match(struct vfs_mount *m, struct vnode *dir, const char *name, 
     int err = vfs_fuse_open(m, dir, FUSE_OPENDIR, 0, &fh);
     if (err)
         return err;
-    uint8_t *buf = m->conn.port->alloc(m->conn.port->ctx, m->cfg->dir_buf);
+    uint8_t *buf = m->conn.port->alloc(m->conn.port->ctx, m->cfg.dir_buf);
     err = buf ? -VS_ENOENT : -VS_ENOMEM;
     uint64_t off = 0;
     struct dir_cookies cookies = {0};
     while (err == -VS_ENOENT) {
         uint32_t got, pos = 0;
-        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, m->cfg->dir_buf, &got, &cookies);
+        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, m->cfg.dir_buf, &got, &cookies);
         if (r || got == 0) {
             err = r ? r : -VS_ENOENT;
             break;

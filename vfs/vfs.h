@@ -84,6 +84,10 @@ struct vfs_mount_opts {
      * not available (no MSI-X, not PCI, a port without the hooks).  Off:
      * irq=poll, the used rings are polled. */
     bool irq_msix;
+    /* Sizes for this mount instead of the namespace's (vfs_config.h; read
+     * during vfs_mount only).  Its path_max and memory fields are ignored:
+     * those of the namespace apply.  NULL: the namespace's sizes. */
+    const struct vfs_config *config;
 };
 
 /* RENAME2 flags (Linux values). */
@@ -101,8 +105,9 @@ struct vfs_timespec {
 struct vfs_mount;
 struct vfs_file;
 
-/* The caller allocates it (about 2.5 KiB) and keeps it, and the port, alive
- * until everything is unmounted; its members are the core's. */
+/* The caller allocates it (about 1.3 KiB) and keeps it, and the port, alive
+ * until everything is unmounted; its members are the core's, and it must
+ * not be moved or copied once initialised (it may point into itself). */
 struct vfs {
     const struct vs_port *port;     /* the caller's, or own_port below */
     struct vfs_config cfg;          /* resolved: no zero sizes */

@@ -5,8 +5,9 @@
  * default, and hands it to vfs_init_cfg (vfs.h), which copies it: the
  * struct itself need not outlive the call, the memory it points to must.
  * Every mount of the namespace uses these sizes.  The defaults are what
- * vfs_init gives: fast, about 1.2 MiB of DMA memory and 60 KiB of heap a
- * mount.  vfs_config_small gives the small profile (README, "Embedding"). */
+ * vfs_init gives: fast, about 1.1 MiB of DMA memory a mount and 140 KiB of
+ * heap at most while walking, reading and listing (README, "Embedding").
+ * vfs_config_small gives the small profile. */
 #ifndef VFS_CONFIG_H
 #define VFS_CONFIG_H
 

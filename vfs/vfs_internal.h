@@ -38,7 +38,7 @@ struct vnode {
 
 struct vfs_mount {
     char path[VFS_NAME_MAX + 2];
-    const struct vfs_config *cfg;   /* the namespace's */
+    struct vfs_config cfg;      /* the namespace's, or the mount's own sizes */
     struct vfs_mount_opts opts;
     struct viofs dev;
     struct fconn conn;

@@ -82,7 +82,7 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
         return;
     }
     lru_push(m, n);
-    if (m->lru_count > m->cfg->node_cache) {
+    if (m->lru_count > m->cfg.node_cache) {
         struct vnode *old = m->lru_tail;
         lru_unlink(m, old);
         release(m, old);
@@ -241,12 +241,12 @@ int vn_getattr(struct vfs_mount *m, struct vnode *n)
 int vn_readlink(struct vfs_mount *m, struct vnode *n, char *out, uint32_t *len)
 {
     struct fconn_req r = {
-        .opcode = FUSE_READLINK, .nodeid = n->nodeid, .rdata = out, .rdata_len = m->cfg->path_max,
+        .opcode = FUSE_READLINK, .nodeid = n->nodeid, .rdata = out, .rdata_len = m->cfg.path_max,
     };
     int err = fconn_call(&m->conn, &r);
     if (err)
         return err;
-    if (r.reply_got || fuse_check_readlink(out, r.rdata_got, m->cfg->path_max))
+    if (r.reply_got || fuse_check_readlink(out, r.rdata_got, m->cfg.path_max))
         return -VS_EPROTO;
     *len = r.rdata_got;
     return 0;

@@ -290,6 +290,28 @@ static bool t_one_slot(struct env *e)
     return true;
 }
 
+/* A mount's own sizes: the small profile on a default namespace. */
+static bool t_mount_config(struct env *e)
+{
+    CHECK(env_cfg(e, NULL, NULL));
+    struct vfs_config c;
+    memset(&c, 0, sizeof c);
+    c.max_io = 2048;
+    e->opts.config = &c;
+    int err = vfs_mount(&e->v, &e->d.tr, "/sim", &e->opts);
+    REQUIRE(err == -VS_EINVAL, "a mount with max_io 2048 = %d", err);
+    vfs_config_small(&c);
+    CHECK(env_mount(e));
+    e->opts.config = NULL;
+    REQUIRE(vfs_mount_stats(&e->v, 0) == NULL, "the mount kept statistics");
+    CHECK(workload(e));
+    REQUIRE(vfs_umount(&e->v, "/sim") == 0, "umount");
+    REQUIRE(e->hp.heap_peak <= 64 * KiB && e->hp.dma_peak <= 64 * KiB, "heap %zu, DMA %zu bytes",
+            e->hp.heap_peak, e->hp.dma_peak);
+    REQUIRE(e->fs.ops[FUSE_READ] >= W_BIG / (32 * KiB), "%lu READs", e->fs.ops[FUSE_READ]);
+    return true;
+}
+
 static void report(const char *name, bool (*fn)(struct env *))
 {
     static struct env e;
@@ -321,6 +343,7 @@ int main(int argc, char **argv)
     run("caller memory: the workload on static heap and DMA memory, no allocator in the port", t_static);
     run("caller memory: a heap too small for a mount gives ENOMEM", t_static_too_small);
     run("one slot: reads and detached RELEASEs share it", t_one_slot);
+    run("a mount's own sizes (vfs_mount_opts.config): the small profile beside the defaults", t_mount_config);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
 }
