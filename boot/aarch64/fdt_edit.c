@@ -23,7 +23,7 @@ struct out {
     bool full;
 };
 
-static uint32_t be32(const uint8_t *p)
+static uint32_t get_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
@@ -136,8 +136,8 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
     uint32_t total = fdt_size(fdt);
     if (!total || cap < HEADER_SIZE)
         return false;
-    uint32_t off_struct = be32(h + 8), off_strings = be32(h + 12), off_rsv = be32(h + 16);
-    uint32_t version = be32(h + 20), size_strings = be32(h + 32), size_struct = be32(h + 36);
+    uint32_t off_struct = get_be32(h + 8), off_strings = get_be32(h + 12), off_rsv = get_be32(h + 16);
+    uint32_t version = get_be32(h + 20), size_strings = get_be32(h + 32), size_struct = get_be32(h + 36);
     if (version < 17 || off_struct > total || size_struct > total - off_struct || off_strings > total ||
         size_strings > total - off_strings || off_rsv > total || off_struct % 4 || off_rsv % 8)
         return false;
@@ -162,7 +162,7 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
     while (!ended) {
         if (p + 4 > end)
             return false;
-        uint32_t tok = be32(p);
+        uint32_t tok = get_be32(p);
         const uint8_t *start = p;
         p += 4;
         if (tok == FDT_BEGIN_NODE) {
@@ -200,7 +200,7 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
         } else if (tok == FDT_PROP) {
             if (p + 8 > end || depth == 0)
                 return false;
-            uint32_t len = be32(p), nameoff = be32(p + 4);
+            uint32_t len = get_be32(p), nameoff = get_be32(p + 4);
             p += 8;
             if (len > (size_t)(end - p) || nameoff >= size_strings)
                 return false;
@@ -237,7 +237,7 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
     put_be32(nh + 16, HEADER_SIZE);
     put_be32(nh + 20, 17);
     put_be32(nh + 24, 16);
-    put_be32(nh + 28, be32(h + 28)); /* boot_cpuid_phys */
+    put_be32(nh + 28, get_be32(h + 28)); /* boot_cpuid_phys */
     put_be32(nh + 32, s.old_len + s.added_len);
     put_be32(nh + 36, (uint32_t)struct_len);
     return true;
