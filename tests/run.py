@@ -49,6 +49,7 @@ EXPECTED = {
     "test_fuse_codec": 69,
     "test_interop": 6,
     "test_late_answers": 10,
+    "test_profiles": 10,
     "test_sha256": 11,
     "test_vfs_sim": 91,
     "test_vfs_write": 19,
