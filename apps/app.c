@@ -131,6 +131,7 @@ static const struct command commands[] = {
     {"boot", cmd_boot, "boot KERNEL [initrd=PATH[,PATH...]] [CMDLINE...] | boot -e N | boot --default"},
     {"entries", cmd_entries, "entries"},
     {"menu", cmd_menu, "menu [SECONDS]"},
+    {"chain", cmd_chain, "chain PATH [ARGS...]   (EFI app: starts an EFI program)"},
     {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
     {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
     {"stats", cmd_stats, "stats [-r] [PATH]"},
@@ -310,6 +311,8 @@ void app_mount_all(struct app *a)
                                        "-chardev socket,id=ID,path=SOCKET of a running virtiofsd");
     for (int i = 0; i < a->ndevs; i++) {
         struct app_dev *d = &a->devs[i];
+        if (d->mounted) /* again after `chain`: only what it unmounted */
+            continue;
         char path[VIOFS_TAG_MAX + 2];
         path[0] = '/';
         vs_memcpy(path + 1, d->tag, vs_strlen(d->tag) + 1);

@@ -72,6 +72,12 @@ struct app {
     bool (*heap_usage)(struct app *a, uint64_t *used, uint64_t *peak);
     /* Optional: MSI interrupts taken since boot (irq=msix completions). */
     uint64_t (*interrupts)(struct app *a);
+    /* Starts the EFI program image[0..size) (a copy is made) with opts as
+     * its load options, the shares unmounted; returns when it exits (its
+     * EFI status in *status) or fails to start (negative errno, *why).
+     * NULL where the platform cannot (only the EFI app can). */
+    int (*chain)(struct app *a, const void *image, size_t size, const char *path, const char *opts, int *status,
+                 const char **why);
     /* `options WORDS...`: the command line of a bare distribution root's
      * entries (entries.c); NULL: root=TAG rootfstype=virtiofs rw. */
     char *entry_options;
@@ -163,5 +169,9 @@ int cmd_help(struct app *a, int argc, char **argv);
 int cmd_entries(struct app *a, int argc, char **argv);
 int cmd_options(struct app *a, int argc, char **argv);
 int cmd_menu(struct app *a, int argc, char **argv);
+int cmd_chain(struct app *a, int argc, char **argv);
+/* Loads path and starts it through a->chain (cmd_chain.c), then mounts the
+ * shares again; reported like a command. */
+int app_chain(struct app *a, const char *path, const char *opts);
 
 #endif

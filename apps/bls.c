@@ -101,7 +101,7 @@ int bls_parse(const char *text, size_t len, const char *name, struct boot_entry 
         }
     }
     if (!e->linux_path[0] && !e->efi[0]) {
-        be_report(d, l.lineno, "no 'linux' (nor 'efi') key: nothing to boot");
+        be_report(d, l.lineno, "no 'linux' (nor 'efi') key");
         return -VS_EINVAL;
     }
     return 0;

@@ -574,6 +574,8 @@ static int load_uki(struct app *a, const struct boot_entry *e, struct app_boot *
 int entries_boot(struct app *a, const struct boot_entry *e, const char *cmdline)
 {
     struct app_boot b = {.kernel_path = e->linux_path, .cmdline = cmdline ? cmdline : e->options};
+    if (!e->linux_path[0] && a->chain)
+        return app_chain(a, e->efi, cmdline ? cmdline : e->options);
     if (!e->linux_path[0]) {
         app_printf(a, "error: boot: ");
         app_write_escaped(a, e->source, vs_strlen(e->source));

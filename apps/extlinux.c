@@ -61,7 +61,7 @@ static void finish(struct xparse *x)
     if (x->broken)
         return;
     if (!e->linux_path[0]) {
-        problem(x, e->line, "LABEL without KERNEL or LINUX: entry skipped");
+        problem(x, e->line, "LABEL without KERNEL or LINUX");
         return;
     }
     if (!e->title[0])

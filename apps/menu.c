@@ -73,24 +73,25 @@ static int run_menu(struct app *a, struct entry_list *l, int timeout, struct lin
 {
     size_t sel = l->def;
     draw(a, l, sel);
-    /* The countdown: a line rewritten every second until a key. */
+    /* The countdown: a line rewritten every second until a key, which
+     * then counts as the first key of the menu. */
     uint64_t start = now(a);
+    int k = M_NONE;
     for (int left = timeout; left >= 0 && timeout != BE_TIMEOUT_FOREVER; left--) {
         app_printf(a, "\rbooting entry %u in %d s (any key stops the countdown)\x1b[K", (unsigned)(sel + 1), left);
         if (!left) {
             app_printf(a, "\n");
             return entries_boot(a, l->v[sel], NULL);
         }
-        int k = read_key(a, start + (uint64_t)(timeout - left + 1) * SECOND_NS);
+        k = read_key(a, start + (uint64_t)(timeout - left + 1) * SECOND_NS);
         if (k != M_NONE) {
             app_printf(a, "\rcountdown stopped\x1b[K\n");
-            if (k == M_ESC)
-                return 0;
             break;
         }
     }
-    for (;;) {
-        int k = read_key(a, 0);
+    for (;; k = M_NONE) {
+        if (k == M_NONE)
+            k = read_key(a, 0);
         size_t was = sel;
         if (k == M_ESC)
             return 0;

@@ -301,6 +301,52 @@ static int efi_boot(struct app *a, struct app_boot *b, const char **why)
     return -VS_EIO;
 }
 
+/* `chain`: any EFI program from memory, its load options set, with the
+ * shares unmounted (it may drive the devices itself) while it runs. */
+static int efi_chain(struct app *a, const void *image, size_t size, const char *path, const char *opts, int *status,
+                     const char **why)
+{
+    (void)path;
+    EFI_BOOT_SERVICES *bs = the_port.st->BootServices;
+    set_node(&kernel_path.mem.Header, HARDWARE_DEVICE_PATH, HW_MEMMAP_DP, sizeof(kernel_path.mem));
+    kernel_path.mem.MemoryType = EfiLoaderData;
+    kernel_path.mem.StartingAddress = (uintptr_t)image;
+    kernel_path.mem.EndingAddress = (uintptr_t)image + size - 1;
+    set_node(&kernel_path.end, END_DEVICE_PATH_TYPE, END_ENTIRE_DEVICE_PATH_SUBTYPE, sizeof(kernel_path.end));
+    EFI_HANDLE child = NULL;
+    EFI_STATUS s = bs->LoadImage(FALSE, the_image, (EFI_DEVICE_PATH *)&kernel_path, (void *)image, size, &child);
+    if (EFI_ERROR(s)) {
+        *why = s == EFI_UNSUPPORTED || s == EFI_LOAD_ERROR ? "not an EFI image the firmware can load"
+                                                           : "the firmware's LoadImage failed";
+        return -VS_ENOEXEC;
+    }
+    EFI_LOADED_IMAGE *li = NULL;
+    UINT32 optsize = 0;
+    CHAR16 *o = utf8_to_utf16(a, opts, &optsize);
+    if (!o || EFI_ERROR(bs->HandleProtocol(child, &efi_guid_loaded_image, (void **)&li))) {
+        bs->UnloadImage(child);
+        *why = "cannot set the load options";
+        return -VS_ENOMEM;
+    }
+    li->LoadOptions = o;
+    li->LoadOptionsSize = optsize;
+    app_printf(a, "chain: starting ");
+    app_write_escaped(a, path, vs_strlen(path));
+    app_printf(a, " (%llu bytes) with load options \"%s\"\n", (unsigned long long)size, opts);
+    vfs_umount_all(&a->vfs);
+    for (int i = 0; i < a->ndevs; i++)
+        a->devs[i].mounted = false;
+    UINTN exit_size = 0;
+    CHAR16 *exit_data = NULL;
+    s = bs->StartImage(child, &exit_size, &exit_data);
+    if (exit_data)
+        bs->FreePool(exit_data);
+    /* An application is unloaded by its Exit; a driver stays. */
+    a->port->free(a->port->ctx, o);
+    *status = (int)(s & 0xffff); /* EFI_ERROR's top bit left out: "returned (EFI status 0xe)" */
+    return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
@@ -320,6 +366,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     a->read_char = console_input;
     a->read_ctx = st;
     a->boot = efi_boot;
+    a->chain = efi_chain;
     if (EFI_ERROR(s))
         app_printf(a, "warning: cannot list PCI functions (EFI status %#lx)\n", (unsigned long)s);
 
