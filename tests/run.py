@@ -58,7 +58,7 @@ EXPECTED = {
     "test_vq": 29,
     # integration tests (tests/integration/); test_current_X.py is test_X.py on the current stack
     "test_aarch64.py": 12,
-    "test_aarch64_boot.py": 17,
+    "test_aarch64_boot.py": 18,
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
     "test_bootentries.py": 21,

@@ -9,6 +9,10 @@ EL1, once from an image entered at EL2 (virtualization=on), where the kernel
 must start at EL2 and bring KVM up.  Boot entries: a BLS entry's
 `devicetree` and an extlinux entry's FDT replace QEMU's DTB (the file is
 QEMU's own, dumped with dumpdtb=, its model renamed: the kernel names it).
+Root on the share: a bare distribution root (/vmlinuz, /initrd.img, busybox,
+/sbin/init) booted as `boot --default` offers it, with root=myfs
+rootfstype=virtiofs; the initramfs (mkinitramfs --switch-root) loads the
+modules and switches to the share, whose /sbin/init runs as PID 1.
 Then images the loader refuses (wrong
 magic, gzip, big-endian, too big for RAM), each with one clear error, the
 share still usable afterwards.  Notes the time from the launcher's start to
@@ -116,6 +120,41 @@ def entry_run(share, token, kind):
           "status %s; stderr %s; %r" % (status, " ".join(err.split())[-300:], [l for l in text if "[" not in l][-8:]))
 
 
+ROOT_INIT = """#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+echo VIOSHARE-ROOT-INIT pid $$
+/bin/busybox grep " / virtiofs " /proc/mounts
+/bin/busybox cat /proof.txt
+/bin/busybox poweroff -f
+"""
+
+
+def root_run(share, token):
+    d = vstest.tmpdir()
+    for sub in ("bin", "sbin", "proc", "sys", "dev", "etc"):
+        os.mkdir(os.path.join(d, sub))
+    os.link(os.path.join(share, "Image"), os.path.join(d, "vmlinuz"))
+    os.link(os.path.join(share, "proof.txt"), os.path.join(d, "proof.txt"))
+    shutil.copyfile(os.path.join(ARM64_ROOT, "bin", "busybox"), os.path.join(d, "bin", "busybox"))
+    os.chmod(os.path.join(d, "bin", "busybox"), 0o755)
+    with open(os.path.join(d, "sbin", "init"), "w") as f:
+        f.write(ROOT_INIT)
+    os.chmod(os.path.join(d, "sbin", "init"), 0o755)
+    with open(os.path.join(d, "etc", "os-release"), "w") as f:
+        f.write('PRETTY_NAME="vioshare test root"\n')
+    p = subprocess.run([MKINITRAMFS, "--arch", "arm64", "--switch-root", os.path.join(d, "initrd.img")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    status, stamped, err = bootrun.run_timed("options root=myfs rootfstype=virtiofs rw %s; boot --default" % CMDLINE,
+                                             d, BOOT_TIMEOUT, ARCH)
+    text = [l for _, l in stamped]
+    check("aarch64 root on the share: boot --default starts the bare root's kernel, / is the virtiofs share "
+          "and its /sbin/init (PID 1) reads a file",
+          p.returncode == 0 and "boot: entry 1: vioshare test root (/myfs/vmlinuz)" in text and
+          "VIOSHARE-ROOT-INIT pid 1" in text and any(l.startswith("myfs / virtiofs rw") for l in text) and
+          token in [l.strip() for l in text],
+          "mkinitramfs %s; status %s; %r" % (p.returncode, status, [l for l in text if "[" not in l][-8:]))
+
+
 def errors(share, token, kernel):
     with open(kernel, "rb") as f:
         head = bytearray(f.read(64 * 1024))
@@ -170,6 +209,7 @@ def main():
     note("kernel %s (%d bytes)" % (kernel, os.path.getsize(kernel)))
     for t, a in ((boot_run, (share, token, False)), (boot_run, (share, token, True)),
                  (entry_run, (share, token, "bls")), (entry_run, (share, token, "extlinux")),
+                 (root_run, (share, token)),
                  (errors, (share, token, kernel))):
         try:
             t(*a)
