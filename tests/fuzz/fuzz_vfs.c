@@ -14,6 +14,10 @@
  *   - every call returns 0, a count no larger than asked, an fd, or -errno
  *     with 0 < errno < 4096;
  *   - while no reply was spoiled, every byte read is the server's;
+ *   - while no fault was armed, after each operation lstat of a few names
+ *     agrees with the server's tree (the client's caches are not stale
+ *     after its own changes): ENOENT for a name it does not have, else the
+ *     same inode, type, mode and size;
  *   - after umount: no memory leaked (DMA memory the device may still use
  *     kept only when it stopped answering: then it is not reset), no virtio rule broken as the
  *     device sees it, no misuse of the port; while no reply was spoiled, no
@@ -142,6 +146,47 @@ static void check_read(struct fz *f, int fd, uint64_t off, int64_t got)
     REQUIRE(off + (uint64_t)got <= n->size);
     for (int64_t k = 0; k < got; k++)
         REQUIRE(rbuf[k] == simfs_byte(n, off + (uint64_t)k));
+}
+
+/* Names without symlinks on the way, by their path on the share. */
+static const char *const probes[] = {
+    "hello.txt", "empty", "dir", "dir/inner.txt", "dir/sub", "dir/sub/leaf.txt", "n0", "n1", "dir/n2",
+    "dir/sub/n3", "n0/n5",
+};
+
+/* Whether a directory on the way to rel is now a symlink (the probe would
+ * follow it: not a plain name any more). */
+static bool through_link(const struct fz *f, const char *rel)
+{
+    char pre[64];
+    for (const char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/')) {
+        snprintf(pre, sizeof pre, "%.*s", (int)(s - rel), rel);
+        const struct simfs_node *n = simfs_find(&f->fs, pre);
+        if (n && (n->mode & VS_S_IFMT) == VS_S_IFLNK)
+            return true;
+    }
+    return false;
+}
+
+static void check_tree(struct fz *f)
+{
+    for (unsigned i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        if (through_link(f, probes[i]))
+            continue;
+        char p[64];
+        snprintf(p, sizeof p, "/sim/%s", probes[i]);
+        struct vfs_stat st;
+        int err = vfs_lstat(&f->v, p, &st);
+        const struct simfs_node *n = simfs_find(&f->fs, probes[i]);
+        if (!n) {
+            REQUIRE(err == -VS_ENOENT || err == -VS_ENOTDIR);
+            continue;
+        }
+        REQUIRE(err == 0);
+        REQUIRE(st.ino == n->ino && st.mode == n->mode);
+        if ((n->mode & VS_S_IFMT) == VS_S_IFREG)
+            REQUIRE(st.size == n->size);
+    }
 }
 
 static uint32_t size_of(struct in *in)
@@ -362,8 +407,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fds[NFDS];
     for (int i = 0; i < NFDS; i++)
         fds[i] = -1;
-    for (int k = 0; k < MAX_OPS && in.n; k++)
+    for (int k = 0; k < MAX_OPS && in.n; k++) {
         one_op(&f, &in, fds);
+        if (!f.faulted && !f.spoiled && !f.corrupt_in)
+            check_tree(&f);
+    }
     bool timed_out = f.v.mounts[0] && f.v.mounts[0]->conn.dead == -VS_ETIMEDOUT;
     vfs_umount_all(&f.v);
     /* A device with requests it never answered is left as it is (not
