@@ -84,6 +84,7 @@ EXPECTED = {
     "test_rw.py": ">= 55",
     "test_current_rw.py": ">= 55",
     "test_rw_errors.py": 143,
+    "test_runner.py": 15,
     "test_scale.py": 13,
     "test_shell.py": 17,
     "test_current_shell.py": 17,
