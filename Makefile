@@ -200,6 +200,12 @@ bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
 test: deps all $(HOSTB)/linux_bench
 	$(PYTHON) tests/run.py
 
+# Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
+# from the share as its own root (tests/distro/test_distro.py).
+.PHONY: test-distro
+test-distro: deps all
+	$(PYTHON) tests/distro/test_distro.py
+
 clean:
 	rm -rf $(BUILD)
 

@@ -24,7 +24,8 @@
 /* loader.conf "menu-force": no countdown, wait for a key. */
 #define BE_TIMEOUT_FOREVER -2
 
-enum be_kind { BE_BLS, BE_UKI, BE_EXTLINUX, BE_BARE };
+/* BE_EFI: an EFI program (/EFI/BOOT/BOOTX64.EFI), offered by the EFI app. */
+enum be_kind { BE_BLS, BE_UKI, BE_EXTLINUX, BE_BARE, BE_EFI };
 
 struct boot_entry {
     uint8_t kind;

@@ -5,7 +5,8 @@
  *   2. the first of /boot/extlinux/extlinux.conf, /extlinux/extlinux.conf;
  *   3. when neither gave an entry, the share as a bare distribution root:
  *      /vmlinuz + /initrd.img, /vmlinuz.old + /initrd.img.old, else every
- *      /boot/vmlinuz-VERSION with its /boot/initrd.img-VERSION, newest first.
+ *      /boot/vmlinuz-VERSION with its /boot/initrd.img-VERSION, newest first;
+ *   4. in the EFI app, /EFI/BOOT/BOOTX64.EFI (BOOTAA64.EFI on AArch64).
  * Every path is resolved inside its share (sharepath.h).  The default is
  * loader.conf's `default` glob (the first share that has a loader.conf),
  * else extlinux's DEFAULT, else the first entry. */
@@ -24,12 +25,14 @@
 
 #if defined(__aarch64__)
 #define ARCH "aa64"
+#define EFI_FALLBACK "/EFI/BOOT/BOOTAA64.EFI"
 #define PE_MACHINE 0xaa64
 /* Only the arm64 boot protocol takes a device tree from the loader. */
 #define LOADS_DEVICETREE 1
 #else
 #define LOADS_DEVICETREE 0
 #define ARCH "x64"
+#define EFI_FALLBACK "/EFI/BOOT/BOOTX64.EFI"
 #define PE_MACHINE 0x8664
 #endif
 
@@ -449,6 +452,24 @@ static void bare_root(struct finder *f, const char *root, const char *tag)
     a->port->free(a->port->ctx, kernel);
 }
 
+/* The removable-media loader (GRUB, shim, systemd-boot...): only where an
+ * EFI program can be started. */
+static void efi_fallback(struct finder *f, const char *root)
+{
+    struct boot_entry *e;
+    if (!f->a->chain || share_resolve(f->a, root, EFI_FALLBACK, f->resolved) || !is_regular(f->a, f->resolved))
+        return;
+    f->file = f->resolved;
+    if (!(e = slot(f)))
+        return;
+    vs_memset(e, 0, sizeof(*e));
+    e->kind = BE_EFI;
+    be_copy(e->efi, sizeof(e->efi), f->resolved, vs_strlen(f->resolved));
+    vs_snprintf(e->title, sizeof(e->title), "EFI loader %s", EFI_FALLBACK + 10);
+    be_copy(e->id, sizeof(e->id), EFI_FALLBACK + 10, vs_strlen(EFI_FALLBACK + 10));
+    add(f, e, root);
+}
+
 static void loader_conf(struct finder *f, const char *root)
 {
     static const char *const where[] = {"/loader/loader.conf", "/boot/loader/loader.conf"};
@@ -513,6 +534,7 @@ int entries_find(struct app *a, struct entry_list *l)
         bool ext = extlinux(&f, mi.path);
         if (l->n == first && !ext)
             bare_root(&f, mi.path, mi.tag);
+        efi_fallback(&f, mi.path);
         loader_conf(&f, mi.path);
     }
     choose_default(&f);
@@ -574,8 +596,10 @@ static int load_uki(struct app *a, const struct boot_entry *e, struct app_boot *
 int entries_boot(struct app *a, const struct boot_entry *e, const char *cmdline)
 {
     struct app_boot b = {.kernel_path = e->linux_path, .cmdline = cmdline ? cmdline : e->options};
-    if (!e->linux_path[0] && a->chain)
-        return app_chain(a, e->efi, cmdline ? cmdline : e->options);
+    /* The EFI app starts EFI programs, UKIs too (their stub then loads
+     * their sections), with LoadImage. */
+    if (a->chain && (e->kind == BE_UKI || !e->linux_path[0]))
+        return app_chain(a, e->kind == BE_UKI ? e->linux_path : e->efi, cmdline ? cmdline : e->options);
     if (!e->linux_path[0]) {
         app_printf(a, "error: boot: ");
         app_write_escaped(a, e->source, vs_strlen(e->source));
