@@ -212,4 +212,4 @@ clean:
 # The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
 include boot/aarch64/aarch64.mk examples/check-ports.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
