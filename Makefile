@@ -212,4 +212,5 @@ clean:
 # The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
 include boot/aarch64/aarch64.mk examples/check-ports.mk
 
--include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
+# (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
+-include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)
