@@ -52,7 +52,7 @@ EXPECTED = {
     "test_profiles": 10,
     "test_sha256": 11,
     "test_vfs_sim": 91,
-    "test_vfs_write": 19,
+    "test_vfs_write": 20,
     "test_vmmio": 39,
     "test_vpci": 34,
     "test_vq": 29,

@@ -610,6 +610,44 @@ static bool t_fault_broken(struct env *e)
     return true;
 }
 
+/* A WRITE answered after its timeout: the call fails, the caller's buffer
+ * is held for the device (which may still read it), and the late answer
+ * writes exactly those bytes. */
+static bool t_late_write(struct env *e)
+{
+    env_init(e);
+    e->opts.timeout_s = 1;
+    e->fs.init_max_write = 64 * 1024;
+    CHECK(env_mount(e));
+    int fd = vfs_open(&e->v, "/sim/dir/late", VFS_O_WRONLY | VFS_O_CREAT, 0644);
+    REQUIRE(fd >= 0, "open = %d", fd);
+    const size_t len = 256 << 10, piece = 64 << 10; /* four WRITEs */
+    uint8_t *buf = malloc(len);
+    REQUIRE(buf, "malloc");
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 13 + (i >> 9));
+    simfs_fault(&e->fs, SIMFS_FAULT_NO_REPLY, FUSE_WRITE, 2, 0);
+    int64_t r = vfs_pwrite(&e->v, fd, buf, len, 0);
+    bool ok = (r == -VS_ETIMEDOUT || r == (int64_t)piece) && e->hp.nholds == 1 &&
+              e->hp.holds[0].p == buf + piece && e->hp.holds[0].len == piece;
+    if (!ok)
+        snprintf(why, sizeof why, "pwrite = %lld (%s), %u ranges held (first %p+%zu), want the second WRITE's %p+%zu",
+                 (long long)r, vs_errno_name((int)r), e->hp.nholds, e->hp.nholds ? e->hp.holds[0].p : NULL,
+                 e->hp.nholds ? e->hp.holds[0].len : 0, (void *)(buf + piece), piece);
+    if (ok && simdev_answer_held(&e->d, 1) != 1) {
+        snprintf(why, sizeof why, "no stalled WRITE to answer late");
+        ok = false;
+    }
+    if (ok)
+        ok = content_is(e, "dir/late", buf, len);
+    free(buf); /* the device has read it */
+    CHECK(ok);
+    REQUIRE(vfs_umount(&e->v, "/sim") == 0, "umount");
+    e->abandoned = true;
+    e->check_counts = false;
+    return true;
+}
+
 /* A read-only mount refuses every change without a request. */
 static bool t_ro(struct env *e)
 {
@@ -655,6 +693,8 @@ int main(void)
     run("entries and attributes without a file type: EPROTO", t_fault_attr_type);
     run("WRITE answered for fewer bytes: a short count; for more: EPROTO", t_fault_write_count);
     run("bad header, error with payload, wrong unique, no reply: EPROTO or ETIMEDOUT", t_fault_broken);
+    run("a WRITE answered after its timeout: the caller's buffer held, the late bytes where they belong",
+        t_late_write);
     run("ro: every change EROFS without a request", t_ro);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
