@@ -70,6 +70,13 @@ size_t fdt_chosen_size(const void *fdt, const struct fdt_prop *set, int n);
  * False when fdt is not a valid FDT or buf is too small. */
 bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *buf, size_t cap);
 
+/* gzip (gunzip.c): whether in[0..n) starts like gzip; the unpacked size
+ * its trailer announces; gunzip unpacks into out[0..cap), cap being that
+ * size, and returns NULL or why it could not (CRC-32 and size checked). */
+bool gzip_is(const uint8_t *in, size_t n);
+size_t gzip_size(const uint8_t *in, size_t n);
+const char *gunzip(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
+
 /* PL011 console: "\n" goes out as "\r\n".  console_getc: the next byte or -1. */
 void console_init(uint64_t base);
 void console_write(const char *s, size_t n);

@@ -1,7 +1,7 @@
 /* `boot` on the AArch64 image: the arm64 Linux boot protocol (Linux's
  * Documentation/arch/arm64/booting.rst).
  *
- * The Image header is checked (magic "ARM\x64" at 56, little-endian, a page
+ * An Image.gz is unpacked first (gunzip.c).  The Image header is checked (magic "ARM\x64" at 56, little-endian, a page
  * size this CPU supports, image_size), then:
  *
  *   - the Image is copied text_offset bytes above a 2 MiB-aligned base, with
@@ -83,12 +83,36 @@ static bool granule_supported(unsigned code)
     }
 }
 
+/* Replaces b's gzip-compressed kernel by the Image it holds. */
+static int unpack(struct app *a, struct app_boot *b, const char **why)
+{
+    size_t n = gzip_size(b->kernel, b->kernel_size);
+    if (n < HDR_SIZE)
+        return fail(why, -VS_ENOEXEC, "a gzip file whose content (%llu bytes) is too small for an Image",
+                    (unsigned long long)n);
+    uint8_t *img = a->port->alloc(a->port->ctx, n);
+    if (!img)
+        return fail(why, -VS_ENOMEM, "no memory to unpack the gzip-compressed Image (%llu KiB)",
+                    (unsigned long long)(n >> 10));
+    uint64_t t0 = a->port->now_ns(a->port->ctx);
+    const char *bad = gunzip(b->kernel, b->kernel_size, img, n);
+    if (bad) {
+        a->port->free(a->port->ctx, img);
+        return fail(why, -VS_ENOEXEC, "a gzip-compressed Image that does not unpack: %s", bad);
+    }
+    uint64_t ms = (a->port->now_ns(a->port->ctx) - t0) / 1000000;
+    app_printf(a, "boot: unpacked the gzip-compressed Image: %llu -> %llu bytes, %llu.%03llu s\n",
+               (unsigned long long)b->kernel_size, (unsigned long long)n, (unsigned long long)(ms / 1000),
+               (unsigned long long)(ms % 1000));
+    a->port->free(a->port->ctx, b->kernel);
+    b->kernel = img;
+    b->kernel_size = n;
+    return 0;
+}
+
 /* What a file that is no Image is, when we can tell: compressed kernels. */
 static int not_an_image(const uint8_t *f, size_t size, const char **why)
 {
-    if (size >= 2 && f[0] == 0x1f && f[1] == 0x8b)
-        return fail(why, -VS_ENOEXEC, "a gzip-compressed Image (Image.gz): gunzip it, this loader takes "
-                    "the uncompressed Image");
     if (size >= 56 && f[0] == 'M' && f[1] == 'Z' && !memcmp(f + 4, "zimg", 4)) {
         char comp[33] = {0};
         for (int i = 0; i < 32 && f[24 + i] >= 0x20 && f[24 + i] < 0x7f; i++)
@@ -101,11 +125,13 @@ static int not_an_image(const uint8_t *f, size_t size, const char **why)
 
 int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
 {
-    const uint8_t *f = b->kernel;
     uint8_t *base = NULL, *initrd_at = NULL, *dtb_at = NULL;
     size_t kernel_pages = 0, dtb_pages = 0;
     int err = 0;
     uint64_t text_offset = 0, image_size = 0, flags = 0;
+    if (gzip_is(b->kernel, b->kernel_size) && (err = unpack(a, b, why)))
+        goto out;
+    const uint8_t *f = b->kernel;
 
     if (b->kernel_size < HDR_SIZE || get_le(f, HDR_MAGIC, 4) != IMAGE_MAGIC) {
         err = not_an_image(f, b->kernel_size, why);

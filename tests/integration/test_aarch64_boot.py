@@ -13,8 +13,9 @@ Root on the share: a bare distribution root (/vmlinuz, /initrd.img, busybox,
 /sbin/init) booted as `boot --default` offers it, with root=myfs
 rootfstype=virtiofs; the initramfs (mkinitramfs --switch-root) loads the
 modules and switches to the share, whose /sbin/init runs as PID 1.
-Then images the loader refuses (wrong
-magic, gzip, big-endian, too big for RAM), each with one clear error, the
+An Image.gz is unpacked and boots the
+same.  Then images the loader refuses (wrong magic, a gzip file that does not
+unpack, big-endian, too big for RAM), each with one clear error, the
 share still usable afterwards.  Notes the time from the launcher's start to
 the kernel's first console line.
 
@@ -73,6 +74,23 @@ def boot_run(share, token, el2):
         check("aarch64 boot from EL2: KVM comes up in the kernel, and it reads the share",
               any("kvm [1]: Hyp mode initialized successfully" in l for l in text) and read, summary)
     return bootrun.timing(stamped, "aarch64 " + what)
+
+
+def gzip_run(share, token):
+    """The Image gzip-compressed (as Ubuntu ships its arm64 vmlinuz)."""
+    with open(os.path.join(share, "Image"), "rb") as f:
+        image = f.read()
+    with open(os.path.join(share, "Image.gz"), "wb") as f:
+        f.write(gzip.compress(image, 9))
+    status, stamped, err = bootrun.run_timed("boot /myfs/Image.gz initrd=/myfs/initrd.img " + CMDLINE, share,
+                                             BOOT_TIMEOUT, ARCH)
+    text = [l for _, l in stamped]
+    body = bootrun.cat_body(text)
+    check("aarch64 boot of an Image.gz: unpacked to the Image's %d bytes, the kernel reads the share" % len(image),
+          any(l.startswith("boot: unpacked the gzip-compressed Image: ") and " -> %d bytes" % len(image) in l
+              for l in text) and body is not None and token in body,
+          "status %s; %r" % (status, [l for l in text if "[" not in l][-8:]))
+    os.unlink(os.path.join(share, "Image.gz"))
 
 
 def dumped_dtb(model):
@@ -159,8 +177,10 @@ def errors(share, token, kernel):
     with open(kernel, "rb") as f:
         head = bytearray(f.read(64 * 1024))
     vstest.write_pattern(os.path.join(share, "bad.img"), 3, 64 * 1024)
-    with open(os.path.join(share, "Image.gz"), "wb") as f:
-        f.write(gzip.compress(bytes(head)))
+    bad_gz = bytearray(gzip.compress(bytes(head)))
+    bad_gz[-8] ^= 1  # the CRC-32
+    with open(os.path.join(share, "bad.gz"), "wb") as f:
+        f.write(bad_gz)
     be = bytearray(head)
     struct.pack_into("<Q", be, 24, struct.unpack_from("<Q", be, 24)[0] | 1)
     with open(os.path.join(share, "be.img"), "wb") as f:
@@ -169,7 +189,7 @@ def errors(share, token, kernel):
     struct.pack_into("<Q", huge, 16, 64 << 30)
     with open(os.path.join(share, "huge.img"), "wb") as f:
         f.write(huge)
-    r = vstest.run("-boot /myfs/bad.img; -boot /myfs/Image.gz; -boot /myfs/be.img; -boot /myfs/huge.img; "
+    r = vstest.run("-boot /myfs/bad.img; -boot /myfs/bad.gz; -boot /myfs/be.img; -boot /myfs/huge.img; "
                    "cat /myfs/proof.txt; echo still-here", shares=[share], timeout=120, extra=ARCH)
     out = [l.rstrip("\r") for l in r.out.decode("utf-8", "replace").split("\n")]
     errs = [l for l in out if l.startswith("error: boot: ")]
@@ -180,7 +200,7 @@ def errors(share, token, kernel):
               len(mine) == 1 and text in mine[0], "%r" % errs)
 
     one("/myfs/bad.img", "ENOEXEC", 'no magic "ARM\\x64" at offset 56')
-    one("/myfs/Image.gz", "ENOEXEC", "gzip-compressed Image")
+    one("/myfs/bad.gz", "ENOEXEC", "gzip-compressed Image that does not unpack: the CRC-32")
     one("/myfs/be.img", "ENOEXEC", "big-endian kernel")
     one("/myfs/huge.img", "ENOMEM", "no room for the kernel")
     check("aarch64: after the refused boots the share is still mounted and usable (status 0)",
@@ -209,7 +229,7 @@ def main():
     note("kernel %s (%d bytes)" % (kernel, os.path.getsize(kernel)))
     for t, a in ((boot_run, (share, token, False)), (boot_run, (share, token, True)),
                  (entry_run, (share, token, "bls")), (entry_run, (share, token, "extlinux")),
-                 (root_run, (share, token)),
+                 (root_run, (share, token)), (gzip_run, (share, token)),
                  (errors, (share, token, kernel))):
         try:
             t(*a)
