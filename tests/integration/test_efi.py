@@ -238,7 +238,7 @@ def test_boot(top):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not check("efi boot: tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
         return
-    cmdline = "console=ttyS0 panic=-1"
+    cmdline = "console=ttyS0 panic=-1 no_timer_check"
 
     # The EFI application: LoadImage/StartImage of the EFI stub, initrd through
     # LINUX_EFI_INITRD_MEDIA_GUID.
