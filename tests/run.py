@@ -75,7 +75,7 @@ EXPECTED = {
     # 23: no usable /dev/kvm (one SKIP line for the KVM domain's 4 checks)
     "test_libvirt.py": (26, 23),
     "test_microvm.py": 12,
-    "test_microvm_boot.py": 8,
+    "test_microvm_boot.py": 11,
     "test_msix.py": 13,
     "test_ports.py": 12,
     "test_poweroff.py": 15,

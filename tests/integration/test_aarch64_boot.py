@@ -109,25 +109,9 @@ def dumped_dtb(model):
 def entry_run(share, token, kind):
     """An entry share (the same kernel, initrd and proof file linked in) with
     one BLS or extlinux entry naming its own device tree; `boot -e 1`."""
-    d = vstest.tmpdir()
-    for name in ("Image", "initrd.img", "proof.txt"):
-        os.link(os.path.join(share, name), os.path.join(d, name))
     model = "vioshare,fdt-bls" if kind == "bls" else "vioshare,fdt-ext"
-    if kind == "bls":
-        os.makedirs(os.path.join(d, "loader", "entries"))
-        conf = os.path.join(d, "loader", "entries", "arm64.conf")
-        text = ("title Debian arm64\nlinux /Image\ninitrd /initrd.img\noptions %s\ndevicetree /dtbs/virt.dtb\n"
-                % CMDLINE)
-    else:
-        os.makedirs(os.path.join(d, "boot", "extlinux"))
-        conf = os.path.join(d, "boot", "extlinux", "extlinux.conf")
-        text = ("DEFAULT arm64\nLABEL arm64\n  LINUX /Image\n  INITRD /initrd.img\n  FDT /dtbs/virt.dtb\n"
-                "  APPEND %s\n" % CMDLINE)
-    with open(conf, "w") as f:
-        f.write(text)
-    os.mkdir(os.path.join(d, "dtbs"))
-    with open(os.path.join(d, "dtbs", "virt.dtb"), "wb") as f:
-        f.write(dumped_dtb(model))
+    files = {n: os.path.join(share, n) for n in ("Image", "initrd.img", "proof.txt")}
+    d = bootrun.entry_share(files, kind, "Image", CMDLINE, ("/dtbs/virt.dtb", dumped_dtb(model)))
     status, stamped, err = bootrun.run_timed("boot -e 1", d, BOOT_TIMEOUT, ARCH)
     text = [l for _, l in stamped]
     body = bootrun.cat_body(text)
@@ -138,38 +122,14 @@ def entry_run(share, token, kind):
           "status %s; stderr %s; %r" % (status, " ".join(err.split())[-300:], [l for l in text if "[" not in l][-8:]))
 
 
-ROOT_INIT = """#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-echo VIOSHARE-ROOT-INIT pid $$
-/bin/busybox grep " / virtiofs " /proc/mounts
-/bin/busybox cat /proof.txt
-/bin/busybox poweroff -f
-"""
-
-
 def root_run(share, token):
-    d = vstest.tmpdir()
-    for sub in ("bin", "sbin", "proc", "sys", "dev", "etc"):
-        os.mkdir(os.path.join(d, sub))
-    os.link(os.path.join(share, "Image"), os.path.join(d, "vmlinuz"))
-    os.link(os.path.join(share, "proof.txt"), os.path.join(d, "proof.txt"))
-    shutil.copyfile(os.path.join(ARM64_ROOT, "bin", "busybox"), os.path.join(d, "bin", "busybox"))
-    os.chmod(os.path.join(d, "bin", "busybox"), 0o755)
-    with open(os.path.join(d, "sbin", "init"), "w") as f:
-        f.write(ROOT_INIT)
-    os.chmod(os.path.join(d, "sbin", "init"), 0o755)
-    with open(os.path.join(d, "etc", "os-release"), "w") as f:
-        f.write('PRETTY_NAME="vioshare test root"\n')
-    p = subprocess.run([MKINITRAMFS, "--arch", "arm64", "--switch-root", os.path.join(d, "initrd.img")],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    d, p = bootrun.root_share(os.path.join(share, "Image"), os.path.join(share, "proof.txt"),
+                              os.path.join(ARM64_ROOT, "bin", "busybox"), "arm64")
     status, stamped, err = bootrun.run_timed("options root=myfs rootfstype=virtiofs rw %s; boot --default" % CMDLINE,
                                              d, BOOT_TIMEOUT, ARCH)
     text = [l for _, l in stamped]
     check("aarch64 root on the share: boot --default starts the bare root's kernel, / is the virtiofs share "
-          "and its /sbin/init (PID 1) reads a file",
-          p.returncode == 0 and "boot: entry 1: vioshare test root (/myfs/vmlinuz)" in text and
-          "VIOSHARE-ROOT-INIT pid 1" in text and any(l.startswith("myfs / virtiofs rw") for l in text) and
-          token in [l.strip() for l in text],
+          "and its /sbin/init (PID 1) reads a file", p.returncode == 0 and bootrun.root_ok(text, token),
           "mkinitramfs %s; status %s; %r" % (p.returncode, status, [l for l in text if "[" not in l][-8:]))
 
 

@@ -6,7 +6,8 @@ Debian kernel (linux-image-amd64) started through the Linux boot protocol.
   devices only as virtio_mmio.device= words on our command line: the kernel's
   command line must carry the same words after the given ones.  (Debian's
   kernel is built without VIRTIO_MMIO_CMDLINE_DEVICES and cannot use them: the
-  run boots without an initrd and ends at the kernel's root-fs panic.)
+  run boots without an initrd and is stopped once the kernel has logged its
+  command line.)
 - With acpi=on, the kernel finds the devices in QEMU's DSDT through the RSDP
   the image passes on; our image gets the device's window as a
   virtio_mmio.device= word in its command line (acpi=on puts the device on the
@@ -14,6 +15,9 @@ Debian kernel (linux-image-amd64) started through the Linux boot protocol.
   with Linux's virtiofs driver and prints a file from it.  Under TCG the
   kernel needs tsc_early_khz=: a hardware-reduced ACPI machine has no PIT or
   HPET to calibrate the TSC against.
+- The same through boot entries (acpi=on): a BLS entry, an extlinux entry,
+  and a bare distribution root on the share booted with `boot --default` and
+  root=myfs rootfstype=virtiofs (busybox's /sbin/init runs as PID 1 on it).
 - A file that is no bzImage gets one clear error; the share stays usable.
 Notes the time from the launcher's start to the kernel's first console line."""
 
@@ -40,7 +44,7 @@ BOOT_TIMEOUT = 300
 
 def words_handed_on(share):
     status, stamped, err = bootrun.run_timed("boot /myfs/vmlinuz " + CMDLINE, share, BOOT_TIMEOUT, MICROVM,
-                                             ACPI_OFF)
+                                             ACPI_OFF, until="Kernel command line: ")
     text = [l for _, l in stamped]
     given = [l for l in text if "Kernel command line: " in l]
     note("  kernel command line: %r" % given[:1])
@@ -66,6 +70,31 @@ def boot_acpi(share, token):
     check("microvm boot: the initramfs exits cleanly through isa-debug-exit (status 0)",
           status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text, summary)
     bootrun.timing(stamped, "microvm")
+
+
+def entries_acpi(share, token, kind):
+    files = {n: os.path.join(share, n) for n in ("vmlinuz", "initrd.img", "proof.txt")}
+    d = bootrun.entry_share(files, kind, "vmlinuz", CMDLINE + " tsc_early_khz=2000000")
+    status, stamped, err = bootrun.run_timed("boot -e 1 " + ACPI_ON_DEVICE, d, BOOT_TIMEOUT, MICROVM, ACPI_ON)
+    text = [l for _, l in stamped]
+    body = bootrun.cat_body(text)
+    check("microvm boot -e 1 (%s entry, acpi=on): Linux reads the share, status 0" % kind,
+          status == 0 and any(l.startswith("boot: entry 1: ") and l.endswith("(/myfs/%s)" % (
+              "loader/entries/test.conf" if kind == "bls" else "boot/extlinux/extlinux.conf")) for l in text) and
+          body is not None and token in body,
+          "status %s; %r" % (status, [l for l in text if "[" not in l][-8:]))
+
+
+def root_acpi(share, token):
+    d, p = bootrun.root_share(os.path.join(share, "vmlinuz"), os.path.join(share, "proof.txt"), "/bin/busybox",
+                              "amd64")
+    args = "options root=myfs rootfstype=virtiofs rw %s tsc_early_khz=2000000; boot --default %s" % (CMDLINE,
+                                                                                                   ACPI_ON_DEVICE)
+    status, stamped, err = bootrun.run_timed(args, d, BOOT_TIMEOUT, MICROVM, ACPI_ON)
+    text = [l for _, l in stamped]
+    check("microvm root on the share (acpi=on): boot --default, / is the virtiofs share, its /sbin/init (PID 1) "
+          "reads a file and exits 0", p.returncode == 0 and status == 0 and bootrun.root_ok(text, token),
+          "mkinitramfs %s; status %s; %r" % (p.returncode, status, [l for l in text if "[" not in l][-8:]))
 
 
 def refused(share, token):
@@ -96,7 +125,8 @@ def main():
     if not check("tools/mkinitramfs builds the test initramfs (with virtio_mmio)",
                  p.returncode == 0 and b"virtio_mmio" in p.stderr, p.stderr[-400:]):
         return vstest.finish()
-    for t, a in ((words_handed_on, (share,)), (boot_acpi, (share, token)), (refused, (share, token))):
+    for t, a in ((words_handed_on, (share,)), (boot_acpi, (share, token)), (entries_acpi, (share, token, "bls")),
+                 (entries_acpi, (share, token, "extlinux")), (root_acpi, (share, token)), (refused, (share, token))):
         try:
             t(*a)
         except Exception as e:
