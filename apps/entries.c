@@ -223,7 +223,7 @@ static bool resolve_files(struct finder *f, struct boot_entry *e, const char *ro
     return true;
 }
 
-static void bls_dir(struct finder *f, const char *root, const char *dir)
+static void bls_dir(struct finder *f, const char *root, const char *dir, bool under_boot)
 {
     struct app *a = f->a;
     char *d = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
@@ -233,7 +233,6 @@ static void bls_dir(struct finder *f, const char *root, const char *dir)
     struct name_list ns = {0};
     if (join3(d, root, dir, "") || share_resolve(a, root, dir, d) || name_list_read(a, d, &ns))
         goto out;
-    bool under_boot = dir[1] == 'b';
     for (size_t i = 0; i < ns.n; i++) {
         char *text;
         size_t len;
@@ -527,8 +526,8 @@ int entries_find(struct app *a, struct entry_list *l)
         if (!vfs_mount_info(&a->vfs, i, &mi))
             continue;
         size_t first = l->n;
-        bls_dir(&f, mi.path, "/loader/entries");
-        bls_dir(&f, mi.path, "/boot/loader/entries");
+        bls_dir(&f, mi.path, "/loader/entries", false);
+        bls_dir(&f, mi.path, "/boot/loader/entries", true);
         uki_dir(&f, mi.path);
         bls_sort(l->v + first, l->n - first);
         bool ext = extlinux(&f, mi.path);

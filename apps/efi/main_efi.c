@@ -48,10 +48,22 @@ static int console_input(void *ctx)
     if (key_next < key_npending)
         return key_pending[key_next++];
     EFI_INPUT_KEY key;
-    if (st->ConIn->ReadKeyStroke(st->ConIn, &key) != EFI_SUCCESS || key.UnicodeChar == 0)
-        return -1; /* nothing waiting, or a scan code (arrows, ...): ignored */
+    if (st->ConIn->ReadKeyStroke(st->ConIn, &key) != EFI_SUCCESS)
+        return -1;
     uint32_t c = key.UnicodeChar;
     key_next = key_npending = 0;
+    if (c == 0) {
+        /* A scan code: the escape sequence a serial terminal sends for it
+         * (the firmware's terminal driver turned that into the scan code). */
+        static const char *const seq[] = {[SCAN_UP] = "\x1b[A", [SCAN_DOWN] = "\x1b[B", [SCAN_RIGHT] = "\x1b[C",
+                                          [SCAN_LEFT] = "\x1b[D", [SCAN_HOME] = "\x1b[H", [SCAN_END] = "\x1b[F",
+                                          [SCAN_DELETE] = "\x1b[3~", [SCAN_ESC] = "\x1b"};
+        if (key.ScanCode >= sizeof(seq) / sizeof(seq[0]) || !seq[key.ScanCode])
+            return -1;
+        for (const char *p = seq[key.ScanCode]; *p; p++)
+            key_pending[key_npending++] = (unsigned char)*p;
+        return key_pending[key_next++];
+    }
     if (c < 0x80)
         return (int)c;
     if (c < 0x800) {

@@ -13,7 +13,8 @@
 - extlinux.conf (DEFAULT, MENU LABEL, relative LINUX, `INITRD a,b`, APPEND);
 - a unified kernel image built with objcopy over systemd-boot-efi's stub, booted
   from its .linux/.initrd/.cmdline sections, next to a truncated and a non-PE one;
-- the EFI app's `chain` starting a second EFI binary from the share with ARGS;
+- the EFI app: the same menu (Down, Enter) booting entry 2 through the kernel's
+  EFI stub; `chain` starting a second EFI binary from the share with ARGS;
 - no command line: Esc in the menu leads to the shell;
 - the menu in tmux: the countdown stopped by a digit, arrows, `e` adding a word
   that the kernel then shows in /proc/cmdline;
@@ -264,8 +265,9 @@ def test_uki(kernel, base):
     r = vstest.run("entries; boot --default", shares=[share], timeout=BOOT_TIMEOUT, extra=("--mem", "1024"))
     out = lines(r.out)
     listed = [l for l in out if re.match(r"^\d+ [*-] ", l)]
-    # `entries` and then `boot --default` each look (and report) once: the first look's lines.
-    first = out[:next((i for i, l in enumerate(out) if l.startswith("boot: entry ")), len(out))]
+    # `entries` and then `boot --default` each look (and report) once: the first look's lines,
+    # up to the listing.
+    first = out[:next((i for i, l in enumerate(out) if re.match(r"^\d+ [*-] ", l)), len(out))]
     errs = [l for l in first if l.startswith("error: entries: /myfs/EFI/Linux/")]
     cmd, _ = kernel_of(out)
     check("UKI: titled from .osrel; a truncated and a non-PE one each reported; booted from its sections "
@@ -328,6 +330,26 @@ def test_menu_esc(share):
         st = t.status()
         check("menu without a command line: Esc stops the countdown and leads to the shell",
               ok and ok2 and st == 7, "status %s; %s" % (st, s[-600:]))
+    finally:
+        t.kill()
+
+
+def test_efi_menu(share):
+    """The same discovery and menu in the EFI app: Down (a scan code from the
+    firmware's terminal) chooses entry 2, Enter boots it through the EFI stub."""
+    import test_shell
+    write(os.path.join(share, "loader", "loader.conf"), "timeout 60\n")
+    cmd = "%s --efi --share %s:myfs --mem 1024 --timeout %d -- menu" % (vstest.LAUNCHER, share, BOOT_TIMEOUT)
+    t = test_shell.Term("efimenu", cmd)
+    try:
+        ok, s = t.wait(lambda s: "booting entry 1 in" in s, 240, "the countdown")
+        t.keys("Down")
+        ok2, s = t.wait(lambda s: "countdown stopped" in s and chosen(s) == 2, 30, "entry 2")
+        t.keys("Enter")
+        ok3, s = t.wait(lambda s: "VIOSHARE-INITRAMFS-EXIT 0" in s, BOOT_TIMEOUT, "the kernel")
+        seen = [l for l in s.split("\n") if l.startswith("VIOSHARE-CMDLINE ")]
+        check("EFI app: the menu lists the same entries; Down chooses entry 2, Enter boots it (EFI stub)",
+              ok and ok2 and ok3 and len(seen) == 1 and "entry=v9" in seen[0].split(), s[-1500:])
     finally:
         t.kill()
 
@@ -402,7 +424,8 @@ def main():
     share = bls_share(kernel, base, extra)
     for t, a in ((test_bls, (share, extra_token)), (test_extlinux, (kernel, base, extra, extra_token)),
                  (test_uki, (kernel, base)),
-                 (test_menu, (share,)), (test_menu_esc, (share,)), (test_chain, (share,)),
+                 (test_menu, (share,)), (test_menu_esc, (share,)), (test_efi_menu, (share,)),
+                 (test_chain, (share,)),
                  (test_root, (kernel, base))):
         try:
             t(*a)
