@@ -90,6 +90,11 @@ static bool same_nocase(const char *a, const char *b)
     }
 }
 
+static int in_share(struct finder *f, const char *root, const char *path, char *out)
+{
+    return share_resolve(&f->a->vfs, f->a->port, root, path, out);
+}
+
 /* "A" + "B" + "C" into out (VFS_PATH_MAX + 1). */
 static int join3(char *out, const char *x, const char *y, const char *z)
 {
@@ -179,9 +184,9 @@ static int resolve(struct finder *f, const char *root, const char *base, bool un
     char *p = f->path;
     int err = dst[0] == '/' ? join3(p, "", "", dst) : join3(p, base, "/", dst);
     if (!err)
-        err = share_resolve(f->a, root, p, f->resolved);
+        err = in_share(f, root, p, f->resolved);
     if (err == -VS_ENOENT && under_boot && dst[0] == '/' && !join3(p, "/boot", dst, ""))
-        err = share_resolve(f->a, root, p, f->resolved);
+        err = in_share(f, root, p, f->resolved);
     if (!err && !is_regular(f->a, f->resolved))
         err = -VS_EISDIR;
     if (!err && !be_copy(dst, BE_PATH, f->resolved, vs_strlen(f->resolved)))
@@ -231,7 +236,7 @@ static void bls_dir(struct finder *f, const char *root, const char *dir, bool un
         return;
     char *file = d + VFS_PATH_MAX + 1;
     struct name_list ns = {0};
-    if (join3(d, root, dir, "") || share_resolve(a, root, dir, d) || name_list_read(a, d, &ns))
+    if (join3(d, root, dir, "") || in_share(f, root, dir, d) || name_list_read(a, d, &ns))
         goto out;
     for (size_t i = 0; i < ns.n; i++) {
         char *text;
@@ -310,7 +315,7 @@ static void uki_dir(struct finder *f, const char *root)
         return;
     char *file = d + VFS_PATH_MAX + 1;
     struct name_list ns = {0};
-    if (!share_resolve(a, root, "/EFI/Linux", d) && !name_list_read(a, d, &ns)) {
+    if (!in_share(f, root, "/EFI/Linux", d) && !name_list_read(a, d, &ns)) {
         for (size_t i = 0; i < ns.n; i++) {
             if (!ends_with(ns.v[i], ".efi") || vs_strlen(ns.v[i]) == 4 || path_join(file, d, ns.v[i]))
                 continue;
@@ -334,7 +339,7 @@ static bool extlinux(struct finder *f, const char *root)
     for (size_t w = 0; w < VS_ARRAY_SIZE(where) && !found; w++) {
         char *text;
         size_t len, n = 0;
-        if (share_resolve(a, root, where[w], file) || read_text(a, file, &text, &len))
+        if (in_share(f, root, where[w], file) || read_text(a, file, &text, &len))
             continue;
         found = true;
         f->file = file;
@@ -373,7 +378,7 @@ static void root_title(struct finder *f, const char *root, char *title, size_t c
     for (size_t w = 0; w < VS_ARRAY_SIZE(where); w++) {
         char *text;
         size_t len;
-        if (share_resolve(f->a, root, where[w], f->resolved) || read_text(f->a, f->resolved, &text, &len))
+        if (in_share(f, root, where[w], f->resolved) || read_text(f->a, f->resolved, &text, &len))
             continue;
         osrel_parse(text, len, title, cap, version, sizeof(version));
         f->a->port->free(f->a->port->ctx, text);
@@ -387,7 +392,7 @@ static void bare_entry(struct finder *f, const char *root, const char *tag, cons
                        const char *initrd, const char *source)
 {
     struct boot_entry *e;
-    if (share_resolve(f->a, root, kernel, f->resolved) || !is_regular(f->a, f->resolved))
+    if (in_share(f, root, kernel, f->resolved) || !is_regular(f->a, f->resolved))
         return;
     f->file = f->path;
     if (join3(f->path, root, source, "") || !(e = slot(f)))
@@ -402,7 +407,7 @@ static void bare_entry(struct finder *f, const char *root, const char *tag, cons
         be_copy(e->version, sizeof(e->version), base + 8, vs_strlen(base + 8));
     be_copy(e->id, sizeof(e->id), base, vs_strlen(base));
     vs_snprintf(e->title, sizeof(e->title), "%s%s%s", title, e->version[0] ? ", Linux " : "", e->version);
-    if (!share_resolve(f->a, root, initrd, f->resolved) && is_regular(f->a, f->resolved) &&
+    if (!in_share(f, root, initrd, f->resolved) && is_regular(f->a, f->resolved) &&
         be_copy(e->initrd[0], BE_PATH, f->resolved, vs_strlen(f->resolved)))
         e->ninitrd = 1;
     if (f->a->entry_options)
@@ -439,7 +444,7 @@ static void bare_root(struct finder *f, const char *root, const char *tag)
         return;
     struct name_list ns = {0};
     char *kernel = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
-    if (kernel && !share_resolve(a, root, "/boot", f->resolved) && !name_list_read(a, f->resolved, &ns)) {
+    if (kernel && !in_share(f, root, "/boot", f->resolved) && !name_list_read(a, f->resolved, &ns)) {
         char *initrd = kernel + VFS_PATH_MAX + 1;
         vs_sort(ns.v, ns.n, sizeof(ns.v[0]), kernels_first, NULL);
         for (size_t i = 0; i < ns.n && is_kernel(ns.v[i]); i++) {
@@ -456,7 +461,7 @@ static void bare_root(struct finder *f, const char *root, const char *tag)
 static void efi_fallback(struct finder *f, const char *root)
 {
     struct boot_entry *e;
-    if (!f->a->chain || share_resolve(f->a, root, EFI_FALLBACK, f->resolved) || !is_regular(f->a, f->resolved))
+    if (!f->a->chain || in_share(f, root, EFI_FALLBACK, f->resolved) || !is_regular(f->a, f->resolved))
         return;
     f->file = f->resolved;
     if (!(e = slot(f)))
@@ -475,7 +480,7 @@ static void loader_conf(struct finder *f, const char *root)
     for (size_t w = 0; w < VS_ARRAY_SIZE(where) && !f->have_conf; w++) {
         char *text;
         size_t len;
-        if (share_resolve(f->a, root, where[w], f->path) || read_text(f->a, f->path, &text, &len))
+        if (in_share(f, root, where[w], f->path) || read_text(f->a, f->path, &text, &len))
             continue;
         f->file = f->path;
         struct be_diag dg = {diag, f};

@@ -7,12 +7,12 @@
 
 /* out holds the root and the components resolved so far; todo[pos..] what
  * is left to walk.  A symlink replaces todo with its target and the rest. */
-int share_resolve(struct app *a, const char *root, const char *path, char *out)
+int share_resolve(struct vfs *v, const struct vs_port *port, const char *root, const char *path, char *out)
 {
     size_t rootlen = vs_strlen(root);
     if (rootlen >= VFS_PATH_MAX)
         return -VS_ENAMETOOLONG;
-    char *todo = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
+    char *todo = port->alloc(port->ctx, 2 * (VFS_PATH_MAX + 1));
     if (!todo)
         return -VS_ENOMEM;
     char *link = todo + VFS_PATH_MAX + 1;
@@ -53,7 +53,7 @@ int share_resolve(struct app *a, const char *root, const char *path, char *out)
         n += clen;
         out[n] = 0;
         struct vfs_stat st;
-        err = vfs_lstat(&a->vfs, out, &st);
+        err = vfs_lstat(v, out, &st);
         if (err)
             goto out;
         if ((st.mode & VS_S_IFMT) != VS_S_IFLNK)
@@ -62,7 +62,7 @@ int share_resolve(struct app *a, const char *root, const char *path, char *out)
             err = -VS_ELOOP;
             goto out;
         }
-        int64_t got = vfs_readlink(&a->vfs, out, link, VFS_PATH_MAX);
+        int64_t got = vfs_readlink(v, out, link, VFS_PATH_MAX);
         if (got < 0) {
             err = (int)got;
             goto out;
@@ -84,6 +84,6 @@ int share_resolve(struct app *a, const char *root, const char *path, char *out)
         out[n] = 0;
     }
 out:
-    a->port->free(a->port->ctx, todo);
+    port->free(port->ctx, todo);
     return err;
 }

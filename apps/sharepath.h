@@ -6,12 +6,12 @@
 #ifndef SHAREPATH_H
 #define SHAREPATH_H
 
-#include "app.h"
+#include "vfs.h"
 
-/* Writes into out (VFS_PATH_MAX + 1 bytes) the guest path of path (absolute
+/* Writes into out (VFS_PATH_MAX + 1 bytes) the path in v of path (absolute
  * within the share at root, e.g. "/myfs"), with every symlink resolved
  * inside the share; ".." stops at the share's root.  Returns 0, or a
  * negative errno (-ENOENT for a missing component, -ELOOP after 40 links). */
-int share_resolve(struct app *a, const char *root, const char *path, char *out);
+int share_resolve(struct vfs *v, const struct vs_port *port, const char *root, const char *path, char *out);
 
 #endif

@@ -42,6 +42,7 @@ EXPECTED = {
     "test_acpi": 28,
     "test_bootentries": 37,
     "test_cmdparse": 41,
+    "test_sharepath": 3,
     "test_errno": 5,
     "test_escape_sort": 16,
     "test_fmt": 12,
