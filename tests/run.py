@@ -47,7 +47,7 @@ EXPECTED = {
     "test_escape_sort": 16,
     "test_fmt": 12,
     "test_fdt_edit": 9,
-    "test_gunzip": 11,
+    "test_gunzip": 12,
     "test_fuse_codec": 69,
     "test_interop": 6,
     "test_late_answers": 10,

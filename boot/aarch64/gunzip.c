@@ -1,13 +1,16 @@
 /* gzip (RFC 1952) around DEFLATE (RFC 1951), for `boot` of an Image.gz
  * (Ubuntu's arm64 vmlinuz is one).  Canonical Huffman codes decoded a bit
  * at a time: slow next to zlib's tables, but small, and a kernel is
- * unpacked once.  Every read is checked against the input's end, every
+ * unpacked once; a 9-bit table answers the short codes (most of them) in
+ * one look, 3-4 times faster under TCG.  Every read is checked against the input's end, every
  * write and back-reference against the output; the CRC-32 and the size in
  * the trailer must match. */
 #include <string.h>
 #include "a64.h"
 
 #define MAX_BITS 15
+#define FAST_BITS 9
+#define FAST_LEN_SHIFT 12
 #define FHCRC 0x02
 #define FEXTRA 0x04
 #define FNAME 0x08
@@ -23,6 +26,9 @@ struct bits {
 struct huff {
     uint16_t count[MAX_BITS + 1]; /* codes of each length */
     uint16_t sym[288];            /* symbols ordered by code */
+    /* By the next FAST_BITS input bits: symbol | code length << 12 for
+     * codes of up to FAST_BITS bits, 0 for longer ones. */
+    uint16_t fast[1u << FAST_BITS];
 };
 
 struct out {
@@ -69,12 +75,36 @@ static bool build(struct huff *h, const uint8_t *lens, unsigned n)
     for (unsigned i = 0; i < n; i++)
         if (lens[i])
             h->sym[offs[lens[i]]++] = (uint16_t)i;
+    /* Codes arrive first bit first, so the table is indexed by the code
+     * reversed; every index that starts with it maps to the symbol. */
+    memset(h->fast, 0, sizeof(h->fast));
+    unsigned code = 0, idx = 0;
+    for (unsigned len = 1; len <= FAST_BITS; len++) {
+        for (unsigned k = 0; k < h->count[len]; k++, code++, idx++) {
+            unsigned rev = 0;
+            for (unsigned bit = 0; bit < len; bit++)
+                rev |= ((code >> bit) & 1) << (len - 1 - bit);
+            for (unsigned j = rev; j < (1u << FAST_BITS); j += 1u << len)
+                h->fast[j] = (uint16_t)(h->sym[idx] | len << FAST_LEN_SHIFT);
+        }
+        code <<= 1;
+    }
     return true;
 }
 
 /* The next symbol, or -1 for a code that is not in h. */
 static int decode(struct bits *b, const struct huff *h)
 {
+    while (b->n < FAST_BITS && b->p != b->end) {
+        b->buf |= (uint32_t)*b->p++ << b->n;
+        b->n += 8;
+    }
+    unsigned e = h->fast[b->buf & ((1u << FAST_BITS) - 1)], len = e >> FAST_LEN_SHIFT;
+    if (len && len <= b->n) {
+        b->buf >>= len;
+        b->n -= len;
+        return (int)(e & ((1u << FAST_LEN_SHIFT) - 1));
+    }
     int code = 0, first = 0, index = 0;
     for (int len = 1; len <= MAX_BITS; len++) {
         code |= (int)get(b, 1);
@@ -132,8 +162,11 @@ static const char *codes(struct bits *b, struct out *o, const struct huff *lit, 
 
 static const char *stored(struct bits *b, struct out *o)
 {
+    /* To the byte boundary: the bits left of the current byte go; whole
+     * bytes the table lookup read ahead are given back. */
+    b->p -= b->n / 8;
     b->buf = 0;
-    b->n = 0; /* to the byte boundary: whole bytes are never buffered here */
+    b->n = 0;
     if (b->end - b->p < 4)
         return "the data ends inside a stored block";
     unsigned len = b->p[0] | b->p[1] << 8, nlen = b->p[2] | b->p[3] << 8;
