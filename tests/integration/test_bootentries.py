@@ -12,7 +12,8 @@
 - loader.conf's `default` glob, and a glob matching nothing (first entry);
 - extlinux.conf (DEFAULT, MENU LABEL, relative LINUX, `INITRD a,b`, APPEND);
 - a unified kernel image built with objcopy over systemd-boot-efi's stub, booted
-  from its .linux/.initrd/.cmdline sections, next to a truncated and a non-PE one;
+  from its .linux/.initrd/.cmdline sections (and whole, through its stub, by the
+  EFI app), next to a truncated and a non-PE one;
 - the EFI app: the same menu (Down, Enter) booting entry 2 through the kernel's
   EFI stub; `chain` starting a second EFI binary from the share with ARGS;
 - no command line: Esc in the menu leads to the shell;
@@ -274,6 +275,13 @@ def test_uki(kernel, base):
           "with .cmdline", listed == ["1 * Debian UKI test (/myfs/EFI/Linux/debian-uki.efi)"] and
           sum("script.efi" in e for e in errs) == 1 and sum("truncated.efi" in e for e in errs) == 1 and
           r.status == 0 and cmd is not None and "entry=uki" in cmd.split(), r.summary())
+    # The EFI app starts the whole UKI with LoadImage: systemd's stub loads its sections.
+    r = vstest.run("boot --default", shares=[share], timeout=BOOT_TIMEOUT, extra=("--efi", "--mem", "1024"))
+    out = lines(r.out)
+    cmd, _ = kernel_of(out)
+    check("UKI from the EFI app: started whole (chain); its stub boots the kernel with .cmdline and .initrd",
+          any(l.startswith("chain: starting /myfs/EFI/Linux/debian-uki.efi") for l in out) and r.status == 0 and
+          cmd is not None and "entry=uki" in cmd.split(), r.summary())
 
 
 def chosen(screen):
