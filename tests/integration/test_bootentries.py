@@ -5,6 +5,7 @@
 - a share laid out with two BLS Type #1 entries (the default chosen by version:
   6.1.0-10 over 6.1.0-9) and hostile ones (no `linux`, a 100 KiB line, non-UTF-8),
   each reported once as FILE:LINE and skipped; `entries` exactly as SPEC says;
+  10,000 entries: 64 offered and one error;
 - no command line and loader.conf `timeout 0`: the guest runs the menu, which
   boots the default at once (the QEMU-start-to-hand-over time is noted);
 - the default entry's two `initrd` lines: the second archive adds a file the
@@ -209,6 +210,24 @@ def test_bls(share, extra_token):
     check("a default matching nothing: said once, the first entry is the default",
           r.status == 0 and [l[:4] for l in listed] == ["1 * ", "2 - "] and
           sum("matches no entry" in l for l in out) == 1, r.summary())
+
+
+def test_many():
+    """10,000 BLS entries: the first 64 in menu order offered, one E2BIG line, no hang."""
+    share = vstest.tmpdir()
+    write(os.path.join(share, "vmlinuz"), "not booted here")
+    ent = os.path.join(share, "loader", "entries")
+    os.makedirs(ent)
+    for i in range(10000):
+        with open(os.path.join(ent, "e%05d.conf" % i), "w") as f:
+            f.write("title E%d\nlinux /vmlinuz\n" % i)
+    r = vstest.run("entries", shares=[share], timeout=300)
+    out = lines(r.out)
+    listed = [l for l in out if re.match(r"^\d+ [*-] ", l)]
+    big = [l for l in out if l.startswith("error: entries: ") and "E2BIG" in l]
+    check("10,000 entries: 64 offered (newest name first), one E2BIG line, status 0 in %.0f s" % r.secs,
+          r.status == 0 and len(listed) == 64 and len(big) == 1 and listed[0].startswith("1 * E63 "),
+          "%d listed, %r; %s" % (len(listed), big, r.summary()))
 
 
 def test_extlinux(kernel, base, extra, extra_token):
@@ -430,7 +449,7 @@ def main():
     if not check("the test initramfs and the second archive are built", built, "see the note"):
         return vstest.finish()
     share = bls_share(kernel, base, extra)
-    for t, a in ((test_bls, (share, extra_token)), (test_extlinux, (kernel, base, extra, extra_token)),
+    for t, a in ((test_bls, (share, extra_token)), (test_many, ()), (test_extlinux, (kernel, base, extra, extra_token)),
                  (test_uki, (kernel, base)),
                  (test_menu, (share,)), (test_menu_esc, (share,)), (test_efi_menu, (share,)),
                  (test_chain, (share,)),
