@@ -426,8 +426,9 @@ def test_root(kernel, base):
         seen = None
     check("root on virtiofs: the file the booted system wrote is on the host", seen == token,
           "read %r; %s" % (seen, r.summary()))
-    if r.status != 0:
-        note("the launcher's status for the system's clean power-off: %s (%s)" % (r.status, r.err.strip()[-300:]))
+    check("root on virtiofs: the system's clean power-off is status 0 with the launcher's line, not a crash",
+          r.status == 0 and "powered the machine off (QEMU shutdown reason guest-shutdown)" in r.err,
+          "status %s; stderr %r" % (r.status, r.err.strip()[-300:]))
 
 
 def main():
