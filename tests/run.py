@@ -90,6 +90,7 @@ EXPECTED = {
     "test_runner.py": 15,
     "test_scale.py": 13,
     "test_shell.py": 17,
+    "test_submounts.py": 5,
     "test_current_shell.py": 17,
     "test_tools.py": 56,
     "test_trace.py": 19,
