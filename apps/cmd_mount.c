@@ -21,8 +21,8 @@ int cmd_mounts(struct app *a, int argc, char **argv)
             vs_snprintf(timeout, sizeof(timeout), ",timeout=%u", (unsigned)mi.opts.timeout_s);
         if (mi.opts.debug)
             vs_snprintf(dbg, sizeof(dbg), ",debug=%u", (unsigned)mi.opts.debug);
-        app_printf(a, "%s on %s type virtiofs (%s%s%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
-                   mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", owner,
+        app_printf(a, "%s on %s type virtiofs (%s%s%s%s%s%s%s, nodes %u, max %u)\n", mi.tag, mi.path,
+                   mi.opts.ro ? "ro" : "rw", mi.opts.nocase ? ",nocase" : "", mi.opts.chroot ? ",chroot" : "", owner,
                    mi.opts.irq_msix ? ",irq=msix" : "", timeout, dbg, mi.nodes, mi.nodes_max);
     }
     for (int i = 0; i < a->ndevs; i++) {
@@ -75,6 +75,8 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, struct vfs_config *smal
             o->ro = false;
         } else if (word_is(s, n, "nocase")) {
             o->nocase = true;
+        } else if (word_is(s, n, "chroot")) {
+            o->chroot = true;
         } else if (n > 6 && !vs_memcmp(s, "owner=", 6) && !parse_owner(s + 6, o)) {
             o->owner = true;
         } else if (n == 7 && !vs_memcmp(s, "debug=", 6) && s[6] >= '0' && s[6] <= '3') {

@@ -75,6 +75,9 @@ struct vfs_dirent {
 struct vfs_mount_opts {
     bool ro;                        /* every change fails with EROFS */
     bool nocase;                    /* a name not found exactly is looked up ignoring ASCII case */
+    /* An absolute symlink target is resolved from this share's root, not
+     * the guest's (a distribution's root: /vmlinuz -> /boot/vmlinuz-...). */
+    bool chroot;
     bool owner;                     /* new files and directories get uid:gid below */
     uint32_t uid, gid;
     uint32_t timeout_s;             /* per request; 0 means the default, 30 */

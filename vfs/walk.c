@@ -1,6 +1,7 @@
 /* Path resolution: one LOOKUP per component, "." and ".." in the guest
  * (never above a share's root), symlinks followed with an absolute target
- * taken from the guest's root, ELOOP after VFS_SYMLOOP_MAX of them. */
+ * taken from the guest's root (from the share's own with the chroot mount
+ * option), ELOOP after VFS_SYMLOOP_MAX of them. */
 #include "vfs_internal.h"
 
 /* The directories from the mount's root down to where the walk stands, each
@@ -164,8 +165,12 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
             vn_put(w.m, child);
             if (err)
                 break;
-            if (target[0] == '/')
+            if (target[0] == '/' && w.m->opts.chroot) {
+                while (w.depth > 1) /* back to this share's root */
+                    vn_put(w.m, w.stack[--w.depth]);
+            } else if (target[0] == '/') {
                 pop_all(&w);
+            }
             err = splice_link(buf, path_max, &pos, &len, target, tlen);
             if (err)
                 break;

@@ -493,6 +493,24 @@ static bool t_symlinks(struct env *e)
     return true;
 }
 
+/* The chroot mount option: absolute targets start at the share's root, and
+ * never leave it (".." stops there). */
+static bool t_chroot_links(struct env *e)
+{
+    env_init(e);
+    e->opts.chroot = true;
+    CHECK(env_mount(e));
+    REQUIRE(vfs_symlink(&e->v, "/dir/inner.txt", "/sim/rl") == 0, "symlink /sim/rl");
+    REQUIRE(vfs_symlink(&e->v, "/../../hello.txt", "/sim/up") == 0, "symlink /sim/up");
+    CHECK(stat_is(e, "/sim/rl", "dir/inner.txt"));
+    CHECK(stat_is(e, "/sim/up", "hello.txt"));
+    CHECK(stat_is(e, "/sim/dir/sub/../../rl", "dir/inner.txt"));
+    CHECK(stat_is(e, "/sim/link-rel", "hello.txt"));
+    /* A target written for the guest's root names nothing in the share. */
+    CHECK(stat_err(e, "/sim/link-abs-file", -VS_ENOENT));
+    return true;
+}
+
 static bool t_eloop(struct env *e)
 {
     if (!env_up(e))
@@ -1578,6 +1596,7 @@ int main(void)
     run("statfs of the share and of the virtual root", t_statfs);
     run("readdir lists exactly the tree, in order, across several READDIR replies", t_readdir);
     run("symlinks: relative, absolute from the guest root, through dirs, dangling, readlink", t_symlinks);
+    run("chroot mount option: absolute symlinks resolve from the share's root and stay in it", t_chroot_links);
     run("symlink loops give -ELOOP; 40 links resolve, 41 do not", t_eloop);
     run("\".\" and \"..\" resolve in the guest and never climb above the share root", t_dotdot);
     run("ENOENT, ENOTDIR, EISDIR, EINVAL for the paths that deserve them", t_errors);
