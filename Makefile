@@ -82,11 +82,15 @@ $(HOSTB)/libapps.a: $(HOST_APPS_OBJ)
 	ar rcs $@ $^
 
 # Copied one by one and only when changed, so that `make run` copies nothing
-# twice; a header no longer public is removed.
+# twice; when the list changes (the Makefile does), a header no longer
+# public is removed.
 HEADER_DIR    := $(BUILD)/include/vioshare
 HEADER_COPIES := $(addprefix $(HEADER_DIR)/,$(notdir $(PUBLIC_HEADERS)))
-headers: $(HEADER_COPIES)
+headers: $(HEADER_COPIES) $(HEADER_DIR)/.public
+$(HEADER_DIR)/.public: Makefile
+	@mkdir -p $(HEADER_DIR)
 	@for f in $(HEADER_DIR)/*.h; do case " $(HEADER_COPIES) " in *" $$f "*) ;; *) rm -f $$f;; esac; done
+	@echo $(HEADER_COPIES) > $@
 $(HEADER_DIR)/%.h: vfs/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
