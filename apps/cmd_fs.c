@@ -8,7 +8,9 @@
 
 #define IO_CHUNK (1u << 20)
 
-/* "drwxr-xr-x"-style type and permission string. */
+/* "drwxr-xr-x"-style type and permission string, as POSIX ls -l writes it:
+ * set-user-ID, set-group-ID and sticky bits show in the execute columns as
+ * s/s/t (with execute permission) or S/S/T (without). */
 static void mode_string(uint32_t mode, char out[11])
 {
     static const char types[] = "?pc?d?b?-?l?s???";
@@ -16,6 +18,13 @@ static void mode_string(uint32_t mode, char out[11])
     out[0] = types[(mode >> 12) & 15];
     for (int i = 0; i < 9; i++)
         out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
+    static const uint32_t special[3] = {04000u, 02000u, 01000u};
+    for (int i = 0; i < 3; i++) {
+        if (mode & special[i]) {
+            bool x = out[3 + 3 * i] == 'x';
+            out[3 + 3 * i] = i < 2 ? (x ? 's' : 'S') : (x ? 't' : 'T');
+        }
+    }
     out[10] = 0;
 }
 

@@ -132,6 +132,12 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
             named = true;
             break;
         }
+        /* "." and ".." name the directory they follow: after a file (as in
+         * "file/.." or "file/.") the walk fails like a lookup in it would. */
+        if (dots && w.depth && !vn_is_dir(top(&w))) {
+            err = -VS_ENOTDIR;
+            break;
+        }
         if (nlen == 1 && name[0] == '.')
             continue;
         if (nlen == 2 && name[0] == '.' && name[1] == '.') {
