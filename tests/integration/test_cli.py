@@ -157,10 +157,7 @@ def test_unshared_memory(share):
     vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
                              "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        end = time.monotonic() + 15
-        while not os.path.exists(sock) and time.monotonic() < end:
-            time.sleep(0.05)
-        time.sleep(0.2)
+        vstest.wait_listening(sock, 15)
         argv = ["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-m", "256",
                 "-chardev", "socket,id=fs0,path=" + sock,
                 "-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs0,tag=myfs",

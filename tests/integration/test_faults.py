@@ -184,7 +184,8 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
                      "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
             live.wait(launcher_timeout + 30)
             return
-        time.sleep(1.5)
+        # The transfer is under way once the daemon has moved 8 MiB.
+        vstest.wait_io(lambda: run_pids(live.p.pid), 8 << 20, 30, alive=lambda: live.p.poll() is None)
         stopped = run_pids(live.p.pid)
         for pid in stopped:
             os.kill(pid, signal.SIGSTOP)
@@ -252,7 +253,9 @@ def late_answer_case():
                      "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
             live.wait(150)
             return
-        time.sleep(1.5)
+        # The read is under way once share a's daemon has moved 8 MiB.
+        vstest.wait_io(lambda: [pid for pid in run_pids(live.p.pid) if a.encode() in cmdline(pid)], 8 << 20, 30,
+                       alive=lambda: live.p.poll() is None)
         stopped = [pid for pid in run_pids(live.p.pid) if a.encode() in cmdline(pid)]
         for pid in stopped:
             os.kill(pid, signal.SIGSTOP)
@@ -290,7 +293,8 @@ def kill_case(name, share, guest, launcher_timeout):
                      "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
             live.wait(launcher_timeout + 30)
             return
-        time.sleep(1.5)
+        # The transfer is under way once the daemon has moved 8 MiB.
+        vstest.wait_io(lambda: run_pids(live.p.pid), 8 << 20, 30, alive=lambda: live.p.poll() is None)
         pids = run_pids(live.p.pid)
         for pid in pids:
             try:

@@ -191,7 +191,8 @@ def test_shell(share):
         # Ctrl-C during a long command, then a command that works.
         t.text("sha256 /myfs/big.bin")
         t.keys("Enter")
-        time.sleep(4)
+        # Running once the daemon has read 8 MiB for it.
+        vstest.wait_io(lambda: vstest.daemon_pids(share), 8 << 20, 60)
         s = t.screen()
         running = not re.search(r"^[0-9a-f]{64}  /myfs/big.bin", s, re.M)
         t.keys("C-c")
@@ -229,8 +230,8 @@ def test_shell(share):
 def test_cmdline_interrupt(share):
     t = Term("cmdline", launcher(share, "sha256 /myfs/big.bin; echo not-reached"))
     try:
-        # Wait for the boot (no prompt here): give it time, then interrupt.
-        time.sleep(10)
+        # No prompt here: interrupt once the daemon has read 8 MiB for the sha256.
+        vstest.wait_io(lambda: vstest.daemon_pids(share), 8 << 20, 120)
         t.keys("C-c")
         st = t.status(90)
         s = t.screen()

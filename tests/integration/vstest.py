@@ -286,3 +286,78 @@ def require_image(path=IMAGE):
     ok = os.path.isfile(path)
     check("image %s exists" % os.path.relpath(path, REPO), ok, "not built (run make)")
     return ok
+
+
+# ------------------------------------------------------------------ events
+
+def daemon_pids(marker, what=b"virtiofsd"):
+    """Live (not zombie) processes whose command line holds both `what` and
+    `marker` (bytes or str): the virtiofsd of a launcher run (marker
+    "vioshare-run-PID-") or of a share (its directory)."""
+    if isinstance(marker, str):
+        marker = marker.encode()
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/stat" % d, "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmd and what in cmd and state != b"Z":
+            found.append(int(d))
+    return found
+
+
+def io_bytes(pids):
+    """Bytes the processes have read and written through system calls so far
+    (rchar + wchar of /proc/PID/io, every thread counted)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/io" % pid) as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    if k in ("rchar", "wchar"):
+                        total += int(v)
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def wait_io(pids_fn, nbytes, limit, base=None, alive=None):
+    """Waits until the daemons (pids_fn() gives their pids) have moved nbytes
+    more than `base` (default: their count now): the event "the transfer is
+    under way", instead of a fixed sleep.  alive(): False stops the wait.
+    Returns True when it happened within limit seconds."""
+    if base is None:
+        base = io_bytes(pids_fn())
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if io_bytes(pids_fn()) - base >= nbytes:
+            return True
+        if alive is not None and not alive():
+            return False
+        time.sleep(0.02)
+    note("wait_io: the daemons moved %d of %d bytes in %d s" % (io_bytes(pids_fn()) - base, nbytes, limit))
+    return False
+
+
+def wait_listening(sock, limit):
+    """Waits until a unix socket at path sock is listening (/proc/net/unix
+    flag __SO_ACCEPTCON), without connecting to it."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            with open("/proc/net/unix") as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 8 and parts[7] == sock and int(parts[3], 16) & 0x10000:
+                        return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
