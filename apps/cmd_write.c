@@ -205,14 +205,29 @@ int cmd_cp(struct app *a, int argc, char **argv)
         a->port->free(a->port->ctx, to);
         return report(a, "cp", argv[1], in);
     }
-    int out = vfs_open(&a->vfs, to, VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC, NEW_FILE_MODE);
+    /* Not truncated at once: SRC and DST may be one file (DST a symlink to
+     * SRC, a hard link of it, the same path), which cp refuses (EINVAL)
+     * instead of emptying it. */
+    int out = vfs_open(&a->vfs, to, VFS_O_WRONLY | VFS_O_CREAT, NEW_FILE_MODE);
     if (out < 0) {
         vfs_close(&a->vfs, in);
         err = report(a, "cp", to, out);
         a->port->free(a->port->ctx, to);
         return err;
     }
-    err = copy_data(a, in, out);
+    struct vfs_stat si, so;
+    err = vfs_fstat(&a->vfs, in, &si);
+    if (!err)
+        err = vfs_fstat(&a->vfs, out, &so);
+    /* Without a device number: the same inode with the same change time,
+     * size and link count is the same file. */
+    if (!err && si.ino == so.ino && si.ctime == so.ctime && si.ctime_ns == so.ctime_ns &&
+        si.size == so.size && si.nlink == so.nlink)
+        err = -VS_EINVAL;
+    if (!err && so.size)
+        err = vfs_ftruncate(&a->vfs, out, 0);
+    if (!err)
+        err = copy_data(a, in, out);
     int cerr = vfs_close(&a->vfs, out);
     vfs_close(&a->vfs, in);
     report(a, "cp", to, err ? err : cerr);
