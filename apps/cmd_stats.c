@@ -96,6 +96,8 @@ static void print_mount(struct app *a, int slot)
     print_pct(a, "attr", s->attr_hits, s->attr_misses);
     app_printf(a, "  request queue: %llu kicks, %llu not needed (event index %s)\n", (unsigned long long)mi.kicks,
                (unsigned long long)mi.kicks_spared, mi.features & VS_F_RING_EVENT_IDX ? "on" : "off");
+    if (mi.nudges)
+        app_printf(a, "  kicks repeated after a second without an answer: %llu\n", (unsigned long long)mi.nudges);
 }
 
 int cmd_stats(struct app *a, int argc, char **argv)

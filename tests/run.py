@@ -53,7 +53,7 @@ EXPECTED = {
     "test_late_answers": 10,
     "test_profiles": 10,
     "test_sha256": 11,
-    "test_vfs_sim": 92,
+    "test_vfs_sim": 93,
     "test_vfs_write": 20,
     "test_vmmio": 39,
     "test_vpci": 34,

@@ -10,6 +10,9 @@
 /* How long unmount waits for DESTROY's answer, which some daemons never
  * send. */
 #define DESTROY_WAIT_NS 1000000000ull
+/* How long a wait goes without an answer before it notifies the device
+ * again (vq_nudge): a lost notification costs a second, not the request. */
+#define NUDGE_NS 1000000000ull
 
 /* INIT flags we offer: big requests and the features the VFS relies on. */
 #define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS)
@@ -88,6 +91,8 @@ void fconn_abandon(struct fconn *c)
 /* Kills the connection: every later request fails with err. */
 static int fail(struct fconn *c, int err)
 {
+    if (!c->dead && err == -VS_ETIMEDOUT)
+        fconn_note_stall(c);
     if (!c->dead && c->trace)
         fconn_note_fail(c, err);
     if (!c->dead)
@@ -129,15 +134,16 @@ static uint64_t now(struct fconn *c)
     return c->port->now_ns(c->port->ctx);
 }
 
-/* A wait's deadline and when it next looks at the device status. */
+/* A wait's deadline, when it next looks at the device status, and when it
+ * next notifies the device again. */
 struct waiting {
-    uint64_t deadline, look;
+    uint64_t deadline, look, nudge;
 };
 
 static struct waiting wait_start(struct fconn *c, uint64_t timeout_ns)
 {
     uint64_t t = now(c);
-    return (struct waiting){t + timeout_ns, t + STATUS_LOOK_NS};
+    return (struct waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + NUDGE_NS};
 }
 
 /* One turn of a wait that found nothing to take, before its deadline:
@@ -152,6 +158,11 @@ static int wait_idle(struct fconn *c, struct waiting *w)
         if (viofs_needs_reset(c->dev))
             return fail(c, -VS_EIO);
         w->look = t + STATUS_LOOK_NS;
+    }
+    if (t >= w->nudge) {
+        vq_nudge(&c->dev->req);
+        vq_nudge(&c->dev->hiprio);
+        w->nudge = t + NUDGE_NS;
     }
     const struct vs_port *p = c->port;
     if (c->dev->irq)

@@ -178,6 +178,9 @@ void fconn_note_submit(struct fconn *c, struct fconn_slot *s, const struct fconn
 void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err);
 void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
 void fconn_note_fail(struct fconn *c, int err);
+/* A line (whether tracing or not) with both queues' indices when a request
+ * times out: which side stopped, and whether the last kick was sent. */
+void fconn_note_stall(struct fconn *c);
 /* The result of mounting (INIT and the root's GETATTR), tag the device's. */
 void fconn_note_init(struct fconn *c, const char *tag, int err);
 void fconn_log(struct fconn *c, const char *what, const char *detail, int err);

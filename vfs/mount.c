@@ -201,5 +201,6 @@ bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info)
     info->features = v->mounts[i]->dev.features;
     info->kicks = v->mounts[i]->dev.req.kicks;
     info->kicks_spared = v->mounts[i]->dev.req.kicks_spared;
+    info->nudges = v->mounts[i]->dev.req.nudges + v->mounts[i]->dev.hiprio.nudges;
     return true;
 }

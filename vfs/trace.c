@@ -255,6 +255,34 @@ void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
     }
 }
 
+/* One queue's indices, as both sides last left them. */
+static void put_queue(struct line *l, const char *name, const struct vq *q)
+{
+    put_s(l, " ");
+    put_s(l, name);
+    put_s(l, ":");
+    put_kv(l, "inflight", vq_in_flight(q));
+    put_kv(l, "avail", q->avail_idx);
+    put_kv(l, "used", q->used[1]);
+    put_kv(l, "taken", q->last_used);
+    if (q->event_idx)
+        put_kv(l, "kick_at", vq_device_avail_event(q));
+    put_kv(l, "kicks", q->kicks);
+    put_kv(l, "repeated", q->nudges);
+}
+
+void fconn_note_stall(struct fconn *c)
+{
+    struct line l;
+    l.n = 0;
+    put_s(&l, "vioshare: ");
+    put_s(&l, c->name ? c->name : "-");
+    put_s(&l, ": no answer from the device in time;");
+    put_queue(&l, "request queue", &c->dev->req);
+    put_queue(&l, "hiprio", &c->dev->hiprio);
+    emit(c, &l);
+}
+
 void fconn_note_fail(struct fconn *c, int err)
 {
     fconn_log(c, "connection failed", err == -VS_ETIMEDOUT ? "(request timed out)"

@@ -150,9 +150,10 @@ struct vfs_mount_info {
     uint32_t nodes;                 /* nodes in the table now */
     uint32_t nodes_max;             /* the most there ever were */
     uint64_t features;              /* virtio features negotiated (VS_F_*) */
-    /* Request queue doorbell writes since mount, and kicks the device said
-     * it did not need (NO_NOTIFY, or EVENT_IDX's avail_event). */
-    uint64_t kicks, kicks_spared;
+    /* Request queue doorbell writes since mount, kicks the device said it
+     * did not need (NO_NOTIFY, or EVENT_IDX's avail_event), and kicks
+     * repeated after a second without an answer (both queues). */
+    uint64_t kicks, kicks_spared, nudges;
 };
 bool vfs_mount_info(const struct vfs *v, int i, struct vfs_mount_info *info);
 

@@ -13,7 +13,12 @@
 /* With EVENT_IDX: the driver's used_event after the avail ring, the
  * device's avail_event after the used ring (2.7.10). */
 static volatile uint16_t *used_event(struct vq *vq) { return vq->avail + RING_START + vq->size; }
-static volatile uint16_t *avail_event(struct vq *vq) { return vq->used + RING_START + 4 * (size_t)vq->size; }
+static volatile uint16_t *avail_event(const struct vq *vq) { return vq->used + RING_START + 4 * (size_t)vq->size; }
+
+uint16_t vq_device_avail_event(const struct vq *vq)
+{
+    return *avail_event(vq);
+}
 
 /* Whether moving an index from old to new passed event (vring_need_event). */
 static bool passed(uint16_t event, uint16_t new_idx, uint16_t old_idx)
@@ -164,6 +169,15 @@ void vq_kick(struct vq *vq)
     }
     vq->notify(vq->notify_ctx, vq->index);
     vq->kicks++;
+}
+
+void vq_nudge(struct vq *vq)
+{
+    if (vq->broken || !vq->chains || !vq->notify)
+        return;
+    vs_dma_mb(); /* the published index before the doorbell */
+    vq->notify(vq->notify_ctx, vq->index);
+    vq->nudges++;
 }
 
 /* Returns a used chain's descriptors to the free list. */

@@ -71,8 +71,9 @@ struct vq {
      * we want an interrupt for. */
     bool event_idx;
     uint16_t published;  /* avail->idx as of the last vq_kick */
-    /* Doorbell writes, and kicks the device said it did not need. */
-    uint64_t kicks, kicks_spared;
+    /* Doorbell writes, kicks the device said it did not need, and kicks
+     * repeated because it left a request unanswered too long (vq_nudge). */
+    uint64_t kicks, kicks_spared, nudges;
 
     /* Set by the transport when it enables the queue. */
     void (*notify)(void *notify_ctx, uint16_t index);
@@ -106,6 +107,10 @@ void vq_abandon(struct vq *vq);
 int vq_add(struct vq *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_in, void *token);
 /* Publishes what vq_add queued and notifies the device. */
 void vq_kick(struct vq *vq);
+/* Notifies the device again, whatever it asked for, when chains are in
+ * flight: a device that lost or never acted on a notification (a host bug)
+ * looks at its ring once more; one that is merely busy sees nothing new. */
+void vq_nudge(struct vq *vq);
 
 /* Takes the next used element.  Returns 1 with *token and *len (the bytes
  * the device wrote, checked to fit the chain's writable buffers), 0 when
@@ -115,6 +120,10 @@ int vq_get_used(struct vq *vq, void **token, uint32_t *len);
 
 /* Marks the queue broken: every later call fails with -EIO. */
 void vq_mark_broken(struct vq *vq);
+
+/* With EVENT_IDX, the avail index the device last asked to be kicked
+ * after (for diagnostics). */
+uint16_t vq_device_avail_event(const struct vq *vq);
 
 /* Chains still in flight (submitted, not yet used). */
 static inline unsigned vq_in_flight(const struct vq *vq)

@@ -505,6 +505,13 @@ static void tr_notify(void *ctx, uint16_t index)
         return;
     }
     d->q[index].notifies++;
+    if (d->lose_notifies[index]) {
+        d->lose_notifies[index]--;
+        d->q[index].lost_notifies++;
+        d->q[index].asleep = true;
+        return;
+    }
+    d->q[index].asleep = false;
     if (d->deferred & (1u << index))
         return;
     simdev_fetch(d, index);
@@ -515,6 +522,8 @@ void simdev_step(struct simdev *d)
 {
     for (uint16_t qi = 0; qi < SIMDEV_QUEUES; qi++) {
         apply_used_flags(d, &d->q[qi]);
+        if (d->q[qi].asleep)
+            continue;
         simdev_fetch(d, qi);
         drain_queue(d, qi, d->lifo);
     }

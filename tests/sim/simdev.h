@@ -84,7 +84,8 @@ struct simdev_queue {
     uint16_t used_idx;           /* our used->idx */
     struct simdev_req *pending;
     unsigned npending, cap;
-    unsigned long notifies, fetched, completed;
+    unsigned long notifies, lost_notifies, fetched, completed;
+    bool asleep;                 /* a notify was lost: nothing moves until the next one */
 };
 
 struct simdev {
@@ -102,6 +103,7 @@ struct simdev {
     bool no_notify;              /* sets VIRTQ_USED_F_NO_NOTIFY in the used rings (with
                                     EVENT_IDX: an avail_event far ahead) */
     bool strict_dma;             /* every buffer must lie in hostport DMA memory */
+    unsigned lose_notifies[SIMDEV_QUEUES]; /* the next N notifies of queue q are lost (a host bug) */
     uint8_t config[SIMDEV_CONFIG_SIZE];
     uint32_t config_generation;  /* what config_generation reads */
     simdev_handler_fn handler;   /* NULL: every chain is answered with 0 bytes */

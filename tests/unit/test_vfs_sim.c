@@ -1184,6 +1184,38 @@ static bool t_stall_read(struct env *e)
     return true;
 }
 
+/* A host that loses a notification (the request sits in the avail ring,
+ * the device never looks): the driver tells it again after a second
+ * without an answer, and the request completes instead of timing out. */
+static bool t_lost_notify(struct env *e)
+{
+    env_init(e);
+    e->opts.timeout_s = 5;
+    if (!env_mount(e))
+        return false;
+    struct vfs_mount_info mi;
+    REQUIRE(vfs_mount_info(&e->v, 0, &mi) && mi.nudges == 0, "nudges before any loss: %llu",
+            (unsigned long long)mi.nudges);
+    e->d.lose_notifies[1] = 1;
+    struct vfs_stat st;
+    uint64_t t0 = hostport_now_ns();
+    int err = do_stat(e, "/sim/dir/inner.txt", &st);
+    double s = secs_since(t0);
+    REQUIRE(e->d.q[1].lost_notifies == 1, "the notify was not lost (%lu)", e->d.q[1].lost_notifies);
+    REQUIRE(err == 0, "stat after a lost notify = %d (%s)", err, vs_errno_name(err));
+    REQUIRE(s >= 0.9 && s < 3.0, "answered after %.2f s, want about 1 s", s);
+    REQUIRE(vfs_mount_info(&e->v, 0, &mi) && mi.nudges >= 1 && mi.nudges <= 3, "nudges %llu, want 1-3",
+            (unsigned long long)mi.nudges);
+    /* The queue works at full speed again: no nudge for later requests. */
+    uint64_t before = mi.nudges;
+    t0 = hostport_now_ns();
+    CHECKC(stat_is(e, "/sim/hello.txt", "hello.txt"), "after the lost notify");
+    REQUIRE(secs_since(t0) < 0.5 && vfs_mount_info(&e->v, 0, &mi) && mi.nudges == before,
+            "a later stat took %.2f s, nudges %llu -> %llu", secs_since(t0), (unsigned long long)before,
+            (unsigned long long)mi.nudges);
+    return true;
+}
+
 static bool t_needs_reset(struct env *e)
 {
     env_init(e);
@@ -1649,6 +1681,7 @@ int main(void)
     run("a detached RELEASE answered with a bad header kills the connection", t_release_bad);
     run("a stalled device gives -ETIMEDOUT within the 1 s timeout; the device works after remount", t_stall);
     run("a READ never answered mid-file gives -ETIMEDOUT within the timeout", t_stall_read);
+    run("a notification the host loses is repeated after a second: the request completes", t_lost_notify);
     run("DEVICE_NEEDS_RESET mid-request gives -EIO or -ETIMEDOUT within the timeout", t_needs_reset);
     run("umount with a stalled hiprio queue finishes within the timeout", t_forget_stall);
     run("a RELEASE never answered: umount still ends within the timeout", t_release_stall);
