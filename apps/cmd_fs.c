@@ -80,7 +80,8 @@ int cmd_ls(struct app *a, int argc, char **argv)
     }
     const char *path = argv[argc - 1];
     struct vfs_stat st;
-    int err = vfs_stat(&a->vfs, path, &st);
+    /* Like POSIX ls -l, a symlink named on the line is shown, not followed. */
+    int err = lng ? vfs_lstat(&a->vfs, path, &st) : vfs_stat(&a->vfs, path, &st);
     if (err) {
         app_error(a, "ls", path, err);
         return err;

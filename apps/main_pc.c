@@ -4,9 +4,8 @@
 #include "app.h"
 #include "linux.h"
 #include "platform.h"
-#include "vmmio.h"
+#include "mmiodevs.h"
 #include "pcidevs.h"
-#include "vs_errno.h"
 
 static int console_input(void *ctx)
 {
@@ -36,8 +35,7 @@ static void console_sink(void *ctx, const char *s, size_t n)
 /* The app's state is large (mount and fd tables): keep it off the stack. */
 static struct app the_app;
 static struct app_pci_devs pci_devs;
-static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
-static struct vs_transport mmio_transports[APP_MAX_DEVS];
+static struct app_mmio_devs mmio_devs;
 
 /* What to say when no virtio-fs device was found: on a machine without PCI
  * (QEMU's microvm) the devices exist only if QEMU announced them, which it
@@ -53,26 +51,6 @@ static const char *no_device_hint(const struct vs_port *port, int nwindows)
            "build/vioshare-pvh.elf (PVH) with -machine microvm,acpi=off (QEMU announces its virtio-mmio "
            "devices only then), -device vhost-user-fs-device,chardev=ID,tag=TAG and "
            "-global virtio-mmio.force-legacy=false";
-}
-
-/* Opens the virtio-mmio devices of the windows and adds the virtio-fs ones. */
-static void add_mmio_devs(struct app *a, const struct vmmio_window *w, int n)
-{
-    int used = 0;
-    for (int i = 0; i < n && used < APP_MAX_DEVS; i++) {
-        int id = vmmio_probe(a->port, w[i].base, w[i].size);
-        if (id == 0) /* an empty slot */
-            continue;
-        if (id > 0 && id != VIRTIO_ID_FS)
-            continue;
-        int err = id < 0 ? id : vmmio_open(&mmio_devs[used], a->port, w[i].base, w[i].size, &mmio_transports[used]);
-        if (err) {
-            app_printf(a, "error: virtio-mmio at %#llx: %s (%s)\n", (unsigned long long)w[i].base,
-                       vs_errno_name(err), vs_errno_text(err));
-            continue;
-        }
-        app_add_dev(a, &mmio_transports[used++]);
-    }
 }
 
 int app_main(void)
@@ -97,7 +75,8 @@ int app_main(void)
     vs_memcpy(line, cmdline, len + 1);
     struct vmmio_window windows[APP_MAX_DEVS];
     int nw = vmmio_take_cmdline(line, windows, APP_MAX_DEVS);
-    add_mmio_devs(a, windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
+    for (int i = 0; i < nw && i < APP_MAX_DEVS; i++)
+        app_add_mmio_dev(a, &mmio_devs, windows[i].base, windows[i].size);
     linux_set_mmio_devices(windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
     a->no_device_hint = no_device_hint(port, nw);
     app_mount_all(a);

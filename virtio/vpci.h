@@ -12,7 +12,6 @@ extern "C" {
 #define VPCI_VENDOR 0x1AF4
 /* Modern device ids are 0x1040 + the virtio device type. */
 #define VPCI_DEVICE_ID(type) (0x1040 + (type))
-#define VIRTIO_ID_FS 26
 
 /* A region of a BAR that one capability points at. */
 struct vpci_region {

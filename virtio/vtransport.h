@@ -12,6 +12,9 @@ struct vq; /* vq.h: the core's own */
 extern "C" {
 #endif
 
+/* The device type of a file system device (virtio 1.x, 5). */
+#define VIRTIO_ID_FS 26
+
 /* Device status bits (virtio 1.x, 2.1). */
 #define VS_STATUS_ACKNOWLEDGE 1
 #define VS_STATUS_DRIVER 2

@@ -242,6 +242,21 @@ static void set_node(EFI_DEVICE_PATH *h, uint8_t type, uint8_t sub, size_t len)
     h->Length[1] = (uint8_t)(len >> 8);
 }
 
+/* Starts child with every share unmounted (the devices reset, for whatever
+ * driver it brings); returns StartImage's status. */
+static EFI_STATUS start_unmounted(struct app *a, EFI_HANDLE child)
+{
+    vfs_umount_all(&a->vfs);
+    for (int i = 0; i < a->ndevs; i++)
+        a->devs[i].mounted = false;
+    UINTN exit_size = 0;
+    CHAR16 *exit_data = NULL;
+    EFI_STATUS s = the_port.st->BootServices->StartImage(child, &exit_size, &exit_data);
+    if (exit_data)
+        the_port.st->BootServices->FreePool(exit_data);
+    return s;
+}
+
 static int efi_boot(struct app *a, struct app_boot *b, const char **why)
 {
     EFI_BOOT_SERVICES *bs = the_port.st->BootServices;
@@ -295,14 +310,7 @@ static int efi_boot(struct app *a, struct app_boot *b, const char **why)
     }
 
     /* The devices go back to reset for the kernel's own driver. */
-    vfs_umount_all(&a->vfs);
-    for (int i = 0; i < a->ndevs; i++)
-        a->devs[i].mounted = false;
-    UINTN exit_size = 0;
-    CHAR16 *exit_data = NULL;
-    s = bs->StartImage(child, &exit_size, &exit_data);
-    if (exit_data)
-        bs->FreePool(exit_data);
+    s = start_unmounted(a, child);
     /* Back here: the kernel failed before ExitBootServices. */
     if (initrd_handle) {
         bs->UninstallProtocolInterface(initrd_handle, &efi_guid_load_file2, &initrd_lf2);
@@ -345,14 +353,7 @@ static int efi_chain(struct app *a, const void *image, size_t size, const char *
     app_printf(a, "chain: starting ");
     app_write_escaped(a, path, vs_strlen(path));
     app_printf(a, " (%llu bytes) with load options \"%s\"\n", (unsigned long long)size, opts);
-    vfs_umount_all(&a->vfs);
-    for (int i = 0; i < a->ndevs; i++)
-        a->devs[i].mounted = false;
-    UINTN exit_size = 0;
-    CHAR16 *exit_data = NULL;
-    s = bs->StartImage(child, &exit_size, &exit_data);
-    if (exit_data)
-        bs->FreePool(exit_data);
+    s = start_unmounted(a, child);
     /* An application is unloaded by its Exit; a driver stays. */
     a->port->free(a->port->ctx, o);
     *status = (int)(s & 0xffff); /* EFI_ERROR's top bit left out: "returned (EFI status 0xe)" */

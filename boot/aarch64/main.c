@@ -6,9 +6,8 @@
 #include <string.h>
 #include "a64.h"
 #include "app.h"
-#include "vmmio.h"
+#include "mmiodevs.h"
 #include "pcidevs.h"
-#include "vs_errno.h"
 
 static int console_input(void *ctx)
 {
@@ -35,25 +34,7 @@ static void console_sink(void *ctx, const char *s, size_t n)
 
 static struct app the_app;
 static struct app_pci_devs pci_devs;
-static struct vmmio_dev mmio_devs[APP_MAX_DEVS];
-static struct vs_transport transports[APP_MAX_DEVS];
-static int ntr;
-
-static void add_mmio(struct app *a, uint64_t base, uint64_t size)
-{
-    if (ntr == APP_MAX_DEVS)
-        return;
-    int id = vmmio_probe(a->port, base, size);
-    if (id == 0 || (id > 0 && id != VIRTIO_ID_FS))
-        return; /* an empty slot or another kind of device */
-    int err = id < 0 ? id : vmmio_open(&mmio_devs[ntr], a->port, base, size, &transports[ntr]);
-    if (err) {
-        app_printf(a, "error: virtio-mmio at %#llx: %s (%s)\n", (unsigned long long)base,
-                   vs_errno_name(err), vs_errno_text(err));
-        return;
-    }
-    app_add_dev(a, &transports[ntr++]);
-}
+static struct app_mmio_devs mmio_devs;
 
 int app_main(void)
 {
@@ -66,7 +47,7 @@ int app_main(void)
 
     app_add_pci_devs(a, &pci_devs, 0);
     for (int i = 0; i < a64_board.nmmio; i++)
-        add_mmio(a, a64_board.mmio[i].base, a64_board.mmio[i].size);
+        app_add_mmio_dev(a, &mmio_devs, a64_board.mmio[i].base, a64_board.mmio[i].size);
 
     const char *cmdline = platform_cmdline();
     size_t len = strlen(cmdline);
@@ -77,7 +58,7 @@ int app_main(void)
     struct vmmio_window w[APP_MAX_DEVS];
     int nw = vmmio_take_cmdline(line, w, APP_MAX_DEVS);
     for (int i = 0; i < nw && i < APP_MAX_DEVS; i++)
-        add_mmio(a, w[i].base, w[i].size);
+        app_add_mmio_dev(a, &mmio_devs, w[i].base, w[i].size);
     app_mount_all(a);
     int status = app_run(a, line);
     free(line);
