@@ -1,7 +1,9 @@
-"""Shared by test_aarch64_boot.py and test_microvm_boot.py: the launcher run
-with every console line stamped, and what the boot tests read from it."""
+"""Shared by the boot tests (test_boot_linux, test_efi, test_aarch64_boot,
+test_microvm_boot): the launcher run with every console line stamped, and
+what the boot tests read from it."""
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -10,11 +12,14 @@ import time
 import vstest
 from vstest import note
 
+# The EFI firmware's console colours and cursor moves.
+ANSI = re.compile(rb"\x1b\[[0-9;=?]*[A-Za-z]")
+
 
 def run_timed(args, share, timeout, extra=(), env=None, until=None):
     """Runs the launcher (which starts virtiofsd, then QEMU) with share as
     tag myfs, stamping each stdout line with the seconds since the start;
-    with until, SIGTERMs the launcher (which ends QEMU and virtiofsd) once a
+    ANSI escapes are removed; with until, SIGTERMs the launcher (which ends QEMU and virtiofsd) once a
     line contains that text.  Returns (status, [(secs, line)], stderr)."""
     argv = [vstest.LAUNCHER, "--share", "%s:myfs" % share, "--mem", "1024", "--timeout", str(timeout)]
     argv += list(extra) + ["--", args]
@@ -33,7 +38,7 @@ def run_timed(args, share, timeout, extra=(), env=None, until=None):
     stamped = []
     try:
         for raw in p.stdout:
-            stamped.append((time.monotonic() - start, raw.decode("utf-8", "replace").rstrip("\r\n")))
+            stamped.append((time.monotonic() - start, ANSI.sub(b"", raw).decode("utf-8", "replace").rstrip("\r\n")))
             if until and until in stamped[-1][1] and p.poll() is None:
                 p.terminate()
         p.wait()

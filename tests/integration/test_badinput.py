@@ -57,6 +57,7 @@ def snapshot(top, skip):
 def make_tree():
     top = vstest.tmpdir()
     write(os.path.join(top, "secret.txt"), MARK_CONTENT + "\n")
+    write(os.path.join(top, "trunc-target.txt"), MARK_CONTENT + "\n")
     os.mkdir(os.path.join(top, MARK_DIR))
     write(os.path.join(top, MARK_DIR, "inner.txt"), MARK_CONTENT + "\n")
     share = os.path.join(top, "share")
@@ -69,6 +70,9 @@ def make_tree():
     os.symlink("/", os.path.join(share, "root"))
     os.symlink("../../..", os.path.join(share, "deep"))
     os.symlink("../secret.txt", os.path.join(share, "esc"))
+    # Its own name: truncate through a dangling link creates the target (inside,
+    # as .. stops at the share root), which the other climbs must not see.
+    os.symlink("../trunc-target.txt", os.path.join(share, "esctrunc"))
     os.symlink("../" + MARK_DIR, os.path.join(share, "escdir"))
     os.symlink(os.path.join(top, "secret.txt"), os.path.join(share, "abshost"))
     os.symlink(top, os.path.join(share, "abstop"))
@@ -91,7 +95,7 @@ CLIMB = "climb"  # an error, or success that stays inside the share
 LANDS_INSIDE = {"write /myfs/../escape.txt 10 1": "escape.txt", "write /myfs/up/escape2.txt 10 1": "escape2.txt",
                 "mkdir /myfs/up/" + MARK_DIR + "2": MARK_DIR + "2", "mv /myfs/mvme /myfs/../moved": "moved",
                 "cp /myfs/f /myfs/up/copied": "copied", "ln -s /x /myfs/up/newlink": "newlink",
-                "ln /myfs/f /myfs/up/hard": "hard"}
+                "ln /myfs/f /myfs/up/hard": "hard", "truncate /myfs/esctrunc 0": "trunc-target.txt"}
 
 
 def inputs():
@@ -149,7 +153,7 @@ def inputs():
               "write /myfs/../escape.txt 10 1", "mkdir /myfs/up/" + MARK_DIR + "2",
               "write /myfs/up/escape2.txt 10 1", "write /myfs/escdir/new.txt 10 1",
               "mv /myfs/mvme /myfs/../moved", "cp /myfs/f /myfs/up/copied", "rm /myfs/esc/x",
-              "truncate /myfs/esc 0", "append /myfs/abshost 4 1", "rm /myfs/up/secret.txt",
+              "truncate /myfs/esctrunc 0", "append /myfs/abshost 4 1", "rm /myfs/up/secret.txt",
               "rmdir /myfs/escdir/x", "ln -s /x /myfs/up/newlink", "ln /myfs/f /myfs/up/hard"):
         cases.append((c, CLIMB))
     # Long names and paths.

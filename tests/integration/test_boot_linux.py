@@ -16,10 +16,9 @@ import secrets
 import shutil
 import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootrun  # noqa: E402
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
@@ -45,37 +44,8 @@ def lines(out):
     return [l.rstrip("\r") for l in out.decode("utf-8", "replace").split("\n")]
 
 
-def run_timed(args, share, timeout):
-    """Runs the launcher, stamping each stdout line with the seconds since
-    the launcher (which starts virtiofsd, then QEMU at once) started.
-    Returns (status, [(secs, line)], stderr)."""
-    argv = [vstest.LAUNCHER, "--share", "%s:myfs" % share, "--mem", "1024",
-            "--timeout", str(timeout), "--", args]
-    note("run: " + " ".join(repr(a) if " " in a else a for a in argv[1:]))
-    start = time.monotonic()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    err_chunks = []
-    t = threading.Thread(target=lambda: err_chunks.append(p.stderr.read()), daemon=True)
-    t.start()
-    killer = threading.Timer(timeout + 60, p.kill)
-    killer.start()
-    stamped = []
-    try:
-        for raw in p.stdout:
-            stamped.append((time.monotonic() - start, raw.decode("utf-8", "replace").rstrip("\r\n")))
-        p.wait()
-    finally:
-        killer.cancel()
-    t.join(10)
-    err = b"".join(err_chunks).decode("utf-8", "replace")
-    note("  -> status %s in %.1f s" % (p.returncode, time.monotonic() - start))
-    if err.strip():
-        note("  stderr: " + err.strip()[-2000:])
-    return p.returncode, stamped, err
-
-
 def test_boot(share, token):
-    status, stamped, err = run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + CMDLINE, share, BOOT_TIMEOUT)
+    status, stamped, err = bootrun.run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + CMDLINE, share, BOOT_TIMEOUT)
     text = [l for _, l in stamped]
     note("  guest output (without kernel log lines):")
     note("\n".join(l for l in text if not l.startswith("[")) or "(none)")

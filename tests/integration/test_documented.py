@@ -204,22 +204,6 @@ class Guest:
         return self.status
 
 
-def continue_and_kill(pids, launcher_pid):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
-    left = vstest.leftovers(launcher_pid, wait=5.0)
-    for pid, _ in left:
-        try:
-            os.kill(pid, signal.SIGCONT)
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    return left
-
-
 # ------------------------------------------------------------------ background runs
 
 class Background(threading.Thread):
@@ -262,7 +246,7 @@ def default_timeout_run(share):
         if g.alive():
             g.p.send_signal(signal.SIGTERM)
             g.finish(30)
-        res["left"] = continue_and_kill(stopped, g.p.pid)
+        res["left"] = vstest.kill_leftovers(g.p.pid, stopped)
     res["out"] = g.out
     return res
 
@@ -287,8 +271,9 @@ def embed_minimal_run(share):
     semihosting crt0 (exit(main())), run on QEMU virt: virtiofsd by hand, the
     device on virtio-mmio bus 0 (0x0a000000, the address the example names),
     version 2 (force-legacy=false), guest RAM shared."""
-    lib = os.path.join(vstest.REPO, "build", "ports", "aarch64-picolibc", "libvioshare.a")
-    r = subprocess.run(["make", "--no-print-directory", "-C", vstest.REPO, "headers", lib],
+    target = "build/ports/aarch64-picolibc/libvioshare.a"  # make knows it by this name
+    lib = os.path.join(vstest.REPO, target)
+    r = subprocess.run(["make", "--no-print-directory", "-C", vstest.REPO, "headers", target],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     if r.returncode != 0:
         return None, b"", "make headers %s: %s" % (lib, r.stdout.decode(errors="replace")[-300:])

@@ -17,10 +17,10 @@ import select
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootrun  # noqa: E402
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
@@ -28,7 +28,7 @@ EFI_IMAGE = os.path.join(vstest.REPO, "build", "vioshare.efi")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd_boot.c")
 START = b"vioshare.efi: start"        # the application's first line
-ANSI = re.compile(rb"\x1b\[[0-9;=?]*[A-Za-z]")
+ANSI = bootrun.ANSI
 TIMEOUT = 240
 BOOT_TIMEOUT = 300
 KERNEL_LINE = re.compile(r"^(EFI stub: |\[\s*\d+\.\d+\] |Linux version )")
@@ -167,39 +167,6 @@ def version_key(path):
     return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path)]
 
 
-def run_timed(args, share, timeout, env=None):
-    """The launcher with --efi, each stdout line stamped with the seconds since
-    it started (virtiofsd, then QEMU at once).  Returns (status, [(secs, line)], stderr)."""
-    argv = [vstest.LAUNCHER, "--efi", "--share", "%s:myfs" % share, "--mem", "1024",
-            "--timeout", str(timeout), "--", args]
-    note("run: %s%s" % ("VIOSHARE_EFI_STARTUP=... " if env else "",
-                        " ".join(repr(a) if " " in a else a for a in argv[1:])))
-    e = dict(os.environ)
-    e.pop("VIOSHARE_IMAGE", None)
-    e.update(env or {})
-    start = time.monotonic()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
-    err_chunks = []
-    t = threading.Thread(target=lambda: err_chunks.append(p.stderr.read()), daemon=True)
-    t.start()
-    killer = threading.Timer(timeout + 60, p.kill)
-    killer.start()
-    stamped = []
-    try:
-        for raw in p.stdout:
-            line = ANSI.sub(b"", raw).decode("utf-8", "replace").rstrip("\r\n")
-            stamped.append((time.monotonic() - start, line))
-        p.wait()
-    finally:
-        killer.cancel()
-    t.join(10)
-    err = b"".join(err_chunks).decode("utf-8", "replace")
-    note("  -> status %s in %.1f s" % (p.returncode, time.monotonic() - start))
-    if err.strip():
-        note("  stderr: " + err.strip()[-2000:])
-    return p.returncode, stamped, err
-
-
 def first_kernel_line(stamped):
     return next(((s, l) for s, l in stamped if KERNEL_LINE.match(l)), (None, None))
 
@@ -242,7 +209,8 @@ def test_boot(top):
 
     # The EFI application: LoadImage/StartImage of the EFI stub, initrd through
     # LINUX_EFI_INITRD_MEDIA_GUID.
-    status, stamped, err = run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + cmdline, share, BOOT_TIMEOUT)
+    status, stamped, err = bootrun.run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + cmdline, share,
+                                             BOOT_TIMEOUT, ["--efi"])
     check_linux("efi boot", status, stamped, err, token)
     t_app = next((s for s, l in stamped if l == START.decode()), None)
     t_kernel, first = first_kernel_line(stamped)
@@ -258,7 +226,7 @@ def test_boot(top):
                 "  if exist fs%a:\\vmlinuz.efi then\n"
                 "    fs%a:\\vmlinuz.efi initrd=\\initrd.img " + cmdline + "\n"
                 "    reset -s\n  endif\nendfor\nreset -s\n")
-    s2, stamped2, err2 = run_timed("", share, BOOT_TIMEOUT, env={"VIOSHARE_EFI_STARTUP": script})
+    s2, stamped2, err2 = bootrun.run_timed("", share, BOOT_TIMEOUT, ["--efi"], env={"VIOSHARE_EFI_STARTUP": script})
     t_shell, first2 = first_kernel_line(stamped2)
     text2 = [l for _, l in stamped2]
     if s2 == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text2:

@@ -40,21 +40,7 @@ BIG = 8 << 30          # sparse: reading it all takes minutes under TCG
 
 
 def run_pids(launcher_pid, what=b"virtiofsd"):
-    marker = ("vioshare-run-%d-" % launcher_pid).encode()
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read()
-            with open("/proc/%s/stat" % d, "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker in cmd and what in cmd and state != b"Z":
-            found.append(int(d))
-    return found
+    return vstest.daemon_pids("vioshare-run-%d-" % launcher_pid, what)
 
 
 def cmdline(pid):
@@ -144,24 +130,12 @@ class Live:
 
 
 def release(pids):
-    """SIGCONT what we stopped; anything of the run still there after the
-    launcher is gone is a leftover the check reports, then killed here."""
+    """SIGCONT what we stopped (the run goes on)."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGCONT)
         except OSError:
             pass
-
-
-def kill_leftovers(launcher_pid):
-    left = vstest.leftovers(launcher_pid, wait=5.0)
-    for pid, _ in left:
-        try:
-            os.kill(pid, signal.SIGCONT)
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    return left
 
 
 def error_line(out, cmd, path):
@@ -222,8 +196,7 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
         if live.p.poll() is None:
             live.p.send_signal(signal.SIGTERM)
             live.wait(30)
-        release(stopped)
-        left = kill_leftovers(live.p.pid)
+        left = vstest.kill_leftovers(live.p.pid, stopped)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 
 
@@ -281,8 +254,7 @@ def late_answer_case():
         if live.p.poll() is None:
             live.p.send_signal(signal.SIGTERM)
             live.wait(30)
-        release(stopped)
-        left = kill_leftovers(live.p.pid)
+        left = vstest.kill_leftovers(live.p.pid, stopped)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 
 
@@ -318,7 +290,7 @@ def kill_case(name, share, guest, launcher_timeout):
         if live.p.poll() is None:
             live.p.send_signal(signal.SIGTERM)
             live.wait(30)
-        left = kill_leftovers(live.p.pid)
+        left = vstest.kill_leftovers(live.p.pid)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 
 
@@ -359,7 +331,10 @@ def churn(path, pat, stop, counts):
 
 
 def test_shrink_grow():
-    share = vstest.tmpdir()
+    # In RAM (tmpfs): on ext4 the host's own pread, racing the truncates, returns
+    # zero pages now and then (Python alone: 1 read in 760,000 here, none in
+    # 1,700,000 on tmpfs), which would be blamed on the guest.
+    share = vstest.tmpdir(where="/dev/shm")
     pat = text_pattern(MAXSZ)
     path = os.path.join(share, "f")
     with open(path, "wb") as f:

@@ -561,6 +561,7 @@ def outputs_part(host, bench, bench_want, bench_before):
     df_cases = {"/myfs": s.case("df /myfs"), "/bench": s.case("df /bench")}
     ls_case = s.case("ls -l /myfs/tree")
     ls_file = s.case("ls -l /myfs/tree/" + escape("plain.txt"))
+    ls_link = s.case("ls -l /myfs/tree/link-abs")
     climb_cases = [s.case("-" + c) for c, _ in climbs]
     bench_case = s.case("bench /bench")
     sampler = Sampler([share, bench])
@@ -594,8 +595,13 @@ def outputs_part(host, bench, bench_want, bench_before):
               % (escape(n), ", target" if n in targets else ""), got == want, diff_fields(LONG_LABELS, got, want))
     got = [l for l in text.get(ls_file, "").split("\n") if l]
     want = expect_long(lst["plain.txt"], "/myfs/tree/plain.txt", None)
-    check("ls -l of a file: one line, its fields as the host's lstat", len(got) == 1 and got[0].split() == want,
-          diff_fields(LONG_LABELS, got[0].split() if got else [], want))
+    # A symlink named on the line is shown, not followed (POSIX ls -l), even one to a directory.
+    got_l = [l for l in text.get(ls_link, "").split("\n") if l]
+    want_l = expect_long(lst["link-abs"], "/myfs/tree/link-abs", targets["link-abs"])
+    check("ls -l of a file and of a symlink to a directory: one line each, its fields as the host's lstat",
+          len(got) == 1 and got[0].split() == want and len(got_l) == 1 and got_l[0].split() == want_l,
+          diff_fields(LONG_LABELS, got[0].split() if got else [], want) + " / "
+          + diff_fields(LONG_LABELS, got_l[0].split() if got_l else [], want_l))
 
     # df, against statvfs samples taken while the guest ran.
     for path, host_dir in (("/myfs", share), ("/bench", bench)):
@@ -648,19 +654,8 @@ def outputs_part(host, bench, bench_want, bench_before):
 
 def procs_of(launcher_pid):
     """{pid: argv} of the processes whose command line carries the launcher's temp dir."""
-    marker = ("vioshare-run-%d-" % launcher_pid).encode()
-    found = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if marker in cmd:
-            found[int(d)] = [a.decode(errors="replace") for a in cmd.split(b"\0")[:-1]]
-    return found
+    return {pid: [a.decode(errors="replace") for a in cmd.split(b"\0")[:-1]]
+            for pid, cmd in vstest.run_procs(launcher_pid).items()}
 
 
 def qemu_opts(argv, flag):

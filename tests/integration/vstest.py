@@ -97,8 +97,9 @@ def on_stack(host, suite):
 
 # ------------------------------------------------------------------ files
 
-def tmpdir(prefix="vstest-"):
-    d = tempfile.mkdtemp(prefix=prefix)
+def tmpdir(prefix="vstest-", where=None):
+    """A fresh directory (removed at exit), under where (default: the system's temp dir)."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=where)
     _tmpdirs.append(d)
     return d
 
@@ -262,23 +263,50 @@ def leftovers(launcher_pid, wait=5.0):
     """Processes (not zombies) still running that belong to the launcher run with
     that pid: its QEMU and virtiofsd all carry its temp dir name in their command
     lines.  Polls up to `wait` seconds for them to go; returns [(pid, cmdline)]."""
-    marker = ("vioshare-run-%d-" % launcher_pid).encode()
     end = time.monotonic() + wait
     while True:
-        found = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit() or int(d) == os.getpid():
-                continue
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    cmd = f.read()
-            except OSError:
-                continue
-            if marker in cmd:
-                found.append((int(d), cmd.replace(b"\0", b" ").decode(errors="replace")))
+        found = [(pid, cmd.replace(b"\0", b" ").decode(errors="replace"))
+                 for pid, cmd in sorted(run_procs(launcher_pid).items())]
         if not found or time.monotonic() >= end:
             return found
         time.sleep(0.1)
+
+
+def run_procs(launcher_pid):
+    """{pid: raw command line} of the processes (this one aside) whose command
+    line carries the launcher run's temp dir name: its QEMU and virtiofsd."""
+    marker = ("vioshare-run-%d-" % launcher_pid).encode()
+    found = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if marker in cmd:
+            found[int(d)] = cmd
+    return found
+
+
+def kill_leftovers(launcher_pid, stopped=()):
+    """SIGCONT the processes a test stopped, then whatever of the launcher run
+    is still there after 5 s is returned (a leftover the test reports) and
+    killed."""
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+    left = leftovers(launcher_pid, wait=5.0)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
 
 
 def require_image(path=IMAGE):
