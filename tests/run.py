@@ -54,7 +54,7 @@ EXPECTED = {
     "test_profiles": 10,
     "test_sha256": 11,
     "test_vfs_sim": 93,
-    "test_vfs_write": 20,
+    "test_vfs_write": 21,
     "test_vmmio": 39,
     "test_vpci": 34,
     "test_vq": 29,

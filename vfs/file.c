@@ -121,55 +121,12 @@ static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **
     return err;
 }
 
-/* The path that the symlink node n, met as the last name of path, leads to:
- * its target after path's directory (a relative target), the target itself
- * (an absolute one) or after the mount's path (absolute, with chroot).  An
- * allocation of path_max + 1 bytes in *out. */
-static int link_path(struct vfs *v, struct vfs_mount *m, struct vnode *n, const char *path, char **out)
-{
-    uint32_t path_max = v->cfg.path_max;
-    char *buf = v->port->alloc(v->port->ctx, (size_t)path_max + 1);
-    char *target = v->port->alloc(v->port->ctx, (size_t)m->cfg.path_max + 1);
-    uint32_t tlen = 0;
-    int err = buf && target ? vn_readlink(m, n, target, &tlen) : -VS_ENOMEM;
-    if (!err && tlen == 0)
-        err = -VS_ENOENT;
-    if (!err) {
-        const char *pre = path;
-        size_t plen = 0;
-        if (target[0] != '/') {
-            size_t i = vs_strlen(path);
-            while (i > 0 && path[i - 1] != '/')
-                i--;
-            plen = i; /* the directory part, with its slash */
-        } else if (m->opts.chroot) {
-            pre = m->path;
-            plen = vs_strlen(m->path);
-        }
-        if (plen + tlen >= path_max) {
-            err = -VS_ENAMETOOLONG;
-        } else {
-            vs_memcpy(buf, pre, plen);
-            vs_memcpy(buf + plen, target, tlen);
-            buf[plen + tlen] = 0;
-        }
-    }
-    v->port->free(v->port->ctx, target);
-    if (err) {
-        v->port->free(v->port->ctx, buf);
-        buf = 0;
-    }
-    *out = buf;
-    return err;
-}
-
 /* With O_CREAT: the existing node, or a new one (then *fh is its handle and
- * *created is set), in *loc.  An existing symlink (without O_NOFOLLOW) is
- * followed, and the name it leads to is opened or created like path, as on
- * Linux: O_CREAT through a dangling symlink creates its target.  links
- * counts the symlinks followed so far. */
-static int open_or_create_at(struct vfs *v, const char *path, int flags, uint32_t mode, struct vfs_loc *loc,
-                             uint64_t *fh, bool *created, int links)
+ * *created is set), in *loc.  An existing symlink (without O_NOFOLLOW or
+ * O_EXCL) is followed, and the name it leads to is opened or created, as on
+ * Linux: O_CREAT through a dangling symlink creates its target. */
+static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t mode, struct vfs_loc *loc,
+                          uint64_t *fh, bool *created)
 {
     *created = false;
     int err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT, loc);
@@ -179,11 +136,11 @@ static int open_or_create_at(struct vfs *v, const char *path, int flags, uint32_
         vfs_loc_put(loc);
         return -VS_EISDIR;
     }
-    struct vnode *n;
     /* Most creations are of new names: try CREATE with O_EXCL at once and
      * look up only if the name exists.  Not with nocase, where an existing
      * name in another case must be found first. */
     struct vfs_mount *m = loc->m;
+    struct vnode *n;
     if (!m->opts.ro && !m->opts.nocase && !vn_dentry_find(m, loc->node->nodeid, loc->name, loc->namelen)) {
         err = create(loc, flags | VFS_O_EXCL, mode, &n, fh);
         if (!err || err != -VS_EEXIST || (flags & VFS_O_EXCL)) {
@@ -194,26 +151,22 @@ static int open_or_create_at(struct vfs *v, const char *path, int flags, uint32_
             return err;
         }
     }
-    err = vn_lookup(loc->m, loc->node, loc->name, loc->namelen, &n);
-    if (err == -VS_ENOENT) {
-        err = vfs_check_rw(loc->m);
-        if (!err)
-            err = create(loc, flags, mode, &n, fh);
-        *created = !err;
-    } else if (!err && (flags & VFS_O_EXCL)) {
-        vn_put(loc->m, n);
-        err = -VS_EEXIST;
-    } else if (!err && vn_is_link(n) && !(flags & VFS_O_NOFOLLOW)) {
-        /* An existing symlink: open or create what it leads to. */
-        char *next = 0;
-        err = links >= VFS_SYMLOOP_MAX ? -VS_ELOOP : link_path(v, loc->m, n, path, &next);
-        vn_put(loc->m, n);
-        vfs_loc_put(loc);
-        if (!err)
-            err = open_or_create_at(v, next, flags, mode, loc, fh, created, links + 1);
-        v->port->free(v->port->ctx, next);
+    vfs_loc_put(loc);
+    bool follow = !(flags & (VFS_O_NOFOLLOW | VFS_O_EXCL));
+    err = vfs_resolve(v, path, (follow ? WALK_FOLLOW : 0) | WALK_PARENT | WALK_CREATE, loc);
+    if (err)
         return err;
+    if (loc->found && (flags & VFS_O_EXCL)) {
+        vfs_loc_put(loc);
+        return -VS_EEXIST;
     }
+    if (loc->found)
+        return 0;
+    m = loc->m;
+    err = vfs_check_rw(m);
+    if (!err)
+        err = create(loc, flags, mode, &n, fh);
+    *created = !err;
     vn_put(m, loc->node);
     loc->node = err ? 0 : n;
     loc->m = err ? 0 : m;
@@ -231,7 +184,7 @@ int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)
     struct vfs_loc loc;
     uint64_t fh = 0;
     bool created = false;
-    int err = (flags & VFS_O_CREAT) ? open_or_create_at(v, path, flags, mode, &loc, &fh, &created, 0)
+    int err = (flags & VFS_O_CREAT) ? open_or_create(v, path, flags, mode, &loc, &fh, &created)
                                     : vfs_resolve(v, path, (flags & VFS_O_NOFOLLOW) ? 0 : WALK_FOLLOW, &loc);
     if (err)
         return err;

@@ -113,11 +113,18 @@ struct vfs_loc {
     /* WALK_PARENT: node is the parent directory and this its last name. */
     char name[VFS_NAME_MAX + 1];
     uint32_t namelen;
+    /* WALK_CREATE: the last name exists and node is its own (else node is
+     * its parent). */
+    bool found;
     bool trailing_slash;
 };
 #define WALK_FOLLOW 1   /* follow a symlink in the last component */
 #define WALK_PARENT 2   /* stop before the last component (which must be a
                            plain name inside a mount: else -EBUSY/-EINVAL) */
+#define WALK_CREATE 4   /* with WALK_PARENT: look the last name up, follow it
+                           if a symlink (with WALK_FOLLOW) and stop at the
+                           name it leads to: its node if it exists, else
+                           its parent (to create it) */
 int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc);
 void vfs_loc_put(struct vfs_loc *loc);
 

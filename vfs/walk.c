@@ -82,6 +82,7 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
 
     /* Each level takes at least a name and a slash. */
     struct walk w = {.v = v, .cap = path_max / 2};
+    loc->found = false;
     char *buf = port->alloc(port->ctx, 2 * ((size_t)path_max + 1));
     w.stack = port->alloc(port->ctx, sizeof(*w.stack) * w.cap);
     if (!buf || !w.stack) {
@@ -119,7 +120,8 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
             break;
         }
         bool dots = (nlen == 1 && name[0] == '.') || (nlen == 2 && name[0] == '.' && name[1] == '.');
-        if (parent && last) {
+        bool stop = parent && last;
+        if (stop) {
             if (dots)
                 err = -VS_EINVAL;
             else if (w.depth == 0)
@@ -130,7 +132,8 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
             loc->name[nlen] = 0;
             loc->namelen = nlen;
             named = true;
-            break;
+            if (!(flags & WALK_CREATE))
+                break;
         }
         /* "." and ".." name the directory they follow: after a file (as in
          * "file/.." or "file/.") the walk fails like a lookup in it would. */
@@ -163,9 +166,14 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
         }
         struct vnode *child;
         err = vn_lookup(w.m, dir, name, nlen, &child);
+        if (stop && err == -VS_ENOENT) {
+            err = 0; /* WALK_CREATE: the parent and the missing name */
+            break;
+        }
         if (err)
             break;
         if (vn_is_link(child) && (!last || follow || want_dir)) {
+            named = false; /* the target's last name is the one to stop at */
             uint32_t tlen;
             err = ++links > VFS_SYMLOOP_MAX ? -VS_ELOOP : vn_readlink(w.m, child, target, &tlen);
             vn_put(w.m, child);
@@ -185,6 +193,10 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
         err = push(&w, child);
         if (err)
             break;
+        if (stop) {
+            loc->found = true;
+            break;
+        }
     }
 
     if (!err && parent && !named)

@@ -76,6 +76,49 @@ static bool t_create(struct env *e)
     return vfs_close(&e->v, fd) == 0;
 }
 
+/* open(path, flags|O_CREAT) succeeds; the file is closed again. */
+static bool creates(struct env *e, const char *path, int flags)
+{
+    int fd = vfs_open(&e->v, path, VFS_O_WRONLY | VFS_O_CREAT | flags, 0600);
+    REQUIRE(fd >= 0, "open(%s, O_CREAT) = %d (%s)", path, fd, vs_errno_name(fd));
+    ERR_IS(vfs_close(&e->v, fd), 0, "close");
+    return true;
+}
+
+static bool t_create_through_links(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    const char *links[][2] = {
+        {"dir/made", "/sim/rel"},   {"../top", "/sim/dir/uplink"}, {"/sim/absmade", "/sim/dir/abs"},
+        {"c2", "/sim/c1"},          {"dir/chained", "/sim/c2"}, {"x", "/sim/excl"},
+        {"hello.txt", "/sim/old"},  {"lp", "/sim/lp"},          {"nodir/x", "/sim/intonodir"},
+        {"dir/", "/sim/todir"},
+    };
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+        ERR_IS(vfs_symlink(&e->v, links[i][0], links[i][1]), 0, links[i][1]);
+    /* A dangling link's target is created: relative to the link's directory,
+     * absolute from the guest's root, through a chain of links. */
+    CHECK(creates(e, "/sim/rel", 0) && is_type(e, "dir/made", VS_S_IFREG | 0600) && is_type(e, "rel", VS_S_IFLNK | 0777));
+    CHECK(creates(e, "/sim/dir/uplink", 0) && is_type(e, "top", VS_S_IFREG | 0600));
+    CHECK(creates(e, "/sim/dir/abs", 0) && is_type(e, "absmade", VS_S_IFREG | 0600));
+    CHECK(creates(e, "/sim/c1", 0) && is_type(e, "dir/chained", VS_S_IFREG | 0600));
+    /* O_EXCL and O_NOFOLLOW do not follow a link in the last name. */
+    ERR_IS(vfs_open(&e->v, "/sim/excl", VFS_O_WRONLY | VFS_O_CREAT | VFS_O_EXCL, 0600), -VS_EEXIST, "O_EXCL on a link");
+    ERR_IS(vfs_open(&e->v, "/sim/excl", VFS_O_WRONLY | VFS_O_CREAT | VFS_O_NOFOLLOW, 0600), -VS_ELOOP,
+           "O_NOFOLLOW on a link");
+    CHECK(absent(e, "x"));
+    /* A link to an existing file opens it; nothing is created. */
+    unsigned long creates_before = e->fs.ops[FUSE_CREATE] + e->fs.ops[FUSE_MKNOD];
+    CHECK(creates(e, "/sim/old", 0));
+    REQUIRE(e->fs.ops[FUSE_CREATE] + e->fs.ops[FUSE_MKNOD] == creates_before, "a link to an existing file: CREATE or MKNOD sent");
+    CHECK(content_is(e, "hello.txt", "Hello, vioshare!\n", 17));
+    ERR_IS(vfs_open(&e->v, "/sim/lp", VFS_O_WRONLY | VFS_O_CREAT, 0600), -VS_ELOOP, "a link to itself");
+    ERR_IS(vfs_open(&e->v, "/sim/intonodir", VFS_O_WRONLY | VFS_O_CREAT, 0600), -VS_ENOENT, "a link into no directory");
+    ERR_IS(vfs_open(&e->v, "/sim/todir", VFS_O_WRONLY | VFS_O_CREAT, 0600), -VS_EISDIR, "a link to a directory");
+    return true;
+}
+
 static bool t_write_pwrite(struct env *e)
 {
     if (!env_up(e))
@@ -670,6 +713,9 @@ int main(void)
 {
     run("O_CREAT: one CREATE makes the file (mode); O_EXCL EEXIST; EISDIR, ENOENT, ENOTDIR; close RELEASE",
         t_create);
+    run("O_CREAT through symlinks: a dangling one's target made (relative, absolute, chained); O_EXCL EEXIST, "
+        "O_NOFOLLOW ELOOP; an existing target opened; ELOOP, ENOENT, EISDIR",
+        t_create_through_links);
     run("write and pwrite: the bytes on the server, holes of zeros, the position moved by write only",
         t_write_pwrite);
     run("a write of 1 MiB + 5 with max_write 64 KiB: 17 WRITEs, every byte on the server", t_write_split);
