@@ -87,69 +87,8 @@ def text_lines(out):
     return [l.rstrip("\r") for l in out.decode("utf-8", "replace").split("\n")]
 
 
-class Guest:
-    """tools/vioshare-run in the background, stdout collected by a thread; with
-    stdin=True the guest's serial input is a pipe the test writes to."""
-
-    def __init__(self, args, shares, timeout, extra=(), stdin=False):
-        argv = [vstest.LAUNCHER]
-        for s in shares:
-            argv += ["--share", s if ":" in s else "%s:myfs" % s]
-        argv += ["--timeout", str(timeout)] + list(extra) + ["--", args]
-        note("run: " + " ".join(repr(a) if " " in a else a for a in argv[1:]))
-        self.start = time.monotonic()
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.out = b""
-        self.err = b""
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._pump, args=(f, w), daemon=True)
-                        for f, w in ((self.p.stdout, "out"), (self.p.stderr, "err"))]
-        for t in self.threads:
-            t.start()
-        self.status = None
-
-    def _pump(self, f, which):
-        while True:
-            b = os.read(f.fileno(), 65536)
-            if not b:
-                return
-            with self.lock:
-                setattr(self, which, getattr(self, which) + b)
-
-    def pids(self):
-        return vstest.daemon_pids("vioshare-run-%d-" % self.p.pid)
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def mark(self):
-        with self.lock:
-            return len(self.out)
-
-    def send(self, data):
-        try:
-            self.p.stdin.write(data)
-            self.p.stdin.flush()
-        except (BrokenPipeError, OSError) as e:
-            note("send failed: %s" % e)
-
-    def wait_re(self, pattern, limit, start=0):
-        """Waits for pattern (bytes regex) in the output from offset start; the match or None."""
-        pat = re.compile(pattern, re.M)
-        end = time.monotonic() + limit
-        while True:
-            with self.lock:
-                m = pat.search(self.out, start)
-            if m:
-                return m
-            if time.monotonic() > end or not self.alive():
-                with self.lock:
-                    m = pat.search(self.out, start)
-                if not m:
-                    note("no %r after offset %d; output tail %r" % (pattern, start, self.out[-400:]))
-                return m
-            time.sleep(0.02)
+class Guest(vstest.Live):
+    """A background run driven like a user at the serial console."""
 
     def wait_prompt(self, start, limit=60):
         """Waits for a prompt at or after start that ends the output so far
@@ -176,32 +115,6 @@ class Guest:
         ok = self.wait_prompt(pos, limit)
         with self.lock:
             return ok, self.out[pos:]
-
-    def finish(self, limit):
-        try:
-            self.status = self.p.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-            self.status = None
-        for t in self.threads:
-            t.join(5)
-        if self.p.stdin:
-            try:
-                self.p.stdin.close()
-            except OSError:
-                pass
-        self.secs = time.monotonic() - self.start
-        note("  -> status %s in %.1f s" % (self.status, self.secs))
-        if self.err.strip():
-            note("  stderr: " + self.err.decode(errors="replace").strip()[-1000:])
-        note("  stdout tail:")
-        note(self.out[-1200:].replace(b"\0", b""))
-        return self.status
 
 
 # ------------------------------------------------------------------ background runs

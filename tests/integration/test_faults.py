@@ -27,7 +27,6 @@ import os
 import random
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -51,84 +50,6 @@ def cmdline(pid):
         return b""
 
 
-class Live:
-    """tools/vioshare-run in the background, its stdout collected by a thread,
-    so the test can act when the guest prints a marker."""
-
-    def __init__(self, args, shares, timeout, cache=None):
-        argv = [vstest.LAUNCHER]
-        for d in shares:
-            argv += ["--share", d if ":" in d else "%s:myfs" % d]
-        if cache:
-            argv += ["--cache", cache]
-        argv += ["--timeout", str(timeout), "--", args]
-        note("run: " + " ".join(argv[1:]))
-        self.start = time.monotonic()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
-        self.out = b""
-        self.err = b""
-        self.lock = threading.Lock()
-        self.t1 = threading.Thread(target=self._pump, args=(self.p.stdout, "out"), daemon=True)
-        self.t2 = threading.Thread(target=self._pump, args=(self.p.stderr, "err"), daemon=True)
-        self.t1.start()
-        self.t2.start()
-
-    def _pump(self, f, which):
-        while True:
-            b = os.read(f.fileno(), 65536)
-            if not b:
-                return
-            with self.lock:
-                setattr(self, which, getattr(self, which) + b)
-
-    def wait_for(self, marker, limit):
-        end = time.monotonic() + limit
-        while time.monotonic() < end:
-            with self.lock:
-                if marker in self.out:
-                    return True
-            if self.p.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
-
-    def wait_for_line(self, prefix, limit):
-        """Waits for a whole line starting with prefix (its newline seen)."""
-        pat = re.compile(rb"^" + re.escape(prefix) + rb".*\n", re.M)
-        end = time.monotonic() + limit
-        while time.monotonic() < end:
-            with self.lock:
-                if pat.search(self.out):
-                    return True
-            if self.p.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
-
-    def wait(self, limit):
-        try:
-            status = self.p.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-            status = None
-        self.t1.join(5)
-        self.t2.join(5)
-        self.secs = time.monotonic() - self.start
-        note("  -> status %s in %.1f s" % (status, self.secs))
-        if self.err.strip():
-            note("  stderr: " + self.err.decode(errors="replace").strip()[-1000:])
-        if self.out:
-            note("  stdout tail:")
-            note(self.out[-800:])
-        return status
-
-
 def release(pids):
     """SIGCONT what we stopped (the run goes on)."""
     for pid in pids:
@@ -147,25 +68,39 @@ def error_line(out, cmd, path):
     return None
 
 
+def signal_mid_transfer(name, live, pids_fn, sig, finish_limit):
+    """Waits for the guest's "=GO=" line and for the daemons pids_fn() gives
+    to move 8 MiB (the transfer is under way), then sends them sig.  Their
+    pids (checked: some found), or None when the guest never said =GO= (the
+    run is then ended)."""
+    if not check("%s: guest started the transfer" % name, live.wait_for(b"=GO=\n", 60),
+                 "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
+        live.finish(finish_limit)
+        return None
+    vstest.wait_io(pids_fn, 8 << 20, 30, alive=live.alive)
+    pids = pids_fn()
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+    note("  sent signal %d to virtiofsd pids %s" % (sig, pids))
+    check("%s: found the run's virtiofsd" % name, pids, "no virtiofsd process of the run")
+    return pids
+
+
 def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, expect_launcher):
     """Starts `guest`, waits for the guest's "=GO=" line, lets the transfer
     run a moment, SIGSTOPs every virtiofsd of the run and checks who reports
     the failure and how fast."""
-    live = Live(guest, [share], launcher_timeout)
+    live = vstest.Live(guest, [share], launcher_timeout)
     stopped = []
     try:
-        if not check("%s: guest started the transfer" % name, live.wait_for(b"=GO=\n", 60),
-                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
-            live.wait(launcher_timeout + 30)
+        stopped = signal_mid_transfer(name, live, lambda: run_pids(live.p.pid), signal.SIGSTOP, launcher_timeout + 30)
+        if stopped is None:
+            stopped = []
             return
-        # The transfer is under way once the daemon has moved 8 MiB.
-        vstest.wait_io(lambda: run_pids(live.p.pid), 8 << 20, 30, alive=lambda: live.p.poll() is None)
-        stopped = run_pids(live.p.pid)
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
         t_stop = time.monotonic()
-        note("  stopped virtiofsd pids %s" % stopped)
-        check("%s: found the run's virtiofsd" % name, stopped, "no virtiofsd process with the run's temp dir")
         if not expect_launcher:
             # The guest's error line, as soon as it appears.
             seen = live.wait_for_line(b"error: ", guest_timeout + 12)
@@ -175,7 +110,7 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
                   seen and e in ("ETIMEDOUT", "EIO"),
                   "error %s, %.1f s after the stop; tail %r" % (e, after, live.out[-300:]))
             note("  %s: guest error %s %.1f s after SIGSTOP (timeout=%d)" % (name, e, after, guest_timeout))
-        status = live.wait(launcher_timeout + 60)
+        status = live.finish(launcher_timeout + 60)
         after = time.monotonic() - t_stop
         if expect_launcher:
             check("%s: launcher gives up with 124 and a reason within its --timeout" % name,
@@ -193,9 +128,9 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
                   "status %s, %.1f s after the stop; stderr %r; tail %r"
                   % (status, after, live.err[-200:], live.out[-200:]))
     finally:
-        if live.p.poll() is None:
+        if live.alive():
             live.p.send_signal(signal.SIGTERM)
-            live.wait(30)
+            live.finish(30)
         left = vstest.kill_leftovers(live.p.pid, stopped)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 
@@ -219,27 +154,21 @@ def late_answer_case():
     hashes = "; ".join("sha256 %s" % p for p in sorted(want))
     guest = ("umount /a; mount a /a -o timeout=3; echo =GO=; -sha256 /a/big; echo =LATE=; %s; echo =DONE="
              % hashes)
-    live = Live(guest, ["%s:a" % a, "%s:b" % b], 120)
+    live = vstest.Live(guest, ["%s:a" % a, "%s:b" % b], 120)
     stopped = []
     try:
-        if not check("%s: guest started the read" % name, live.wait_for(b"=GO=\n", 60),
-                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
-            live.wait(150)
+        stopped = signal_mid_transfer(name, live, lambda: [pid for pid in run_pids(live.p.pid)
+                                                           if a.encode() in cmdline(pid)], signal.SIGSTOP, 150)
+        if stopped is None:
+            stopped = []
             return
-        # The read is under way once share a's daemon has moved 8 MiB.
-        vstest.wait_io(lambda: [pid for pid in run_pids(live.p.pid) if a.encode() in cmdline(pid)], 8 << 20, 30,
-                       alive=lambda: live.p.poll() is None)
-        stopped = [pid for pid in run_pids(live.p.pid) if a.encode() in cmdline(pid)]
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
-        check("%s: found share a's virtiofsd" % name, stopped, "no virtiofsd with %s" % a)
         gave_up = live.wait_for(b"=LATE=\n", 20)
         e = error_line(live.out, "sha256", "/a/big")
         check("%s: the guest gives up on a with ETIMEDOUT" % name, gave_up and e == "ETIMEDOUT",
               "error %s; tail %r" % (e, live.out[-300:]))
         release(stopped)  # the daemon resumes and answers the stalled READs
         stopped = []
-        status = live.wait(150)
+        status = live.finish(150)
         got = {}
         for line in live.out.decode(errors="replace").split("\n"):
             m = re.match(r"^([0-9a-f]{64})  (/b/f\d)$", line.strip())
@@ -251,32 +180,21 @@ def late_answer_case():
         check("%s: the guest ends with status 0" % name, status == 0 and b"=DONE=" in live.out,
               "status %s, stderr %r" % (status, live.err[-300:]))
     finally:
-        if live.p.poll() is None:
+        if live.alive():
             live.p.send_signal(signal.SIGTERM)
-            live.wait(30)
+            live.finish(30)
         left = vstest.kill_leftovers(live.p.pid, stopped)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 
 
 def kill_case(name, share, guest, launcher_timeout):
-    live = Live(guest, [share], launcher_timeout)
+    live = vstest.Live(guest, [share], launcher_timeout)
     try:
-        if not check("%s: guest started the transfer" % name, live.wait_for(b"=GO=\n", 60),
-                     "no =GO= line: %r %r" % (live.out[-300:], live.err[-300:])):
-            live.wait(launcher_timeout + 30)
+        if signal_mid_transfer(name, live, lambda: run_pids(live.p.pid), signal.SIGKILL,
+                               launcher_timeout + 30) is None:
             return
-        # The transfer is under way once the daemon has moved 8 MiB.
-        vstest.wait_io(lambda: run_pids(live.p.pid), 8 << 20, 30, alive=lambda: live.p.poll() is None)
-        pids = run_pids(live.p.pid)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         t_kill = time.monotonic()
-        note("  killed virtiofsd pids %s" % pids)
-        check("%s: found the run's virtiofsd" % name, pids, "no virtiofsd process with the run's temp dir")
-        status = live.wait(launcher_timeout + 60)
+        status = live.finish(launcher_timeout + 60)
         after = time.monotonic() - t_kill
         guest_err = re.search(rb"^error: .*$", live.out, re.M)
         reason = live.err.decode(errors="replace").strip()
@@ -287,9 +205,9 @@ def kill_case(name, share, guest, launcher_timeout):
                                               guest_err.group(0).decode(errors="replace") if guest_err
                                               else reason))
     finally:
-        if live.p.poll() is None:
+        if live.alive():
             live.p.send_signal(signal.SIGTERM)
-            live.wait(30)
+            live.finish(30)
         left = vstest.kill_leftovers(live.p.pid)
         check("%s: nothing left behind" % name, not left, "left: %s" % left)
 

@@ -11,11 +11,13 @@ Every name starts with the host stack the launcher runs, `[classic] ` or
 import atexit
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -338,6 +340,119 @@ def daemon_pids(marker, what=b"virtiofsd"):
         if marker in cmd and what in cmd and state != b"Z":
             found.append(int(d))
     return found
+
+
+
+# ------------------------------------------------------------------ a run in the background
+
+class Live:
+    """tools/vioshare-run in the background, its stdout and stderr collected
+    by threads, so that the test can act when the guest prints something; with
+    stdin=True the guest's serial input is a pipe the test writes to."""
+
+    def __init__(self, args, shares, timeout, cache=None, extra=(), stdin=False):
+        argv = [LAUNCHER]
+        for s in shares:
+            argv += ["--share", s if ":" in s else "%s:myfs" % s]
+        if cache:
+            argv += ["--cache", cache]
+        argv += ["--timeout", str(timeout)] + list(extra) + ["--", args]
+        note("run: " + " ".join(repr(a) if " " in a else a for a in argv[1:]))
+        self.start = time.monotonic()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.out = b""
+        self.err = b""
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._pump, args=(f, w), daemon=True)
+                        for f, w in ((self.p.stdout, "out"), (self.p.stderr, "err"))]
+        for t in self.threads:
+            t.start()
+        self.status = None
+        self.secs = None
+
+    def _pump(self, f, which):
+        while True:
+            b = os.read(f.fileno(), 65536)
+            if not b:
+                return
+            with self.lock:
+                setattr(self, which, getattr(self, which) + b)
+
+    def pids(self):
+        """The run's virtiofsd processes."""
+        return daemon_pids("vioshare-run-%d-" % self.p.pid)
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def mark(self):
+        """Where the output stands now (an offset for wait_re)."""
+        with self.lock:
+            return len(self.out)
+
+    def send(self, data):
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            note("send failed: %s" % e)
+
+    def wait_re(self, pattern, limit, start=0):
+        """Waits for pattern (bytes regex, multi-line) in the output from
+        offset start; the match, or None when the time ran out or the run
+        ended without it."""
+        pat = re.compile(pattern, re.M)
+        end = time.monotonic() + limit
+        while True:
+            with self.lock:
+                m = pat.search(self.out, start)
+            if m:
+                return m
+            if time.monotonic() > end or not self.alive():
+                with self.lock:
+                    m = pat.search(self.out, start)
+                if not m:
+                    note("no %r after offset %d; output tail %r" % (pattern, start, self.out[-400:]))
+                return m
+            time.sleep(0.02)
+
+    def wait_for(self, marker, limit):
+        """Waits for the bytes marker anywhere in the output."""
+        return self.wait_re(re.escape(marker), limit) is not None
+
+    def wait_for_line(self, prefix, limit):
+        """Waits for a whole line starting with prefix (its newline seen)."""
+        return self.wait_re(rb"^" + re.escape(prefix) + rb".*\n", limit) is not None
+
+    def finish(self, limit):
+        """Waits for the run's end (SIGTERM, then SIGKILL after limit); its
+        status, None when it had to be ended."""
+        try:
+            self.status = self.p.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+            self.status = None
+        for t in self.threads:
+            t.join(5)
+        if self.p.stdin:
+            try:
+                self.p.stdin.close()
+            except OSError:
+                pass
+        self.secs = time.monotonic() - self.start
+        note("  -> status %s in %.1f s" % (self.status, self.secs))
+        if self.err.strip():
+            note("  stderr: " + self.err.decode(errors="replace").strip()[-1000:])
+        if self.out:
+            note("  stdout tail:")
+            note(self.out[-1200:].replace(b"\0", b""))
+        return self.status
 
 
 def io_bytes(pids):
