@@ -7,23 +7,6 @@
 #include "vfs_internal.h"
 #include "vs_errno.h"
 
-char why[600];
-int cases, failures;
-
-void add_context(const char *ctx)
-{
-    char tmp[sizeof why];
-    size_t c = strlen(ctx), w = strlen(why);
-    if (c + 2 >= sizeof tmp)
-        c = sizeof tmp - 3;
-    memcpy(tmp, ctx, c);
-    memcpy(tmp + c, ": ", 2);
-    if (w > sizeof tmp - c - 3)
-        w = sizeof tmp - c - 3;
-    memcpy(tmp + c + 2, why, w);
-    tmp[c + 2 + w] = 0;
-    memcpy(why, tmp, sizeof why);
-}
 void env_init(struct env *e)
 {
     memset(e, 0, sizeof(*e));
@@ -110,14 +93,7 @@ void run(const char *name, bool (*fn)(struct env *))
     bool ok = fn(&e);
     if (e.hp.port.alloc) /* the case set the environment up */
         ok = env_down(&e, ok);
-    cases++;
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-    fflush(stdout);
+    check(name, ok, why);
 }
 
 double secs_since(uint64_t t0)

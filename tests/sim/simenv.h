@@ -3,45 +3,18 @@
  * and the checks every case ends with (nothing leaked after umount, no
  * driver error seen by the device, no FUSE rule broken, every lookup and
  * handle returned).  Each test program prints `PASS name` / `FAIL name:
- * why` per case through simenv_run. */
+ * why` per case through run (check, cases.h). */
 #ifndef SIMENV_H
 #define SIMENV_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cases.h"
 #include "hostport.h"
 #include "simdev.h"
 #include "simfs.h"
 #include "vfs.h"
-
-/* Why the running case failed; cases and failures so far. */
-extern char why[600];
-extern int cases, failures;
-
-#define REQUIRE(cond, ...)                               \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            snprintf(why, sizeof why, __VA_ARGS__);      \
-            return false;                                \
-        }                                                \
-    } while (0)
-
-/* For a helper that explains its own failure in why: CHECK passes it on,
- * CHECKC puts some context in front. */
-void add_context(const char *ctx);
-#define CHECK(cond)        \
-    do {                   \
-        if (!(cond))       \
-            return false;  \
-    } while (0)
-#define CHECKC(cond, ctx)      \
-    do {                       \
-        if (!(cond)) {         \
-            add_context(ctx);  \
-            return false;      \
-        }                      \
-    } while (0)
 
 struct env {
     struct hostport hp;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acpi_tables.c"
+#include "cases.h"
 
 #define MEM_BASE 0x100000u
 #define MEM_SIZE 0x10000u
@@ -17,23 +18,12 @@
 #define FADT_LEN 276
 
 static uint8_t mem[MEM_SIZE];
-static int failures;
 
 const uint8_t *acpi_map(uint64_t phys, uint64_t len)
 {
     if (phys < MEM_BASE || phys - MEM_BASE > MEM_SIZE || len > MEM_SIZE - (phys - MEM_BASE))
         return NULL;
     return mem + (phys - MEM_BASE);
-}
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why ? why : "(no reason)");
-        failures++;
-    }
 }
 
 static uint8_t *at(uint32_t phys)

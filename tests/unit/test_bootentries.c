@@ -8,20 +8,9 @@
 #include <string.h>
 
 #include "bootentry.h"
+#include "cases.h"
 #include "verscmp.h"
 #include "vs_errno.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 /* The diagnostics of one parse: how many, and the last line and message. */
 struct diags {

@@ -4,21 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "cmdparse.h"
 #include "numparse.h"
 #include "vs_errno.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 /* Parses a copy of line completely and renders the result: commands
  * separated by " ; ", words by '|', a may_fail command marked "?", bytes

@@ -2,19 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cases.h"
 #include "vs_errno.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 #define E(x) { VS_##x, #x }
 static const struct {

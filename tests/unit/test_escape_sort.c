@@ -4,20 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "escape.h"
 #include "sort.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 static void esc_case(const char *name, const char *in, size_t n, const char *want)
 {

@@ -7,20 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "../../boot/aarch64/fdt.c"
 #include "../../boot/aarch64/fdt_edit.c"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 /* ---- a small FDT builder ---- */
 struct builder {

@@ -7,19 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "../../boot/aarch64/gunzip.c"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 /* data compressed by `gzip OPTS`; NULL if gzip cannot run. */
 static uint8_t *gzip_of(const uint8_t *data, size_t n, const char *opts, size_t *out_n)

@@ -4,19 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "sha256.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 static void hash_hex(const void *p, size_t n, char hex[65])
 {

@@ -10,23 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "simmmio.h"
 #include "vconfig.h"
 #include "virtiofs.h"
 #include "vmmio.h"
 #include "vs_errno.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 static uint32_t regs[0x200 / 4];
 static uint64_t clock;

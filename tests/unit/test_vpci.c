@@ -10,24 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "simmmio.h"
 #include "simpci.h"
 #include "vconfig.h"
 #include "virtiofs.h"
 #include "vpci.h"
 #include "vs_errno.h"
-
-static int failures;
-
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-}
 
 /* Common configuration offsets (virtio 1.x 4.1.4.3). */
 #define CC_DF 4

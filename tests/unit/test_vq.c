@@ -5,21 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "hostport.h"
 #include "simdev.h"
 #include "vq.h"
 #include "vs_errno.h"
-
-static int failures, cases;
-static char why[512];
-
-#define REQUIRE(cond, ...)                               \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            snprintf(why, sizeof why, __VA_ARGS__);      \
-            return false;                                \
-        }                                                \
-    } while (0)
 
 /* ---- Fixture ------------------------------------------------------------ */
 
@@ -117,14 +107,7 @@ static void run(const char *name, bool (*fn)(struct fx *))
     why[0] = 0;
     bool ok = fn(&f);
     ok = fx_teardown(&f, ok);
-    cases++;
-    if (ok) {
-        printf("PASS %s\n", name);
-    } else {
-        printf("FAIL %s: %s\n", name, why);
-        failures++;
-    }
-    fflush(stdout);
+    check(name, ok, why);
 }
 
 /* A small deterministic generator. */
