@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cases.h"
+#include "simcfg.h"
 #include "simmmio.h"
 #include "vconfig.h"
 #include "virtiofs.h"
@@ -71,66 +72,26 @@ static void test_identify(void)
     check("open: an empty slot is ENODEV", vmmio_open(&d, &port, 0x1000, 0x200, &tr) == -VS_ENODEV, "not ENODEV");
 }
 
-static void set_config(const char *tag, uint32_t nrq)
-{
-    memset((char *)regs + 0x100, 0, 36);
-    memcpy((char *)regs + 0x100, tag, strlen(tag));
-    memcpy((char *)regs + 0x100 + 36, &nrq, 4);
-}
-
-/* Moves the configuration when a given register is read (see on_access). */
-struct change {
-    uintptr_t trigger;
-    int times;          /* -1: every ConfigGeneration read bumps it */
-    const char *tag;
-    uint32_t nrq;
-    unsigned gen_reads;
-};
-
-static void on_access(void *arg, const struct simmmio_access *a)
-{
-    struct change *c = arg;
-    if (a->kind != 'r')
-        return;
-    if (a->addr == (uintptr_t)&R(0xfc)) {
-        c->gen_reads++;
-        if (c->times < 0)
-            R(0xfc)++;
-    }
-    if (a->addr == c->trigger && c->times > 0) {
-        c->times--;
-        set_config(c->tag, c->nrq);
-        R(0xfc)++;
-    }
-}
+/* The device configuration at 0x100, ConfigGeneration at 0xfc. */
+static const struct simcfg where = {(volatile uint8_t *)regs + 0x100, &R(0xfc), 4};
 
 static void test_config(const struct vs_transport *tr)
 {
     char tag[VIOFS_TAG_MAX + 1], why[200];
-    set_config("myfs", 1);
+    simcfg_set(&where, "myfs", 1);
     simmmio_clear();
     int err = viofs_read_tag(tr, tag);
-    uintptr_t cfg = (uintptr_t)regs + 0x100;
-    unsigned bytes = 0, nrq32 = 0, gens = 0, other = 0;
-    for (unsigned long i = 0; i < simmmio_count(); i++) {
-        const struct simmmio_access *a = simmmio_get(i);
-        if (a->addr == (uintptr_t)&R(0xfc) && a->width == 4)
-            gens++;
-        else if (a->addr >= cfg && a->addr < cfg + 36 && a->width == 1)
-            bytes++;
-        else if (a->addr == cfg + 36 && a->width == 4)
-            nrq32++;
-        else
-            other++;
-    }
+    struct simcfg_reads n = simcfg_reads(&where);
     snprintf(why, sizeof(why), "err %d tag [%s]: %u tag bytes, %u 32-bit reads at 36, %u generation reads, %u other",
-             err, tag, bytes, nrq32, gens, other);
+             err, tag, n.bytes, n.nrq32, n.gens, n.other);
     check("config: tag read a byte at a time, num_request_queues with one 32-bit load, between two "
           "ConfigGeneration reads",
-          err == 0 && strcmp(tag, "myfs") == 0 && bytes == 36 && nrq32 == 1 && gens == 2 && other == 0, why);
+          err == 0 && strcmp(tag, "myfs") == 0 && n.bytes == 36 && n.nrq32 == 1 && n.gens == 2 && n.other == 0,
+          why);
 
-    struct change c = {cfg + 17, 1, "newtag", 3, 0};
-    simmmio_hook(on_access, &c);
+    uintptr_t cfg = (uintptr_t)where.cfg;
+    struct simcfg_change c = {where, cfg + 17, 1, "newtag", 3, 0};
+    simmmio_hook(simcfg_on_access, &c);
     err = viofs_read_tag(tr, tag);
     simmmio_hook(NULL, NULL);
     snprintf(why, sizeof(why), "err %d tag [%s], %u generation reads", err, tag, c.gen_reads);
@@ -139,8 +100,8 @@ static void test_config(const struct vs_transport *tr)
 
     uint32_t nrq = 0;
     struct vs_cfg_field f[] = {{0, VIOFS_TAG_MAX, true, tag}, {36, 4, false, &nrq}};
-    c = (struct change){cfg + 36, 1, "third", 5, 0};
-    simmmio_hook(on_access, &c);
+    c = (struct simcfg_change){where, cfg + 36, 1, "third", 5, 0};
+    simmmio_hook(simcfg_on_access, &c);
     err = vs_config_read(tr, f, 2);
     simmmio_hook(NULL, NULL);
     tag[VIOFS_TAG_MAX] = 0;
@@ -148,8 +109,8 @@ static void test_config(const struct vs_transport *tr)
     check("config: a configuration that changes once, between tag and num_request_queues: one snapshot",
           err == 0 && strcmp(tag, "third") == 0 && nrq == 5 && c.gen_reads == 4, why);
 
-    c = (struct change){0, -1, NULL, 0, 0};
-    simmmio_hook(on_access, &c);
+    c = (struct simcfg_change){where, 0, -1, NULL, 0, 0};
+    simmmio_hook(simcfg_on_access, &c);
     memset(tag, 'x', sizeof(tag));
     err = viofs_read_tag(tr, tag);
     simmmio_hook(NULL, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cases.h"
+#include "simcfg.h"
 #include "simmmio.h"
 #include "simpci.h"
 #include "vconfig.h"
@@ -32,15 +33,10 @@ static struct vs_transport tr;
 static volatile uint8_t *common(void) { return simpci_mem(&sim, SIMPCI_STD_BAR, SIMPCI_COMMON_OFF); }
 static volatile uint8_t *devcfg(void) { return simpci_mem(&sim, SIMPCI_STD_BAR, SIMPCI_DEVICE_OFF); }
 
-static void set_config(const char *tag, uint32_t nrq)
+/* The device configuration and its 8-bit generation (they move with fresh()). */
+static struct simcfg where(void)
 {
-    volatile uint8_t *c = devcfg();
-    for (int i = 0; i < 36; i++)
-        c[i] = 0;
-    for (size_t i = 0; i < strlen(tag) && i < 36; i++)
-        c[i] = (uint8_t)tag[i];
-    for (int i = 0; i < 4; i++)
-        c[36 + i] = (uint8_t)(nrq >> (8 * i));
+    return (struct simcfg){devcfg(), common() + CC_CFGGEN, 1};
 }
 
 static void fresh(void)
@@ -48,7 +44,8 @@ static void fresh(void)
     simpci_fini(&sim);
     simpci_init(&sim);
     common()[CC_NUMQ] = 2;
-    set_config("pcifs", 1);
+    struct simcfg w = where();
+    simcfg_set(&w, "pcifs", 1);
 }
 
 static int open_dev(void)
@@ -213,31 +210,6 @@ static void test_notify(void)
 
 /* ---- Configuration --------------------------------------------------- */
 
-struct change {
-    uintptr_t trigger;  /* a read of this address changes the configuration */
-    int times;          /* how often (-1: every generation read bumps it) */
-    const char *tag;
-    uint32_t nrq;
-    unsigned gen_reads;
-};
-
-static void on_access(void *arg, const struct simmmio_access *a)
-{
-    struct change *c = arg;
-    if (a->kind != 'r')
-        return;
-    if (a->addr == (uintptr_t)(common() + CC_CFGGEN)) {
-        c->gen_reads++;
-        if (c->times < 0)
-            common()[CC_CFGGEN]++;
-    }
-    if (a->addr == c->trigger && c->times > 0) {
-        c->times--;
-        set_config(c->tag, c->nrq);
-        common()[CC_CFGGEN]++;
-    }
-}
-
 static void test_config_widths(void)
 {
     fresh();
@@ -248,24 +220,14 @@ static void test_config_widths(void)
     char tag[VIOFS_TAG_MAX + 1];
     simmmio_clear();
     int err = viofs_read_tag(&tr, tag);
-    uintptr_t dc = (uintptr_t)devcfg(), gen = (uintptr_t)(common() + CC_CFGGEN);
-    unsigned bytes = 0, nrq32 = 0, other = 0, gens = 0;
-    for (unsigned long i = 0; i < simmmio_count(); i++) {
-        const struct simmmio_access *a = simmmio_get(i);
-        if (a->addr == gen && a->width == 1)
-            gens++;
-        else if (a->addr >= dc && a->addr < dc + 36 && a->width == 1)
-            bytes++;
-        else if (a->addr == dc + 36 && a->width == 4)
-            nrq32++;
-        else
-            other++;
-    }
+    struct simcfg w = where();
+    struct simcfg_reads n = simcfg_reads(&w);
     char why[200];
     snprintf(why, sizeof(why), "err %d tag [%s]: %u tag bytes, %u 32-bit reads at 36, %u generation reads, %u other",
-             err, tag, bytes, nrq32, gens, other);
+             err, tag, n.bytes, n.nrq32, n.gens, n.other);
     check("config: tag read a byte at a time, num_request_queues with one 32-bit load, between two generations",
-          err == 0 && strcmp(tag, "pcifs") == 0 && bytes == 36 && nrq32 == 1 && gens == 2 && other == 0, why);
+          err == 0 && strcmp(tag, "pcifs") == 0 && n.bytes == 36 && n.nrq32 == 1 && n.gens == 2 && n.other == 0,
+          why);
 }
 
 static void test_config_snapshot(void)
@@ -277,8 +239,8 @@ static void test_config_snapshot(void)
 
     fresh();
     open_dev();
-    struct change c = {(uintptr_t)(devcfg() + 10), 1, "changedfs", 7, 0};
-    simmmio_hook(on_access, &c);
+    struct simcfg_change c = {where(), (uintptr_t)(devcfg() + 10), 1, "changedfs", 7, 0};
+    simmmio_hook(simcfg_on_access, &c);
     int err = viofs_read_tag(&tr, tag);
     simmmio_hook(NULL, NULL);
     snprintf(why, sizeof(why), "err %d tag [%s], %u generation reads", err, tag, c.gen_reads);
@@ -287,8 +249,8 @@ static void test_config_snapshot(void)
 
     fresh();
     open_dev();
-    c = (struct change){(uintptr_t)(devcfg() + 36), 1, "otherfs", 9, 0};
-    simmmio_hook(on_access, &c);
+    c = (struct simcfg_change){where(), (uintptr_t)(devcfg() + 36), 1, "otherfs", 9, 0};
+    simmmio_hook(simcfg_on_access, &c);
     memset(tag, 0, sizeof(tag));
     err = vs_config_read(&tr, f, 2);
     simmmio_hook(NULL, NULL);
@@ -300,8 +262,8 @@ static void test_config_snapshot(void)
 
     fresh();
     open_dev();
-    c = (struct change){0, -1, NULL, 0, 0};
-    simmmio_hook(on_access, &c);
+    c = (struct simcfg_change){where(), 0, -1, NULL, 0, 0};
+    simmmio_hook(simcfg_on_access, &c);
     memset(tag, 'x', sizeof(tag));
     err = viofs_read_tag(&tr, tag);
     simmmio_hook(NULL, NULL);
@@ -314,8 +276,8 @@ static void test_config_snapshot(void)
     fresh();
     open_dev();
     common()[CC_DF] = 1;
-    c = (struct change){0, -1, NULL, 0, 0};
-    simmmio_hook(on_access, &c);
+    c = (struct simcfg_change){where(), 0, -1, NULL, 0, 0};
+    simmmio_hook(simcfg_on_access, &c);
     struct viofs fs;
     err = viofs_init(&fs, &sim.port, &tr, 64, false);
     simmmio_hook(NULL, NULL);
