@@ -60,12 +60,7 @@ def virtio_mmio_case():
                 "-kernel", IMAGE, "-append", "mounts; cat /mmiofs/m.txt; exit 4",
                 "-semihosting-config", "enable=on,target=native",
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
-        try:
-            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=120)
-            out, code = r.stdout.replace(b"\r\n", b"\n"), r.returncode
-        except subprocess.TimeoutExpired:
-            out, code = b"(timed out)", None
+        out, code = vstest.run_console(argv)
         note(out)
         check("aarch64: virtio-fs on a DTB virtio,mmio transport is mounted and read (status 4 -> QEMU 9)",
               code == 9 and b"mmiofs on /mmiofs" in out and b"over virtio-mmio\n" in out,

@@ -187,14 +187,10 @@ def main():
     if not check("tools/mkinitramfs --arch arm64 builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
         return vstest.finish()
     note("kernel %s (%d bytes)" % (kernel, os.path.getsize(kernel)))
-    for t, a in ((boot_run, (share, token, False)), (boot_run, (share, token, True)),
-                 (entry_run, (share, token, "bls")), (entry_run, (share, token, "extlinux")),
-                 (root_run, (share, token)), (gzip_run, (share, token)),
-                 (errors, (share, token, kernel))):
-        try:
-            t(*a)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(boot_run, (share, token, False)), (boot_run, (share, token, True)),
+                      (entry_run, (share, token, "bls")), (entry_run, (share, token, "extlinux")),
+                      (root_run, (share, token)), (gzip_run, (share, token)),
+                      (errors, (share, token, kernel))])
     return vstest.finish()
 
 

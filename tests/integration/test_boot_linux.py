@@ -148,12 +148,8 @@ def main():
         return vstest.finish()
     note("kernel %s (%d bytes), initramfs %d bytes" % (kernel, len(data),
                                                         os.path.getsize(os.path.join(share, "initrd.img"))))
-    for t, a in ((test_boot, (share, token)), (test_boot_pvh_q35, (share, token)),
-                 (test_errors, (share, token))):
-        try:
-            t(*a)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(test_boot, (share, token)), (test_boot_pvh_q35, (share, token)),
+                      (test_errors, (share, token))])
     return vstest.finish()
 
 

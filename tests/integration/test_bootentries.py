@@ -450,15 +450,11 @@ def main():
     if not check("the test initramfs and the second archive are built", built, "see the note"):
         return vstest.finish()
     share = bls_share(kernel, base, extra)
-    for t, a in ((test_bls, (share, extra_token)), (test_many, ()), (test_extlinux, (kernel, base, extra, extra_token)),
-                 (test_uki, (kernel, base)),
-                 (test_menu, (share,)), (test_menu_esc, (share,)), (test_efi_menu, (share,)),
-                 (test_chain, (share,)),
-                 (test_root, (kernel, base))):
-        try:
-            t(*a)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(test_bls, (share, extra_token)), (test_many, ()),
+                      (test_extlinux, (kernel, base, extra, extra_token)), (test_uki, (kernel, base)),
+                      (test_menu, (share,)), (test_menu_esc, (share,)), (test_efi_menu, (share,)),
+                      (test_chain, (share,)),
+                      (test_root, (kernel, base))])
     return vstest.finish()
 
 

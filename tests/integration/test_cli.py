@@ -164,12 +164,7 @@ def test_unshared_memory(share):
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", vstest.IMAGE,
                 "-append", "-mount myfs /m -o timeout=2; ls /myfs",
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
-        try:
-            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=120)
-            out, code = r.stdout.replace(b"\r\n", b"\n"), r.returncode
-        except subprocess.TimeoutExpired:
-            out, code = b"(timed out)", None
+        out, code = vstest.run_console(argv)
     finally:
         vfsd.kill()
         vfsd.wait()
@@ -294,16 +289,12 @@ def main():
     if not vstest.require_image():
         return vstest.finish()
     share = make_share()
-    for t, a in ((test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
-                 (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
-                 (test_mount_messages, (share,)), (test_unshared_memory, (share,)),
-                 (test_cat_final_newline, (share,)), (test_df_columns, (share,)),
-                 (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
-                 (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())):
-        try:
-            t(*a)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(test_errors, (share,)), (test_quoting, (share,)), (test_default_job, (share,)),
+                      (test_run_script, (share,)), (test_script_rules, (share,)), (test_no_device, (share,)),
+                      (test_mount_messages, (share,)), (test_unshared_memory, (share,)),
+                      (test_cat_final_newline, (share,)), (test_df_columns, (share,)),
+                      (test_boot_not_a_kernel, (share,)), (test_two_shares, ()), (test_machines, (share,)),
+                      (test_timeout, (share,)), (test_shell, (share,)), (test_launcher_args, ())])
     return vstest.finish()
 
 

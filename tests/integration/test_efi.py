@@ -73,16 +73,7 @@ def block(app, tag):
 
 
 def compare(name, got, want):
-    if got == want:
-        return check(name, True)
-    if got is None:
-        return check(name, False, "the application's output is missing (see the log)")
-    gl, wl = got.split(b"\n"), want.split(b"\n")
-    diff = next((i for i in range(max(len(gl), len(wl)))
-                 if i >= len(gl) or i >= len(wl) or gl[i] != wl[i]), None)
-    return check(name, False, "%d vs %d lines; first difference at line %s: efi %r host %r" % (
-        len(gl), len(wl), diff, gl[diff] if diff is not None and diff < len(gl) else None,
-        wl[diff] if diff is not None and diff < len(wl) else None))
+    return vstest.compare(name, got, want, "efi", "the application's")
 
 
 def test_basics(top):
@@ -256,11 +247,7 @@ def main():
     if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
         return vstest.finish()
     top = vstest.tmpdir()
-    for t in (test_basics, test_shell_q35, test_boot):
-        try:
-            t(top)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(t, (top,)) for t in (test_basics, test_shell_q35, test_boot)])
     return vstest.finish()
 
 

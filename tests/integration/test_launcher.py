@@ -322,13 +322,9 @@ def main():
     SHARE = vstest.tmpdir()
     with open(os.path.join(SHARE, "hello.txt"), "w") as f:
         f.write("hello\n")
-    for t in (test_arguments, test_status, test_machines_and_options, test_timeout, test_default_timeout,
-              test_signals,
-              test_daemon_failures, test_unshared_memory, test_console_stdin):
-        try:
-            t()
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([test_arguments, test_status, test_machines_and_options, test_timeout, test_default_timeout,
+                      test_signals,
+                      test_daemon_failures, test_unshared_memory, test_console_stdin])
     return vstest.finish()
 
 

@@ -125,12 +125,9 @@ def main():
     if not check("tools/mkinitramfs builds the test initramfs (with virtio_mmio)",
                  p.returncode == 0 and b"virtio_mmio" in p.stderr, p.stderr[-400:]):
         return vstest.finish()
-    for t, a in ((words_handed_on, (share,)), (boot_acpi, (share, token)), (entries_acpi, (share, token, "bls")),
-                 (entries_acpi, (share, token, "extlinux")), (root_acpi, (share, token)), (refused, (share, token))):
-        try:
-            t(*a)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([(words_handed_on, (share,)), (boot_acpi, (share, token)), (entries_acpi, (share, token, "bls")),
+                      (entries_acpi, (share, token, "extlinux")), (root_acpi, (share, token)),
+                      (refused, (share, token))])
     return vstest.finish()
 
 

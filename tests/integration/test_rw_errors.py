@@ -338,11 +338,7 @@ def test_enospc():
 def main():
     if not vstest.require_image():
         return vstest.finish()
-    for t in (test_errors, test_confinement, test_ro, test_nocase, test_owner, test_remount, test_enospc):
-        try:
-            t()
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([test_errors, test_confinement, test_ro, test_nocase, test_owner, test_remount, test_enospc])
     return vstest.finish()
 
 

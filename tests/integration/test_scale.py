@@ -115,13 +115,7 @@ def main():
     if not vstest.require_image():
         return vstest.finish()
     d = make_share()
-    for t in (test_big_dir, test_open_close, test_stat_sha):
-        start = time.monotonic()
-        try:
-            t(d)
-        except Exception as e:
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
-        note("%s took %.1f s" % (t.__name__, time.monotonic() - start))
+    vstest.run_cases([(t, (d,)) for t in (test_big_dir, test_open_close, test_stat_sha)], timed=True)
     return vstest.finish()
 
 

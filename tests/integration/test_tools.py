@@ -276,12 +276,8 @@ def test_make_run_twice():
 
 
 def main():
-    for t in (test_pattern, test_manifest, test_mkbenchshare, test_bench, test_mkdemoshare, test_deps,
-              test_make_run_twice):
-        try:
-            t()
-        except Exception as e:  # a crash in one group must not hide the others
-            check(t.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+    vstest.run_cases([test_pattern, test_manifest, test_mkbenchshare, test_bench, test_mkdemoshare, test_deps,
+                      test_make_run_twice])
     return vstest.finish()
 
 

@@ -110,18 +110,7 @@ def wrap(tag, cmd):
     return "echo =B-%s=; %s; echo =E-%s=" % (tag, cmd, tag)
 
 
-def compare(name, got, want):
-    if got == want:
-        return check(name, True)
-    if got is None:
-        return check(name, False, "the guest's output is missing (see the log)")
-    gl, wl = got.split(b"\n"), want.split(b"\n")
-    diff = next((i for i in range(max(len(gl), len(wl)))
-                 if i >= len(gl) or i >= len(wl) or gl[i] != wl[i]), None)
-    detail = "%d vs %d lines; first difference at line %s: guest %r host %r" % (
-        len(gl), len(wl), diff, gl[diff] if diff is not None and diff < len(gl) else None,
-        wl[diff] if diff is not None and diff < len(wl) else None)
-    return check(name, False, detail)
+compare = vstest.compare
 
 
 def main():

@@ -87,6 +87,36 @@ def finish():
     return 1 if _failures else 0
 
 
+def run_cases(cases, timed=False):
+    """Runs each case, a function or (function, args) in turn: an exception in
+    one is a failed check named after its function, and the next one runs.
+    timed: a note of how long each took."""
+    for case in cases:
+        fn, args = case if isinstance(case, tuple) else (case, ())
+        start = time.monotonic()
+        try:
+            fn(*args)
+        except Exception as e:  # a crash in one case must not hide the others
+            check(fn.__name__, False, "exception %s: %s" % (type(e).__name__, e))
+        if timed:
+            note("%s took %.1f s" % (fn.__name__, time.monotonic() - start))
+
+
+def compare(name, got, want, side="guest", whose="the guest's"):
+    """check(name) that got (side's output, None when it is missing) is want
+    (the host's); if not, the line counts and the first line that differs."""
+    if got == want:
+        return check(name, True)
+    if got is None:
+        return check(name, False, "%s output is missing (see the log)" % whose)
+    gl, wl = got.split(b"\n"), want.split(b"\n")
+    diff = next((i for i in range(max(len(gl), len(wl)))
+                 if i >= len(gl) or i >= len(wl) or gl[i] != wl[i]), None)
+    return check(name, False, "%d vs %d lines; first difference at line %s: %s %r host %r" % (
+        len(gl), len(wl), diff, side, gl[diff] if diff is not None and diff < len(gl) else None,
+        wl[diff] if diff is not None and diff < len(wl) else None))
+
+
 def on_stack(host, suite):
     """Runs another test program of this directory (suite) with VIOSHARE_HOST=host,
     in place of the calling program: test_current_tree.py is test_tree.py on
@@ -259,6 +289,17 @@ def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=
         note("  stdout tail:")
         note(tail)
     return r
+
+
+def run_console(argv, timeout=120):
+    """Runs argv (a QEMU with its serial console on stdout) to its end:
+    (the output with CR LF as LF, the exit status), or (b"(timed out)", None)."""
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+        return r.stdout.replace(b"\r\n", b"\n"), r.returncode
+    except subprocess.TimeoutExpired:
+        return b"(timed out)", None
 
 
 def leftovers(launcher_pid, wait=5.0):
