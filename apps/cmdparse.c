@@ -1,22 +1,12 @@
 #include "cmdparse.h"
 
+#include "numparse.h"
 #include "vs_errno.h"
 #include "vs_util.h"
 
 static inline bool is_blank(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 static int fail(char **pos, char *at, const char **why, const char *msg, int err)
@@ -83,8 +73,8 @@ int cmd_next(char **pos, struct cmd *c, const char **why)
                     continue;
                 }
                 if (r[1] == 'x') {
-                    int hi = hex_value(r[2]);
-                    int lo = hi < 0 ? -1 : hex_value(r[3]);
+                    int hi = hex_digit_value(r[2]);
+                    int lo = hi < 0 ? -1 : hex_digit_value(r[3]);
                     if (lo < 0)
                         return fail(pos, r, why, "bad \\x escape (need two hex digits)",
                                     -VS_EINVAL);

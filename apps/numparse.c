@@ -3,7 +3,7 @@
 #include "vs_errno.h"
 #include "vs_util.h"
 
-static int digit_value(char ch)
+int hex_digit_value(char ch)
 {
     if (ch >= '0' && ch <= '9')
         return ch - '0';
@@ -11,7 +11,7 @@ static int digit_value(char ch)
         return ch - 'a' + 10;
     if (ch >= 'A' && ch <= 'F')
         return ch - 'A' + 10;
-    return 99;
+    return -1;
 }
 
 int parse_u64(const char *s, uint64_t *out)
@@ -28,8 +28,8 @@ int parse_u64(const char *s, uint64_t *out)
     uint64_t v = 0;
     bool overflow = false;
     for (; *s; s++) {
-        int d = digit_value(*s);
-        if (d >= (int)base)
+        int d = hex_digit_value(*s);
+        if (d < 0 || d >= (int)base)
             return -VS_EINVAL;
         if (v > (UINT64_MAX - (uint64_t)d) / base)
             overflow = true;

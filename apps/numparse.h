@@ -11,4 +11,7 @@
  * error. */
 int parse_u64(const char *s, uint64_t *out);
 
+/* The value of the hex digit ch (0-9, a-f, A-F), -1 when ch is none. */
+int hex_digit_value(char ch);
+
 #endif

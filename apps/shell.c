@@ -9,6 +9,7 @@
 #include "app.h"
 #include "dirlist.h"
 #include "lineedit.h"
+#include "numparse.h"
 #include "vs_errno.h"
 
 #define PROMPT "vioshare> "
@@ -56,17 +57,6 @@ static void insert_escaped(struct lineedit *e, const char *s, size_t n)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes a word as typed (quotes, \xHH, \\) into out (VFS_PATH_MAX + 1). */
 static size_t decode_word(const char *w, size_t n, char *out)
 {
@@ -77,9 +67,9 @@ static size_t decode_word(const char *w, size_t n, char *out)
         if (w[i] == '\\' && i + 1 < n && w[i + 1] == '\\') {
             out[o++] = '\\';
             i++;
-        } else if (w[i] == '\\' && i + 3 < n && w[i + 1] == 'x' && hexval(w[i + 2]) >= 0 &&
-                   hexval(w[i + 3]) >= 0) {
-            out[o++] = (char)(hexval(w[i + 2]) << 4 | hexval(w[i + 3]));
+        } else if (w[i] == '\\' && i + 3 < n && w[i + 1] == 'x' && hex_digit_value(w[i + 2]) >= 0 &&
+                   hex_digit_value(w[i + 3]) >= 0) {
+            out[o++] = (char)(hex_digit_value(w[i + 2]) << 4 | hex_digit_value(w[i + 3]));
             i += 3;
         } else {
             out[o++] = w[i];
