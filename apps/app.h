@@ -119,6 +119,10 @@ int app_getc(struct app *a);
  * platform's boot calls it once the kernel passed its checks, so that a file
  * it refuses is refused before anything says it starts. */
 void app_boot_starting(struct app *a, const struct app_boot *b);
+/* For the platform's boot when it fails: formats the one-line reason into
+ * static storage (the caller only prints it, before the next boot), points
+ * *why at it and returns err. */
+int app_boot_fail(const char **why, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The command table: name and usage of command i, NULL past the end. */
 const char *app_command_name(int i);

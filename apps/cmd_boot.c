@@ -197,6 +197,17 @@ void app_boot_starting(struct app *a, const struct app_boot *b)
     app_printf(a, ") with command line \"%s\"\n", b->cmdline);
 }
 
+int app_boot_fail(const char **why, int err, const char *fmt, ...)
+{
+    static char reason[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vs_vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    *why = reason;
+    return err;
+}
+
 /* initrd=A,B: the comma-separated paths, split in place. */
 static unsigned split_initrds(char *list, const char **paths)
 {

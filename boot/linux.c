@@ -86,7 +86,6 @@ struct bzimage {
     bool relocatable;
 };
 
-static char reason[160];
 /* " virtio_mmio.device=SIZE@BASE:IRQ" for each device handed on. */
 static char mmio_words[APP_MAX_DEVS * 64];
 static size_t mmio_words_len;
@@ -98,17 +97,6 @@ void linux_set_mmio_devices(const struct vmmio_window *w, int n)
         mmio_words_len += (size_t)vs_snprintf(mmio_words + mmio_words_len, sizeof(mmio_words) - mmio_words_len,
                                               " virtio_mmio.device=%llu@0x%llx:%u", (unsigned long long)w[i].size,
                                               (unsigned long long)w[i].base, (unsigned)w[i].irq);
-}
-
-/* *why = a formatted reason (static storage: the caller only prints it). */
-__attribute__((format(printf, 3, 4))) static int fail(const char **why, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vs_vsnprintf(reason, sizeof(reason), fmt, ap);
-    va_end(ap);
-    *why = reason;
-    return err;
 }
 
 static uint32_t get16(const uint8_t *p, size_t off)
@@ -141,46 +129,46 @@ static void put64(uint8_t *p, size_t off, uint64_t v)
 static int check_bzimage(const uint8_t *f, size_t size, struct bzimage *k, const char **why)
 {
     if (size < HDR_VERSION + 2)
-        return fail(why, -VS_ENOEXEC, "not a bzImage: %llu bytes is too short for a setup header",
-                    (unsigned long long)size);
+        return app_boot_fail(why, -VS_ENOEXEC, "not a bzImage: %llu bytes is too short for a setup header",
+                             (unsigned long long)size);
     if (get16(f, HDR_BOOT_FLAG) != BOOT_FLAG)
-        return fail(why, -VS_ENOEXEC, "not a bzImage: no boot flag 0xAA55 at offset 0x1fe");
+        return app_boot_fail(why, -VS_ENOEXEC, "not a bzImage: no boot flag 0xAA55 at offset 0x1fe");
     if (get32(f, HDR_HEADER) != HDRS_MAGIC)
-        return fail(why, -VS_ENOEXEC, "not a bzImage: no \"HdrS\" signature at offset 0x202");
+        return app_boot_fail(why, -VS_ENOEXEC, "not a bzImage: no \"HdrS\" signature at offset 0x202");
     uint32_t version = get16(f, HDR_VERSION);
     if (version < MIN_VERSION)
-        return fail(why, -VS_EINVAL, "boot protocol %u.%02u is older than 2.12", version >> 8, version & 0xff);
+        return app_boot_fail(why, -VS_EINVAL, "boot protocol %u.%02u is older than 2.12", version >> 8, version & 0xff);
 
     unsigned sects = f[HDR_SETUP_SECTS] ? f[HDR_SETUP_SECTS] : 4;
     k->file = f;
     k->setup_size = (size_t)(sects + 1) * SECTOR;
     k->hdr_end = 0x202 + (size_t)f[HDR_JUMP_LEN];
     if (k->hdr_end < HDR_INIT_SIZE + 4 || k->hdr_end > k->setup_size)
-        return fail(why, -VS_EINVAL, "setup header of %llu bytes does not fit the protocol",
-                    (unsigned long long)(k->hdr_end - HDR_START));
+        return app_boot_fail(why, -VS_EINVAL, "setup header of %llu bytes does not fit the protocol",
+                             (unsigned long long)(k->hdr_end - HDR_START));
     if (size < k->setup_size)
-        return fail(why, -VS_EINVAL, "truncated bzImage: %llu bytes, the setup alone is %llu",
-                    (unsigned long long)size, (unsigned long long)k->setup_size);
+        return app_boot_fail(why, -VS_EINVAL, "truncated bzImage: %llu bytes, the setup alone is %llu",
+                             (unsigned long long)size, (unsigned long long)k->setup_size);
     k->payload_size = (size_t)get32(f, HDR_SYSSIZE) * 16;
     if (k->payload_size == 0 || size - k->setup_size < k->payload_size)
-        return fail(why, -VS_EINVAL, "truncated bzImage: %llu bytes, the header says %llu",
-                    (unsigned long long)size, (unsigned long long)(k->setup_size + k->payload_size));
+        return app_boot_fail(why, -VS_EINVAL, "truncated bzImage: %llu bytes, the header says %llu",
+                             (unsigned long long)size, (unsigned long long)(k->setup_size + k->payload_size));
 
     uint32_t xlf = get16(f, HDR_XLOADFLAGS);
     if (!(xlf & XLF_KERNEL_64))
-        return fail(why, -VS_ENOEXEC, "not an x86-64 kernel: no 64-bit entry point (XLF_KERNEL_64)");
+        return app_boot_fail(why, -VS_ENOEXEC, "not an x86-64 kernel: no 64-bit entry point (XLF_KERNEL_64)");
     k->relocatable = f[HDR_RELOCATABLE] != 0;
     k->align = get32(f, HDR_KERNEL_ALIGNMENT);
     if (k->align < PAGE_SIZE || (k->align & (k->align - 1)))
-        return fail(why, -VS_EINVAL, "bad kernel_alignment 0x%llx", (unsigned long long)k->align);
+        return app_boot_fail(why, -VS_EINVAL, "bad kernel_alignment 0x%llx", (unsigned long long)k->align);
     k->pref_address = get64(f, HDR_PREF_ADDRESS);
     if (!k->relocatable && (k->pref_address < ONE_MIB || k->pref_address % PAGE_SIZE))
-        return fail(why, -VS_EINVAL, "kernel is not relocatable and its pref_address 0x%llx is unusable",
-                    (unsigned long long)k->pref_address);
+        return app_boot_fail(why, -VS_EINVAL, "kernel is not relocatable and its pref_address 0x%llx is unusable",
+                             (unsigned long long)k->pref_address);
     k->init_size = get32(f, HDR_INIT_SIZE);
     if (k->init_size < k->payload_size)
-        return fail(why, -VS_EINVAL, "init_size 0x%llx is smaller than the kernel (0x%llx)",
-                    (unsigned long long)k->init_size, (unsigned long long)k->payload_size);
+        return app_boot_fail(why, -VS_EINVAL, "init_size 0x%llx is smaller than the kernel (0x%llx)",
+                             (unsigned long long)k->init_size, (unsigned long long)k->payload_size);
     /* initrd_addr_max is the highest address the initrd may occupy. */
     k->initrd_max = (uint64_t)get32(f, HDR_INITRD_ADDR_MAX) + 1;
     k->cmdline_max = get32(f, HDR_CMDLINE_SIZE);
@@ -256,24 +244,24 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why)
 
     size_t given_len = strlen(b->cmdline), cmdline_len = given_len + mmio_words_len;
     if (cmdline_len > k.cmdline_max) {
-        err = fail(why, -VS_E2BIG, "command line of %llu bytes, the kernel takes at most %llu",
-                   (unsigned long long)cmdline_len, (unsigned long long)k.cmdline_max);
+        err = app_boot_fail(why, -VS_E2BIG, "command line of %llu bytes, the kernel takes at most %llu",
+                            (unsigned long long)cmdline_len, (unsigned long long)k.cmdline_max);
         goto out;
     }
 
     kernel_at = place_kernel(&k);
     if (!kernel_at) {
-        err = fail(why, -VS_ENOMEM, "no room for the kernel: %llu KiB aligned to 0x%llx %s 0x%llx below 4 GiB",
-                   (unsigned long long)(k.init_size >> 10), (unsigned long long)k.align,
-                   k.relocatable ? "from" : "at", (unsigned long long)k.pref_address);
+        err = app_boot_fail(why, -VS_ENOMEM, "no room for the kernel: %llu KiB aligned to 0x%llx %s 0x%llx below 4 GiB",
+                            (unsigned long long)(k.init_size >> 10), (unsigned long long)k.align,
+                            k.relocatable ? "from" : "at", (unsigned long long)k.pref_address);
         goto out;
     }
     if (b->initrd && b->initrd_size) {
         uint64_t max = VS_MIN(k.initrd_max, FOUR_GIB);
         initrd_at = page_alloc_range(pages_of(b->initrd_size), PAGE_SIZE, ONE_MIB, max, true);
         if (!initrd_at) {
-            err = fail(why, -VS_ENOMEM, "no room for the initrd: %llu KiB below 0x%llx",
-                       (unsigned long long)(b->initrd_size >> 10), (unsigned long long)max);
+            err = app_boot_fail(why, -VS_ENOMEM, "no room for the initrd: %llu KiB below 0x%llx",
+                                (unsigned long long)(b->initrd_size >> 10), (unsigned long long)max);
             goto out;
         }
     }
@@ -282,7 +270,7 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why)
     low_pages = 1 + pages_of(cmdline_len + 1) + STACK_PAGES;
     low = page_alloc_range(low_pages, PAGE_SIZE, ONE_MIB, FOUR_GIB, true);
     if (!low) {
-        err = fail(why, -VS_ENOMEM, "no room for boot_params");
+        err = app_boot_fail(why, -VS_ENOMEM, "no room for boot_params");
         goto out;
     }
 

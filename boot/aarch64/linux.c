@@ -37,18 +37,6 @@
 #define KERNEL_ALIGN (2ull << 20)
 #define DTB_MAX (2u << 20) /* the protocol's limit */
 
-static char reason[160];
-
-__attribute__((format(printf, 3, 4))) static int fail(const char **why, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vs_vsnprintf(reason, sizeof(reason), fmt, ap);
-    va_end(ap);
-    *why = reason;
-    return err;
-}
-
 static uint64_t get_le(const uint8_t *p, size_t off, int bytes)
 {
     uint64_t v = 0;
@@ -88,17 +76,17 @@ static int unpack(struct app *a, struct app_boot *b, const char **why)
 {
     size_t n = gzip_size(b->kernel, b->kernel_size);
     if (n < HDR_SIZE)
-        return fail(why, -VS_ENOEXEC, "a gzip file whose content (%llu bytes) is too small for an Image",
-                    (unsigned long long)n);
+        return app_boot_fail(why, -VS_ENOEXEC, "a gzip file whose content (%llu bytes) is too small for an Image",
+                             (unsigned long long)n);
     uint8_t *img = a->port->alloc(a->port->ctx, n);
     if (!img)
-        return fail(why, -VS_ENOMEM, "no memory to unpack the gzip-compressed Image (%llu KiB)",
-                    (unsigned long long)(n >> 10));
+        return app_boot_fail(why, -VS_ENOMEM, "no memory to unpack the gzip-compressed Image (%llu KiB)",
+                             (unsigned long long)(n >> 10));
     uint64_t t0 = a->port->now_ns(a->port->ctx);
     const char *bad = gunzip(b->kernel, b->kernel_size, img, n);
     if (bad) {
         a->port->free(a->port->ctx, img);
-        return fail(why, -VS_ENOEXEC, "a gzip-compressed Image that does not unpack: %s", bad);
+        return app_boot_fail(why, -VS_ENOEXEC, "a gzip-compressed Image that does not unpack: %s", bad);
     }
     uint64_t ms = (a->port->now_ns(a->port->ctx) - t0) / 1000000;
     app_printf(a, "boot: unpacked the gzip-compressed Image: %llu -> %llu bytes, %llu.%03llu s\n",
@@ -117,10 +105,10 @@ static int not_an_image(const uint8_t *f, size_t size, const char **why)
         char comp[33] = {0};
         for (int i = 0; i < 32 && f[24 + i] >= 0x20 && f[24 + i] < 0x7f; i++)
             comp[i] = (char)f[24 + i];
-        return fail(why, -VS_ENOEXEC, "an EFI zboot image (%s-compressed, unpacked by its own EFI stub): "
-                    "needs UEFI; give the uncompressed Image", comp[0] ? comp : "?");
+        return app_boot_fail(why, -VS_ENOEXEC, "an EFI zboot image (%s-compressed, unpacked by its own EFI stub): "
+                             "needs UEFI; give the uncompressed Image", comp[0] ? comp : "?");
     }
-    return fail(why, -VS_ENOEXEC, "not an arm64 Image: no magic \"ARM\\x64\" at offset 56");
+    return app_boot_fail(why, -VS_ENOEXEC, "not an arm64 Image: no magic \"ARM\\x64\" at offset 56");
 }
 
 int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
@@ -142,38 +130,39 @@ int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
     flags = get_le(f, HDR_FLAGS, 8);
     unsigned page_code = (unsigned)(flags >> FLAG_PAGE_SHIFT) & FLAG_PAGE_MASK;
     if (flags & FLAG_BE) {
-        err = fail(why, -VS_ENOEXEC, "a big-endian kernel: this loader runs little-endian");
+        err = app_boot_fail(why, -VS_ENOEXEC, "a big-endian kernel: this loader runs little-endian");
         goto out;
     }
     if (image_size == 0) {
-        err = fail(why, -VS_ENOEXEC, "image_size 0: a kernel older than 3.17, whose size the header "
-                   "does not give");
+        err = app_boot_fail(why, -VS_ENOEXEC, "image_size 0: a kernel older than 3.17, whose size the header "
+                            "does not give");
         goto out;
     }
     if (image_size < b->kernel_size || text_offset % PAGE_SIZE || text_offset >= KERNEL_ALIGN) {
-        err = fail(why, -VS_EINVAL, "bad Image header: image_size 0x%llx for a file of 0x%llx bytes, "
-                   "text_offset 0x%llx", (unsigned long long)image_size, (unsigned long long)b->kernel_size,
-                   (unsigned long long)text_offset);
+        err = app_boot_fail(why, -VS_EINVAL, "bad Image header: image_size 0x%llx for a file of 0x%llx bytes, "
+                            "text_offset 0x%llx", (unsigned long long)image_size, (unsigned long long)b->kernel_size,
+                            (unsigned long long)text_offset);
         goto out;
     }
     if (!granule_supported(page_code)) {
-        err = fail(why, -VS_ENOEXEC, "a kernel with %s pages: this CPU's MMU lacks that granule",
-                   page_code == 2 ? "16 KiB" : page_code == 3 ? "64 KiB" : "4 KiB");
+        err = app_boot_fail(why, -VS_ENOEXEC, "a kernel with %s pages: this CPU's MMU lacks that granule",
+                            page_code == 2 ? "16 KiB" : page_code == 3 ? "64 KiB" : "4 KiB");
         goto out;
     }
 
     kernel_pages = pages_of(text_offset + image_size);
     base = page_alloc_aligned(kernel_pages, KERNEL_ALIGN);
     if (!base) {
-        err = fail(why, -VS_ENOMEM, "no room for the kernel: %llu KiB from a 2 MiB boundary, %llu KiB of "
-                   "RAM free", (unsigned long long)((text_offset + image_size) >> 10),
-                   (unsigned long long)(page_free_bytes() >> 10));
+        err = app_boot_fail(why, -VS_ENOMEM, "no room for the kernel: %llu KiB from a 2 MiB boundary, %llu KiB of "
+                            "RAM free", (unsigned long long)((text_offset + image_size) >> 10),
+                            (unsigned long long)(page_free_bytes() >> 10));
         goto out;
     }
     if (b->initrd && b->initrd_size) {
         initrd_at = page_alloc_aligned(pages_of(b->initrd_size), PAGE_SIZE);
         if (!initrd_at) {
-            err = fail(why, -VS_ENOMEM, "no room for the initrd: %llu KiB", (unsigned long long)(b->initrd_size >> 10));
+            err = app_boot_fail(why, -VS_ENOMEM, "no room for the initrd: %llu KiB",
+                                (unsigned long long)(b->initrd_size >> 10));
             goto out;
         }
     }
@@ -188,24 +177,26 @@ int a64_linux_boot(struct app *a, struct app_boot *b, const char **why)
     };
     const void *fdt = b->dtb ? b->dtb : (const void *)(uintptr_t)a64_board.dtb;
     if (b->dtb && (!fdt_size(b->dtb) || fdt_size(b->dtb) > b->dtb_size)) {
-        err = fail(why, -VS_ENOEXEC, "the devicetree file is no flattened device tree (magic 0xd00dfeed, "
-                   "its size in the header)");
+        err = app_boot_fail(why, -VS_ENOEXEC, "the devicetree file is no flattened device tree (magic 0xd00dfeed, "
+                            "its size in the header)");
         goto out;
     }
     size_t dtb_cap = fdt_chosen_size(fdt, chosen, 3);
     dtb_pages = pages_of(dtb_cap);
     dtb_at = page_alloc_aligned(dtb_pages, PAGE_SIZE);
     if (!dtb_at) {
-        err = fail(why, -VS_ENOMEM, "no room for the device tree (%llu KiB)", (unsigned long long)(dtb_cap >> 10));
+        err = app_boot_fail(why, -VS_ENOMEM, "no room for the device tree (%llu KiB)",
+                            (unsigned long long)(dtb_cap >> 10));
         goto out;
     }
     if (!fdt_with_chosen(fdt, chosen, 3, dtb_at, dtb_cap)) {
-        err = fail(why, -VS_EINVAL, "the device tree could not be copied with /chosen set");
+        err = app_boot_fail(why, -VS_EINVAL, "the device tree could not be copied with /chosen set");
         goto out;
     }
     uint32_t dtb_size = fdt_size(dtb_at);
     if (dtb_size > DTB_MAX) {
-        err = fail(why, -VS_E2BIG, "device tree of %lu KiB, the protocol allows 2048", (unsigned long)(dtb_size >> 10));
+        err = app_boot_fail(why, -VS_E2BIG, "device tree of %lu KiB, the protocol allows 2048",
+                            (unsigned long)(dtb_size >> 10));
         goto out;
     }
 
