@@ -143,3 +143,17 @@ size_t platform_memmap(const struct mem_region **out)
     *out = regions;
     return nregions;
 }
+
+bool platform_usable_ram(size_t *i, uint64_t limit, uint64_t *base, uint64_t *end)
+{
+    for (; *i < nregions; (*i)++) {
+        const struct mem_region *r = &regions[*i];
+        if (r->type != E820_USABLE)
+            continue;
+        (*i)++;
+        *base = r->base;
+        *end = r->base + r->len < limit ? r->base + r->len : limit;
+        return true;
+    }
+    return false;
+}

@@ -85,14 +85,9 @@ static void reserve(uint64_t base, uint64_t end)
  * the boot page tables) clear of the reserved ranges. */
 static uint64_t place(uint64_t size, const struct range *reserved, size_t nr)
 {
-    const struct mem_region *m;
-    size_t n = platform_memmap(&m);
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].type != E820_USABLE)
-            continue;
-        uint64_t end = m[i].base + m[i].len;
-        end = end < FOUR_GIB ? end : FOUR_GIB;
-        uint64_t base = ALIGN_UP(m[i].base, PAGE_SIZE), skip;
+    uint64_t lo, end;
+    for (size_t i = 0; platform_usable_ram(&i, FOUR_GIB, &lo, &end);) {
+        uint64_t base = ALIGN_UP(lo, PAGE_SIZE), skip;
         while (base + size <= end && overlaps(base, base + size, reserved, nr, &skip))
             base = ALIGN_UP(skip, PAGE_SIZE);
         if (base + size <= end)
@@ -103,12 +98,9 @@ static uint64_t place(uint64_t size, const struct range *reserved, size_t nr)
 
 void pages_init(void)
 {
-    const struct mem_region *m;
-    size_t n = platform_memmap(&m);
-    uint64_t top = 0;
-    for (size_t i = 0; i < n; i++)
-        if (m[i].type == E820_USABLE && m[i].base + m[i].len > top)
-            top = m[i].base + m[i].len;
+    uint64_t lo, hi, top = 0;
+    for (size_t i = 0; platform_usable_ram(&i, UINT64_MAX, &lo, &hi);)
+        top = hi > top ? hi : top;
     total_pages = top / PAGE_SIZE;
 
     uint64_t cmd_base, cmd_len;
@@ -125,15 +117,14 @@ void pages_init(void)
     bitmap = (uint64_t *)(uintptr_t)at;
     memset(bitmap, 0xff, bytes);
 
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].type != E820_USABLE)
-            continue;
-        size_t first = ALIGN_UP(m[i].base, PAGE_SIZE) / PAGE_SIZE;
-        size_t end = (m[i].base + m[i].len) / PAGE_SIZE;
+    for (size_t i = 0; platform_usable_ram(&i, UINT64_MAX, &lo, &hi);) {
+        size_t first = ALIGN_UP(lo, PAGE_SIZE) / PAGE_SIZE, end = hi / PAGE_SIZE;
         if (end > first)
             free_pages += mark(first, end - first, false);
     }
     /* Where regions overlap, whatever is not usable wins. */
+    const struct mem_region *m;
+    size_t n = platform_memmap(&m);
     for (size_t i = 0; i < n; i++)
         if (m[i].type != E820_USABLE)
             reserve(m[i].base, m[i].base + m[i].len);

@@ -10,7 +10,6 @@
 #define PTE_ADDR 0x000ffffffffff000ull
 #define PTE_UNCACHED (PTE_PCD | PTE_PWT)
 
-#define E820_USABLE 1
 #define FOUR_GIB (4ull << 30)
 #define CANONICAL_BITS 47 /* identity mapping needs canonical addresses */
 
@@ -38,10 +37,9 @@ static uint64_t *pde_for(uint64_t phys)
 
 static bool overlaps_ram(uint64_t base, uint64_t end)
 {
-    const struct mem_region *m;
-    size_t n = platform_memmap(&m);
-    for (size_t i = 0; i < n; i++)
-        if (m[i].type == E820_USABLE && base < m[i].base + m[i].len && m[i].base < end)
+    uint64_t lo, hi;
+    for (size_t i = 0; platform_usable_ram(&i, UINT64_MAX, &lo, &hi);)
+        if (base < hi && lo < end)
             return true;
     return false;
 }
@@ -72,14 +70,9 @@ void paging_init(void)
         if (!overlaps_ram(a, a + LARGE_PAGE))
             *pde_for(a) |= PTE_UNCACHED;
 
-    const struct mem_region *m;
-    size_t n = platform_memmap(&m);
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].type != E820_USABLE)
-            continue;
-        uint64_t end = m[i].base + m[i].len;
-        end = end < phys_limit ? end : phys_limit;
-        for (uint64_t a = ALIGN_DOWN(m[i].base, LARGE_PAGE); a < end; a += LARGE_PAGE) {
+    uint64_t base, end;
+    for (size_t i = 0; platform_usable_ram(&i, phys_limit, &base, &end);) {
+        for (uint64_t a = ALIGN_DOWN(base, LARGE_PAGE); a < end; a += LARGE_PAGE) {
             if (a < FOUR_GIB)
                 continue;
             uint64_t *pde = pde_for(a);

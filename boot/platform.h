@@ -39,6 +39,10 @@ struct mem_region {
     uint32_t type;
 };
 size_t platform_memmap(const struct mem_region **regions);
+/* Steps through the usable regions of the memory map: start with *i = 0;
+ * each call gives the next one as [*base, *end), its end lowered to limit,
+ * and false after the last. */
+bool platform_usable_ram(size_t *i, uint64_t limit, uint64_t *base, uint64_t *end);
 
 /* Nanoseconds since boot: the TSC calibrated against the PIT. */
 uint64_t clock_ns(void);
