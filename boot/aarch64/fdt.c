@@ -4,13 +4,8 @@
  * the blob's announced size before use. */
 #include <string.h>
 #include "a64.h"
+#include "fdt.h"
 
-#define FDT_MAGIC 0xd00dfeedu
-#define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
 #define MAX_DEPTH 16
 #define MAX_FDT (64u << 20)
 
@@ -27,11 +22,6 @@ struct node {
     struct prop reg, compatible, device_type, bus_range, ranges, bootargs, method, status;
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A number of `cells` 32-bit cells (1 or 2 used; more keep the low 64 bits). */
 static uint64_t cells(const uint8_t *p, uint32_t n)
 {
@@ -47,7 +37,7 @@ uint32_t fdt_size(const void *fdt)
     if (!h || be32(h) != FDT_MAGIC)
         return 0;
     uint32_t total = be32(h + 4);
-    return total >= 40 && total <= MAX_FDT ? total : 0;
+    return total >= FDT_HEADER_SIZE && total <= MAX_FDT ? total : 0;
 }
 
 /* strnlen (not in C11). */
@@ -57,6 +47,73 @@ static size_t bounded_len(const char *s, size_t max)
     while (n < max && s[n])
         n++;
     return n;
+}
+
+bool fdt_walk_start(struct fdt_walk *w, const void *fdt)
+{
+    const uint8_t *h = fdt;
+    uint32_t total = fdt_size(fdt);
+    if (!total)
+        return false;
+    uint32_t off_struct = be32(h + 8), off_strings = be32(h + 12), off_rsv = be32(h + 16);
+    uint32_t version = be32(h + 20), size_strings = be32(h + 32), size_struct = be32(h + 36);
+    if (version < 17 || off_struct > total || size_struct > total - off_struct ||
+        off_strings > total || size_strings > total - off_strings || off_rsv > total || off_struct % 4)
+        return false;
+    *w = (struct fdt_walk){
+        .fdt = h,
+        .total = total,
+        .off_rsv = off_rsv,
+        .strings = (const char *)h + off_strings,
+        .strings_size = size_strings,
+        .p = h + off_struct,
+        .end = h + off_struct + size_struct,
+    };
+    return true;
+}
+
+bool fdt_next(struct fdt_walk *w, struct fdt_token *t)
+{
+    /* Sizes, not pointers, are compared: nothing points past the block. */
+    while ((size_t)(w->end - w->p) >= 4) {
+        *t = (struct fdt_token){.tag = be32(w->p), .start = w->p, .depth = w->depth};
+        const uint8_t *body = w->p + 4;
+        size_t left = (size_t)(w->end - body), used = 0;
+        if (t->tag == FDT_BEGIN_NODE) {
+            t->name = (const char *)body;
+            size_t l = bounded_len(t->name, left);
+            if (l == left)
+                return false;
+            used = align4(l + 1);
+            t->depth = ++w->depth;
+        } else if (t->tag == FDT_END_NODE) {
+            if (w->depth == 0)
+                return false;
+            w->depth--;
+        } else if (t->tag == FDT_PROP) {
+            if (left < 8 || w->depth == 0)
+                return false;
+            uint32_t nameoff = be32(body + 4);
+            t->len = be32(body);
+            t->val = body + 8;
+            if (t->len > left - 8 || nameoff >= w->strings_size)
+                return false;
+            t->name = w->strings + nameoff;
+            if (bounded_len(t->name, w->strings_size - nameoff) == w->strings_size - nameoff)
+                return false;
+            used = 8 + align4(t->len);
+        } else if (t->tag == FDT_NOP) {
+            w->p = body;
+            continue;
+        } else if (t->tag != FDT_END || w->depth != 0) {
+            return false;
+        }
+        if (used > left)
+            return false;
+        w->p = t->end = body + used;
+        return true;
+    }
+    return false;
 }
 
 static bool str_in_list(struct prop pr, const char *want)
@@ -196,69 +253,40 @@ static void set_prop(struct node *n, const char *name, struct prop pr)
 
 bool fdt_parse(const void *fdt)
 {
-    const uint8_t *h = fdt;
-    uint32_t total = fdt_size(fdt);
-    if (!total)
-        return false;
-    uint32_t off_struct = be32(h + 8), off_strings = be32(h + 12), off_rsv = be32(h + 16);
-    uint32_t version = be32(h + 20), size_strings = be32(h + 32), size_struct = be32(h + 36);
-    if (version < 17 || off_struct > total || size_struct > total - off_struct ||
-        off_strings > total || size_strings > total - off_strings || off_rsv > total || off_struct % 4)
+    struct fdt_walk w;
+    if (!fdt_walk_start(&w, fdt))
         return false;
 
     a64_board.bootargs = "";
-    for (uint32_t o = off_rsv; o + 16 <= total && a64_board.nrsv < A64_MAX_MEM; o += 16) {
-        uint64_t base = cells(h + o, 2), size = cells(h + o + 8, 2);
+    for (uint32_t o = w.off_rsv; o + 16 <= w.total && a64_board.nrsv < A64_MAX_MEM; o += 16) {
+        uint64_t base = cells(w.fdt + o, 2), size = cells(w.fdt + o + 8, 2);
         if (!base && !size)
             break;
         a64_board.rsv[a64_board.nrsv++] = (struct a64_range){base, size};
     }
 
     static struct node stack[MAX_DEPTH + 1];
-    int depth = 0;
     /* stack[0] stands for the root's parent: the root's reg uses 2/1 cells. */
     memset(&stack[0], 0, sizeof(stack[0]));
     stack[0].ac = 2;
     stack[0].sc = 1;
     stack[0].name = "";
-    const uint8_t *p = h + off_struct, *end = p + size_struct;
-    while (p + 4 <= end) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == FDT_BEGIN_NODE) {
-            const char *name = (const char *)p;
-            size_t l = bounded_len(name, (size_t)(end - p));
-            if (l == (size_t)(end - p) || depth >= MAX_DEPTH)
+    struct fdt_token t;
+    while (fdt_next(&w, &t)) {
+        if (t.tag == FDT_BEGIN_NODE) {
+            if (t.depth > MAX_DEPTH)
                 return false;
-            p += (l + 4) & ~(size_t)3;
-            struct node *n = &stack[++depth];
+            struct node *n = &stack[t.depth];
             memset(n, 0, sizeof(*n));
-            n->name = name;
+            n->name = t.name;
             n->ac = 2;
             n->sc = 1;
-        } else if (tok == FDT_END_NODE) {
-            if (depth == 0)
-                return false;
-            finish_node(&stack[depth], &stack[depth - 1], depth);
-            depth--;
-        } else if (tok == FDT_PROP) {
-            if (p + 8 > end || depth == 0)
-                return false;
-            uint32_t len = be32(p), nameoff = be32(p + 4);
-            p += 8;
-            if (len > (size_t)(end - p) || nameoff >= size_strings)
-                return false;
-            const char *name = (const char *)h + off_strings + nameoff;
-            if (bounded_len(name, size_strings - nameoff) == size_strings - nameoff)
-                return false;
-            set_prop(&stack[depth], name, (struct prop){p, len});
-            p += (len + 3) & ~(uint32_t)3;
-        } else if (tok == FDT_NOP) {
-            continue;
-        } else if (tok == FDT_END) {
-            return depth == 0;
+        } else if (t.tag == FDT_END_NODE) {
+            finish_node(&stack[t.depth], &stack[t.depth - 1], t.depth);
+        } else if (t.tag == FDT_PROP) {
+            set_prop(&stack[t.depth], t.name, (struct prop){t.val, t.len});
         } else {
-            return false;
+            return true; /* FDT_END */
         }
     }
     return false;

@@ -6,14 +6,8 @@
  * appended to it.  Every offset of the source is checked before use. */
 #include <string.h>
 #include "a64.h"
+#include "fdt.h"
 
-#define FDT_MAGIC 0xd00dfeedu
-#define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
-#define HEADER_SIZE 40
 #define RSV_ENTRY 16
 #define CHOSEN "chosen"
 
@@ -22,11 +16,6 @@ struct out {
     size_t len, cap;
     bool full;
 };
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -57,11 +46,6 @@ static void pad4(struct out *o)
 {
     static const uint8_t zero[3];
     emit(o, zero, (4 - o->len % 4) % 4);
-}
-
-static size_t align4(size_t n)
-{
-    return (n + 3) & ~(size_t)3;
 }
 
 /* The source's strings and, after them, the names we append. */
@@ -132,61 +116,40 @@ size_t fdt_chosen_size(const void *fdt, const struct fdt_prop *set, int n)
 
 bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *buf, size_t cap)
 {
-    const uint8_t *h = fdt;
-    uint32_t total = fdt_size(fdt);
-    if (!total || cap < HEADER_SIZE)
-        return false;
-    uint32_t off_struct = get_be32(h + 8), off_strings = get_be32(h + 12), off_rsv = get_be32(h + 16);
-    uint32_t version = get_be32(h + 20), size_strings = get_be32(h + 32), size_struct = get_be32(h + 36);
-    if (version < 17 || off_struct > total || size_struct > total - off_struct || off_strings > total ||
-        size_strings > total - off_strings || off_rsv > total || off_struct % 4 || off_rsv % 8)
+    struct fdt_walk w;
+    if (!fdt_walk_start(&w, fdt) || cap < FDT_HEADER_SIZE || w.off_rsv % 8)
         return false;
 
-    struct out o = {.p = buf, .len = HEADER_SIZE, .cap = cap};
-    memset(buf, 0, HEADER_SIZE);
+    struct out o = {.p = buf, .len = FDT_HEADER_SIZE, .cap = cap};
+    memset(buf, 0, FDT_HEADER_SIZE);
     /* The reservation block up to and including its terminating entry. */
-    for (uint32_t r = off_rsv;; r += RSV_ENTRY) {
-        if (r + RSV_ENTRY > total)
+    for (uint32_t r = w.off_rsv;; r += RSV_ENTRY) {
+        if (r + RSV_ENTRY > w.total)
             return false;
-        emit(&o, h + r, RSV_ENTRY);
+        emit(&o, w.fdt + r, RSV_ENTRY);
         static const uint8_t zero[RSV_ENTRY];
-        if (memcmp(h + r, zero, RSV_ENTRY) == 0)
+        if (memcmp(w.fdt + r, zero, RSV_ENTRY) == 0)
             break;
     }
 
-    struct strings s = {.old = (const char *)h + off_strings, .old_len = size_strings};
+    struct strings s = {.old = w.strings, .old_len = w.strings_size};
     size_t new_struct = o.len;
-    const uint8_t *p = h + off_struct, *end = p + size_struct;
-    int depth = 0;
-    bool in_chosen = false, chosen_done = false, ended = false;
-    while (!ended) {
-        if (p + 4 > end)
+    bool in_chosen = false, chosen_done = false;
+    struct fdt_token t;
+    do {
+        if (!fdt_next(&w, &t))
             return false;
-        uint32_t tok = get_be32(p);
-        const uint8_t *start = p;
-        p += 4;
-        if (tok == FDT_BEGIN_NODE) {
-            size_t l = 0;
-            while (p + l < end && p[l])
-                l++;
-            if (p + l == end)
-                return false;
-            depth++;
-            if (depth == 2 && strcmp((const char *)p, CHOSEN) == 0 && !chosen_done)
+        if (t.tag == FDT_BEGIN_NODE) {
+            if (t.depth == 2 && strcmp(t.name, CHOSEN) == 0 && !chosen_done)
                 in_chosen = true;
-            p += align4(l + 1);
-            if (p > end)
-                return false;
-            emit(&o, start, (size_t)(p - start));
-        } else if (tok == FDT_END_NODE) {
-            if (depth == 0)
-                return false;
-            if (depth == 2 && in_chosen) {
+            emit(&o, t.start, (size_t)(t.end - t.start));
+        } else if (t.tag == FDT_END_NODE) {
+            if (t.depth == 2 && in_chosen) {
                 if (!emit_set(&o, &s, set, n))
                     return false;
                 in_chosen = false;
                 chosen_done = true;
-            } else if (depth == 1 && !chosen_done) {
+            } else if (t.depth == 1 && !chosen_done) {
                 emit32(&o, FDT_BEGIN_NODE);
                 emit(&o, CHOSEN, sizeof(CHOSEN));
                 pad4(&o);
@@ -195,34 +158,14 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
                 emit32(&o, FDT_END_NODE);
                 chosen_done = true;
             }
-            depth--;
             emit32(&o, FDT_END_NODE);
-        } else if (tok == FDT_PROP) {
-            if (p + 8 > end || depth == 0)
-                return false;
-            uint32_t len = get_be32(p), nameoff = get_be32(p + 4);
-            p += 8;
-            if (len > (size_t)(end - p) || nameoff >= size_strings)
-                return false;
-            const char *name = s.old + nameoff;
-            if (!memchr(name, 0, size_strings - nameoff))
-                return false;
-            p += align4(len);
-            if (p > end)
-                return false;
-            if (!(depth == 2 && in_chosen && find_set(name, set, n)))
-                emit(&o, start, (size_t)(p - start));
-        } else if (tok == FDT_NOP) {
-            continue;
-        } else if (tok == FDT_END) {
-            if (depth != 0)
-                return false;
-            emit32(&o, FDT_END);
-            ended = true;
+        } else if (t.tag == FDT_PROP) {
+            if (!(t.depth == 2 && in_chosen && find_set(t.name, set, n)))
+                emit(&o, t.start, (size_t)(t.end - t.start));
         } else {
-            return false;
+            emit32(&o, FDT_END);
         }
-    }
+    } while (t.tag != FDT_END);
     size_t struct_len = o.len - new_struct, strings_at = o.len;
     emit(&o, s.old, s.old_len);
     emit(&o, s.added, s.added_len);
@@ -234,10 +177,10 @@ bool fdt_with_chosen(const void *fdt, const struct fdt_prop *set, int n, void *b
     put_be32(nh + 4, (uint32_t)o.len);
     put_be32(nh + 8, (uint32_t)new_struct);
     put_be32(nh + 12, (uint32_t)strings_at);
-    put_be32(nh + 16, HEADER_SIZE);
+    put_be32(nh + 16, FDT_HEADER_SIZE);
     put_be32(nh + 20, 17);
     put_be32(nh + 24, 16);
-    put_be32(nh + 28, get_be32(h + 28)); /* boot_cpuid_phys */
+    put_be32(nh + 28, be32(w.fdt + 28)); /* boot_cpuid_phys */
     put_be32(nh + 32, s.old_len + s.added_len);
     put_be32(nh + 36, (uint32_t)struct_len);
     return true;
