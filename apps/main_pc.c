@@ -6,12 +6,7 @@
 #include "platform.h"
 #include "mmiodevs.h"
 #include "pcidevs.h"
-
-static int console_input(void *ctx)
-{
-    (void)ctx;
-    return console_getc();
-}
+#include "port_common.h"
 
 static bool heap_stats(struct app *a, uint64_t *used, uint64_t *peak)
 {
@@ -24,12 +19,6 @@ static uint64_t msi_count(struct app *a)
 {
     (void)a;
     return irq_msi_count();
-}
-
-static void console_sink(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    console_write(s, n);
 }
 
 /* The app's state is large (mount and fd tables): keep it off the stack. */
@@ -56,32 +45,23 @@ static const char *no_device_hint(const struct vs_port *port, int nwindows)
 int app_main(void)
 {
     struct app *a = &the_app;
-    const struct vs_port *port = platform_port();
-    app_init(a, port, (struct fmt_out){console_sink, 0});
-    a->read_char = console_input;
+    bport_app_init(a);
     a->heap_usage = heap_stats;
     a->interrupts = msi_count;
     a->boot = linux_boot;
 
     app_add_pci_devs(a, &pci_devs, 0);
 
-    /* The command line is parsed in place: work on a copy, without the
-     * virtio_mmio.device= words QEMU's microvm appends. */
-    const char *cmdline = platform_cmdline();
-    size_t len = vs_strlen(cmdline);
-    char *line = kmalloc(len + 1);
+    struct vmmio_window windows[APP_MAX_DEVS];
+    int nw;
+    char *line = app_take_cmdline_mmio_devs(a, &mmio_devs, platform_cmdline(), windows, &nw);
     if (!line)
         panic("out of memory for the command line");
-    vs_memcpy(line, cmdline, len + 1);
-    struct vmmio_window windows[APP_MAX_DEVS];
-    int nw = vmmio_take_cmdline(line, windows, APP_MAX_DEVS);
-    for (int i = 0; i < nw && i < APP_MAX_DEVS; i++)
-        app_add_mmio_dev(a, &mmio_devs, windows[i].base, windows[i].size);
     linux_set_mmio_devices(windows, nw < APP_MAX_DEVS ? nw : APP_MAX_DEVS);
-    a->no_device_hint = no_device_hint(port, nw);
+    a->no_device_hint = no_device_hint(a->port, nw);
     app_mount_all(a);
     int status = app_run(a, line);
-    kfree(line);
+    a->port->free(a->port->ctx, line);
     vfs_umount_all(&a->vfs);
     return status;
 }

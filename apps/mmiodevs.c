@@ -1,5 +1,6 @@
 #include "mmiodevs.h"
 #include "vs_errno.h"
+#include "vs_util.h"
 
 void app_add_mmio_dev(struct app *a, struct app_mmio_devs *s, uint64_t base, uint64_t size)
 {
@@ -15,4 +16,19 @@ void app_add_mmio_dev(struct app *a, struct app_mmio_devs *s, uint64_t base, uin
         return;
     }
     app_add_dev(a, &s->tr[s->used++]);
+}
+
+char *app_take_cmdline_mmio_devs(struct app *a, struct app_mmio_devs *s, const char *cmdline,
+                                 struct vmmio_window w[APP_MAX_DEVS], int *nwords)
+{
+    /* The command line is parsed in place: work on a copy. */
+    size_t len = vs_strlen(cmdline);
+    char *line = a->port->alloc(a->port->ctx, len + 1);
+    if (!line)
+        return NULL;
+    vs_memcpy(line, cmdline, len + 1);
+    *nwords = vmmio_take_cmdline(line, w, APP_MAX_DEVS);
+    for (int i = 0; i < *nwords && i < APP_MAX_DEVS; i++)
+        app_add_mmio_dev(a, s, w[i].base, w[i].size);
+    return line;
 }

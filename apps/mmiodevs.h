@@ -17,4 +17,13 @@ struct app_mmio_devs {
  * passed over, one that does not open is reported and skipped. */
 void app_add_mmio_dev(struct app *a, struct app_mmio_devs *s, uint64_t base, uint64_t size);
 
+/* The command line to run: a copy of cmdline (from a's port's heap, for the
+ * caller to free with port->free) without the virtio_mmio.device= words
+ * QEMU's microvm appends (vmmio_take_cmdline); the first APP_MAX_DEVS of
+ * their windows are left in w and added with app_add_mmio_dev.  *nwords:
+ * how many words were taken (may exceed APP_MAX_DEVS).  NULL when out of
+ * memory. */
+char *app_take_cmdline_mmio_devs(struct app *a, struct app_mmio_devs *s, const char *cmdline,
+                                 struct vmmio_window w[APP_MAX_DEVS], int *nwords);
+
 #endif

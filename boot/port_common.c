@@ -1,4 +1,5 @@
 #include "port_common.h"
+#include "app.h"
 
 #define PAGE_BYTES 4096u
 /* Held ranges kept apart; past that every free is refused (see below). */
@@ -79,4 +80,22 @@ void bport_log(void *ctx, const char *msg)
     (void)ctx;
     console_write(msg, vs_strlen(msg));
     console_write("\n", 1);
+}
+
+static void console_out(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+static int console_in(void *ctx)
+{
+    (void)ctx;
+    return console_getc();
+}
+
+void bport_app_init(struct app *a)
+{
+    app_init(a, platform_port(), (struct fmt_out){console_out, 0});
+    a->read_char = console_in;
 }

@@ -85,18 +85,12 @@ static const struct vs_port port = {
     .pci_read = pci_read,
     .pci_write = pci_write,
     .pci_max_bus = 255,
-    .map_mmio = bport_map_mmio,
-    .dma_alloc = bport_dma_alloc,
-    .dma_free = bport_dma_free,
-    .dma_addr = bport_dma_addr,
-    .dma_hold = bport_dma_hold,
     .alloc = alloc,
     .free = release,
-    .now_ns = bport_now_ns,
     .relax = relax,
     .irq_alloc = irq_alloc,
     .wait_irq = wait_irq,
-    .log = bport_log,
+    BPORT_SHARED_HOOKS,
 };
 
 const struct vs_port *platform_port(void)
