@@ -76,7 +76,7 @@ EXPECTED = {
     "test_kvm.py": (6, 1),                # 1: the image check, then a SKIP where /dev/kvm does not open
     "test_launcher.py": 71,
     # 23: no usable /dev/kvm (one SKIP line for the KVM domain's 4 checks)
-    "test_libvirt.py": (26, 23),
+    "test_libvirt.py": (27, 24),
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
     "test_msix.py": 13,

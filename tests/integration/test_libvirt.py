@@ -11,8 +11,8 @@ through ACPI, on_poweroff destroys the transient domain) with the listing of
 the share and the last line `vioshare: exit status N` on the console, and
 libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
 and on q35 (there without <binary>: libvirt's own choice of virtiofsd), on pc
-with the current stack's virtiofsd 1.13 (`<binary path>`; libvirt 9.0 cannot
-probe QEMU 10 through the stack's wrapper, so QEMU stays Debian's 7.2), under
+with the current stack (QEMU 10 as `<emulator>`, virtiofsd 1.13 as `<binary
+path>`, both the stack's wrappers), under
 KVM where /dev/kvm opens (a SKIP line elsewhere), the boot image without
 <acpi/> (it cannot power off: it must say so), and the EFI application under
 OVMF from a FAT esp.img."""
@@ -31,9 +31,10 @@ URI = "qemu:///system"
 LIBVIRTD = "/usr/sbin/libvirtd"
 VIRTLOGD = "/usr/sbin/virtlogd"
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
-# The current stack's Rust virtiofsd (tools/deps-current), through its wrapper.
-CURRENT_VIRTIOFSD = os.path.join(os.environ.get("VIOSHARE_CURRENT_DIR", "") or "/var/cache/vioshare/current",
-                                 "bin", "virtiofsd")
+# The current stack (tools/deps-current): QEMU 10 and the Rust virtiofsd, through their wrappers.
+CURRENT_BIN = os.path.join(os.environ.get("VIOSHARE_CURRENT_DIR", "") or "/var/cache/vioshare/current", "bin")
+CURRENT_VIRTIOFSD = os.path.join(CURRENT_BIN, "virtiofsd")
+CURRENT_QEMU = os.path.join(CURRENT_BIN, "qemu-system-x86_64")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 STATUS_LINE = "vioshare: exit status %d"
@@ -103,7 +104,9 @@ def filesystem_xml(share, virtiofsd=VIRTIOFSD):
     </filesystem>""" % (binary, share)
 
 
-def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD, accel="qemu", mib=512):
+def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD, accel="qemu", mib=512,
+               emulator=None):
+    """emulator None: libvirt's default QEMU (Debian's 7.2)."""
     return """<domain type='%s'>
   <name>%s</name>
   <memory unit='MiB'>%d</memory>
@@ -118,7 +121,7 @@ def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFS
     <cmdline>%s</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
-  <devices>
+  <devices>%s
 %s
     <serial type='file'>
       <source path='%s'/>
@@ -126,7 +129,8 @@ def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFS
   </devices>
 </domain>
 """ % (accel, name, mib, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, "vioshare.elf"),
-       cmdline, filesystem_xml(share, virtiofsd), os.path.join(top, name + ".console"))
+       cmdline, "\n    <emulator>%s</emulator>" % emulator if emulator else "", filesystem_xml(share, virtiofsd),
+       os.path.join(top, name + ".console"))
 
 
 def efi_domain(name, top, share):
@@ -295,11 +299,16 @@ def main():
             what = "boot image, %s%s" % (machine, "" if virtiofsd else ", virtiofsd found by libvirt")
             check_run(what, run_domain(name, top, xml, 120), status)
 
-        if check("the current stack's virtiofsd is installed (tools/deps-current)", os.path.exists(CURRENT_VIRTIOFSD),
-                 CURRENT_VIRTIOFSD + " is missing"):
+        if check("the current stack is installed (tools/deps-current)",
+                 os.path.exists(CURRENT_VIRTIOFSD) and os.path.exists(CURRENT_QEMU), "%s is missing" % CURRENT_BIN):
             name = tag + "-current"
-            xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 5", virtiofsd=CURRENT_VIRTIOFSD)
-            check_run("boot image, pc, virtiofsd 1.13", run_domain(name, top, xml, 120), 5)
+            xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 5", virtiofsd=CURRENT_VIRTIOFSD,
+                             emulator=CURRENT_QEMU)
+            res = run_domain(name, top, xml, 120)
+            check_run("boot image, pc, QEMU 10 and virtiofsd 1.13", res, 5)
+            qlog = res[4]
+            check("boot image, pc, current stack: libvirt ran the stack's QEMU 10", CURRENT_QEMU in qlog,
+                  "libvirt's log of the domain does not name %s: %r" % (CURRENT_QEMU, qlog[-300:]))
 
         if kvm_usable():
             name = tag + "-kvm"
