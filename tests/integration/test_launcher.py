@@ -20,7 +20,7 @@ import tty
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vstest  # noqa: E402
-from vstest import check, note, LAUNCHER  # noqa: E402
+from vstest import check, LAUNCHER  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = None

@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vstest  # noqa: E402
-from vstest import check, note  # noqa: E402
+from vstest import check  # noqa: E402
 
 ERROR_RE = re.compile(rb"^error: (\S+): (.*?): (E[A-Z0-9]+) \(")
 HELLO = b"Hello, share!\n"
