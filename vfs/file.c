@@ -151,22 +151,33 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
             return err;
         }
     }
-    vfs_loc_put(loc);
-    bool follow = !(flags & (VFS_O_NOFOLLOW | VFS_O_EXCL));
-    err = vfs_resolve(v, path, (follow ? WALK_FOLLOW : 0) | WALK_PARENT | WALK_CREATE, loc);
-    if (err)
-        return err;
-    if (loc->found && (flags & VFS_O_EXCL)) {
+    /* The name is looked up from the parent in hand; only a symlink to
+     * follow needs the walk again, which follows it (and any after it) to a
+     * node or to the parent of a missing last name. */
+    err = vn_lookup(m, loc->node, loc->name, loc->namelen, &n);
+    if (!err && vn_is_link(n) && !(flags & (VFS_O_NOFOLLOW | VFS_O_EXCL))) {
+        vn_put(m, n);
+        vfs_loc_put(loc);
+        err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT | WALK_CREATE, loc);
+        if (err || loc->found)
+            return err;
+        m = loc->m;
+        err = -VS_ENOENT; /* the name it leads to */
+    }
+    if (!err) {
+        vn_put(m, loc->node);
+        loc->node = n;
+        if (!(flags & VFS_O_EXCL))
+            return 0;
         vfs_loc_put(loc);
         return -VS_EEXIST;
     }
-    if (loc->found)
-        return 0;
-    m = loc->m;
-    err = vfs_check_rw(m);
-    if (!err)
-        err = create(loc, flags, mode, &n, fh);
-    *created = !err;
+    if (err == -VS_ENOENT) {
+        err = vfs_check_rw(m);
+        if (!err)
+            err = create(loc, flags, mode, &n, fh);
+        *created = !err;
+    }
     vn_put(m, loc->node);
     loc->node = err ? 0 : n;
     loc->m = err ? 0 : m;
