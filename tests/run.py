@@ -56,7 +56,7 @@ EXPECTED = {
     "test_vfs_sim": 93,
     "test_vfs_write": 21,
     "test_vmmio": 39,
-    "test_vpci": 34,
+    "test_vpci": 37,
     "test_vq": 29,
     # integration tests (tests/integration/); test_current_X.py is test_X.py on the current stack
     "test_aarch64.py": 12,
@@ -79,7 +79,7 @@ EXPECTED = {
     "test_libvirt.py": (27, 24),
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
-    "test_msix.py": 13,
+    "test_msix.py": 14,
     "test_outputs.py": 214,             # both stacks in one program
     "test_ports.py": 12,
     "test_poweroff.py": 15,

@@ -170,6 +170,22 @@ static void op_set_features(void *t, uint64_t f)
     wr32(d->common.p, CC_GF, (uint32_t)(f >> 32));
 }
 
+/* A reset also turns MSI-X off, so that every initialisation starts from
+ * the same state and only irq_setup turns it on.  Left on into a polled
+ * mount, it made QEMU 7.2 give the daemon the queues' interrupt eventfds
+ * only after starting them, and the C virtiofsd (libvhost-user) died
+ * writing the one it had just closed ("Error writing eventfd: Bad file
+ * descriptor").  After the reset, not before: turned off while the device
+ * runs, MSI-X would have QEMU swap those eventfds under the running queues. */
+static void msix_off(struct vpci_dev *d)
+{
+    const struct vs_port *port = d->port;
+    uint16_t at = (uint16_t)(d->msix_cap + MSIX_CTRL);
+    uint16_t ctrl = (uint16_t)cfg(port, d->bdf, at, 2);
+    if (ctrl & MSIX_CTRL_ENABLE)
+        port->pci_write(port->ctx, d->bdf, at, 2, ctrl & ~MSIX_CTRL_ENABLE);
+}
+
 static uint8_t op_get_status(void *t)
 {
     struct vpci_dev *d = t;
@@ -180,6 +196,8 @@ static void op_set_status(void *t, uint8_t s)
 {
     struct vpci_dev *d = t;
     wr8(d->common.p, CC_STATUS, s);
+    if (s == 0 && d->msix_cap)
+        msix_off(d);
 }
 
 static int op_config_read(void *t, uint32_t off, unsigned width, uint32_t *val)
