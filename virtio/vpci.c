@@ -173,9 +173,9 @@ static void op_set_features(void *t, uint64_t f)
 /* A reset also turns MSI-X off, so that every initialisation starts from
  * the same state and only irq_setup turns it on.  Left on into a polled
  * mount, it made QEMU 7.2 give the daemon the queues' interrupt eventfds
- * only after starting them, and the C virtiofsd (libvhost-user) died
- * writing the one it had just closed ("Error writing eventfd: Bad file
- * descriptor").  After the reset, not before: turned off while the device
+ * only after starting the queues, and the C virtiofsd (libvhost-user),
+ * answering the first request before then, died ("Error writing eventfd:
+ * Bad file descriptor").  After the reset, not before: turned off while the device
  * runs, MSI-X would have QEMU swap those eventfds under the running queues. */
 static void msix_off(struct vpci_dev *d)
 {
