@@ -175,8 +175,9 @@ static void op_set_features(void *t, uint64_t f)
  * mount, it made QEMU 7.2 give the daemon the queues' interrupt eventfds
  * only after starting the queues, and the C virtiofsd (libvhost-user),
  * answering the first request before then, died ("Error writing eventfd:
- * Bad file descriptor").  After the reset, not before: turned off while the device
- * runs, MSI-X would have QEMU swap those eventfds under the running queues. */
+ * Bad file descriptor").  After the reset, not before: turned off while
+ * the device runs, MSI-X would have QEMU swap those eventfds under the
+ * running queues. */
 static void msix_off(struct vpci_dev *d)
 {
     const struct vs_port *port = d->port;
