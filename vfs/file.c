@@ -121,6 +121,18 @@ static int create(struct vfs_loc *loc, int flags, uint32_t mode, struct vnode **
     return err;
 }
 
+/* Ends open_or_create with err, the result of a CREATE (or of the lookup
+ * before it): *loc holds n, the new node, in place of its parent, or
+ * nothing when err. */
+static int take_created(struct vfs_loc *loc, struct vfs_mount *m, int err, struct vnode *n, bool *created)
+{
+    *created = !err;
+    vn_put(m, loc->node);
+    loc->node = err ? 0 : n;
+    loc->m = err ? 0 : m;
+    return err;
+}
+
 /* With O_CREAT: the existing node, or a new one (then *fh is its handle and
  * *created is set), in *loc.  An existing symlink (without O_NOFOLLOW or
  * O_EXCL) is followed, and the name it leads to is opened or created, as on
@@ -143,13 +155,8 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
     struct vnode *n;
     if (!m->opts.ro && !m->opts.nocase && !vn_dentry_find(m, loc->node->nodeid, loc->name, loc->namelen)) {
         err = create(loc, flags | VFS_O_EXCL, mode, &n, fh);
-        if (!err || err != -VS_EEXIST || (flags & VFS_O_EXCL)) {
-            *created = !err;
-            vn_put(m, loc->node);
-            loc->node = err ? 0 : n;
-            loc->m = err ? 0 : m;
-            return err;
-        }
+        if (!err || err != -VS_EEXIST || (flags & VFS_O_EXCL))
+            return take_created(loc, m, err, n, created);
     }
     /* The name is looked up from the parent in hand; only a symlink to
      * follow needs the walk again, which follows it (and any after it) to a
@@ -176,12 +183,8 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
         err = vfs_check_rw(m);
         if (!err)
             err = create(loc, flags, mode, &n, fh);
-        *created = !err;
     }
-    vn_put(m, loc->node);
-    loc->node = err ? 0 : n;
-    loc->m = err ? 0 : m;
-    return err;
+    return take_created(loc, m, err, n, created);
 }
 
 int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)

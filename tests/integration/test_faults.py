@@ -38,10 +38,6 @@ from vstest import check, note  # noqa: E402
 BIG = 8 << 30          # sparse: reading it all takes minutes under TCG
 
 
-def run_pids(launcher_pid, what=b"virtiofsd"):
-    return vstest.daemon_pids("vioshare-run-%d-" % launcher_pid, what)
-
-
 def cmdline(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
@@ -96,7 +92,7 @@ def stop_case(name, share, guest, cmd, path, guest_timeout, launcher_timeout, ex
     live = vstest.Live(guest, [share], launcher_timeout)
     stopped = []
     try:
-        stopped = signal_mid_transfer(name, live, lambda: run_pids(live.p.pid), signal.SIGSTOP, launcher_timeout + 30)
+        stopped = signal_mid_transfer(name, live, live.pids, signal.SIGSTOP, launcher_timeout + 30)
         if stopped is None:
             stopped = []
             return
@@ -157,7 +153,7 @@ def late_answer_case():
     live = vstest.Live(guest, ["%s:a" % a, "%s:b" % b], 120)
     stopped = []
     try:
-        stopped = signal_mid_transfer(name, live, lambda: [pid for pid in run_pids(live.p.pid)
+        stopped = signal_mid_transfer(name, live, lambda: [pid for pid in live.pids()
                                                            if a.encode() in cmdline(pid)], signal.SIGSTOP, 150)
         if stopped is None:
             stopped = []
@@ -190,7 +186,7 @@ def late_answer_case():
 def kill_case(name, share, guest, launcher_timeout):
     live = vstest.Live(guest, [share], launcher_timeout)
     try:
-        if signal_mid_transfer(name, live, lambda: run_pids(live.p.pid), signal.SIGKILL,
+        if signal_mid_transfer(name, live, live.pids, signal.SIGKILL,
                                launcher_timeout + 30) is None:
             return
         t_kill = time.monotonic()

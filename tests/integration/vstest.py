@@ -242,17 +242,13 @@ def between(out, begin, end):
     return b"".join(l + b"\n" for l in body)
 
 
-def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=None,
-        stdin=subprocess.DEVNULL, extra=()):
-    """Runs tools/vioshare-run.  shares: [(dir, tag)] or [dir] (tag myfs);
-    args: the guest command line (a string or a list of words, given after --).
-    Returns a Result."""
+def launcher_argv(args, shares=(), cache=None, machine=None, timeout=120, extra=()):
+    """tools/vioshare-run's command line.  shares: [(dir, tag)] or [dir] (tag
+    myfs, or a "dir:tag" string); args: the guest command line (a string or a
+    list of words, given after --), None for none."""
     argv = [LAUNCHER]
     for s in shares:
-        if isinstance(s, (tuple, list)):
-            argv += ["--share", "%s:%s" % (s[0], s[1])]
-        else:
-            argv += ["--share", s]
+        argv += ["--share", "%s:%s" % (s[0], s[1]) if isinstance(s, (tuple, list)) else s]
     if cache:
         argv += ["--cache", cache]
     if machine:
@@ -260,14 +256,26 @@ def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=
     argv += ["--timeout", str(timeout)] + list(extra)
     if args is not None:
         argv += ["--"] + ([args] if isinstance(args, str) else list(args))
+    return argv
+
+
+def note_run(argv, image=None):
+    """The log's line for a launcher run."""
+    note("run: %s%s" % ("VIOSHARE_IMAGE=%s " % image if image else "",
+                        " ".join(repr(a) if " " in a or not a else a for a in argv[1:])))
+
+
+def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=None,
+        stdin=subprocess.DEVNULL, extra=()):
+    """Runs tools/vioshare-run (launcher_argv) to its end.  Returns a Result."""
+    argv = launcher_argv(args, shares, cache, machine, timeout, extra)
     e = dict(os.environ)
     e.pop("VIOSHARE_IMAGE", None)
     if image:
         e["VIOSHARE_IMAGE"] = image
     if env:
         e.update(env)
-    note("run: %s%s" % ("VIOSHARE_IMAGE=%s " % image if image else "",
-                        " ".join(repr(a) if " " in a or not a else a for a in argv[1:])))
+    note_run(argv, image)
     start = time.monotonic()
     p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
     try:
@@ -392,13 +400,8 @@ class Live:
     stdin=True the guest's serial input is a pipe the test writes to."""
 
     def __init__(self, args, shares, timeout, cache=None, extra=(), stdin=False):
-        argv = [LAUNCHER]
-        for s in shares:
-            argv += ["--share", s if ":" in s else "%s:myfs" % s]
-        if cache:
-            argv += ["--cache", cache]
-        argv += ["--timeout", str(timeout)] + list(extra) + ["--", args]
-        note("run: " + " ".join(repr(a) if " " in a else a for a in argv[1:]))
+        argv = launcher_argv(args, shares, cache, timeout=timeout, extra=extra)
+        note_run(argv)
         self.start = time.monotonic()
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
