@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # vioshare: see README.md.  `make` builds everything into build/,
 # `make test` runs the whole suite, `make run` boots the image.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running command lines and scripts: dispatch, error reporting, `-` prefix,
  * `exit`, `run`, `echo`, and the default job. */
 #include "app.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command language of SPEC §4, independent of the platform it runs on:
  * the boot image and the EFI application each fill a struct app with their
  * console, their devices and their porting layer, then hand it lines. */

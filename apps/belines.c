@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The line reader the boot-entry parsers share: lines of at most
  * BE_LINE_MAX bytes of UTF-8 text, anything else reported by line number. */
 #include "bootentry.h"

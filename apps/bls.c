@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Boot Loader Specification Type #1 entries (uapi-group's
  * specs/boot_loader_specification.md): one `KEY VALUE` per line, '#'
  * comments, unknown keys ignored; `initrd` and `options` repeat. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Boot entries: what the parsers of the boot-loader configurations (BLS
  * Type #1 in bls.c, loader.conf in loaderconf.c, extlinux.conf in
  * extlinux.c, unified kernel images in uki.c) make of a file, and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loading what `boot` starts (cmd_boot.c), shared with the boot entries
  * (entries.c): files read from the shares with progress lines, several
  * initrds concatenated, and the hand-over to the platform. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `bench DIR` (SPEC §6): the six workloads over a tree made by
  * tools/mkbenchshare, each timed with the port's clock. */
 #include "app.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `boot KERNEL [initrd=PATH[,PATH...]] [CMDLINE...]` (SPEC §4): reads the
  * kernel and the initrds (one after another, 4-byte aligned) from the shares
  * into memory, then hands them to the platform's boot hook, which starts the

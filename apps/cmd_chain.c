@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `chain PATH [ARGS...]` (SPEC §4, EFI app): reads an EFI binary from a
  * share and hands it to the platform's chain hook, which starts it with
  * LoadImage/StartImage and the ARGS, blank-separated, as its load options.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Commands that read the file system: ls, stat, cat, sha256, df. */
 #include "app.h"
 #include "escape.h"

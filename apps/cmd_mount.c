@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mounts, mount TAG PATH [-o OPTS], umount PATH. */
 #include "app.h"
 #include "numparse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `help [COMMAND]`. */
 #include "app.h"
 #include "numparse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Commands that change the file system: mkdir rmdir rm mv ln truncate write
  * append cp. */
 #include "app.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The tokenizer of the guest command language (SPEC section 4).
  *
  * A line is a list of commands separated by ';'.  Words are separated by

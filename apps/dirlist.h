@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Directory listings and path building shared by ls and manifest. */
 #ifndef DIRLIST_H
 #define DIRLIST_H

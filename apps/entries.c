@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Boot-entry discovery.  On every mounted share, in mount order:
  *   1. BLS Type #1 entries in /loader/entries/ and /boot/loader/entries/
  *      and unified kernel images in /EFI/Linux/, sorted together as the

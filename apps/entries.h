@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Boot-entry discovery on the mounted shares (README: "Booting a
  * distribution from a host directory"), in menu order, for `entries`,
  * `boot -e N`, `boot --default` and `menu`. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The manifest's escaping (SPEC section 5): every byte outside 0x21..0x7E,
  * and the backslash, becomes \xHH with lower-case hex digits. */
 #ifndef VS_ESCAPE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* extlinux.conf / syslinux.conf as U-Boot's distro boot reads it
  * (boot/pxe_utils.c): keywords are case-insensitive; DEFAULT, LABEL,
  * MENU LABEL, MENU TITLE, MENU DEFAULT, KERNEL/LINUX, INITRD (a comma

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf-style formatting without libc: one formatter, two sinks (a fixed
  * buffer for vs_vsnprintf, a streaming callback for fmt_vprintf). */
 #include "fmt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The console line editor (lineedit.h). */
 #include "lineedit.h"
 #include "vs_errno.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A line editor for the console: the shell's prompt, editing keys,
  * history and a Tab hook.  Output goes through the app's console; input
  * comes from app_getc (polled, with the port's relax in between).

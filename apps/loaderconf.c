@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* loader/loader.conf of the Boot Loader Specification (the keys of
  * systemd-boot's loader.conf that choose the default entry and the
  * countdown), and the glob its `default` is written in. */

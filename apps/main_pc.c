@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot image's program: find the virtio-fs devices on PCI and those
  * announced as virtio_mmio.device= words on the command line (QEMU's microvm),
  * mount each at /TAG, run the rest of the kernel command line. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `menu [SECONDS]` (SPEC §4): the boot entries on the console, a countdown
  * to the default that any key stops, then: digits (1-9) or Up/Down choose,
  * Enter boots, `e` edits the chosen entry's command line with the shell's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "mmiodevs.h"
 #include "vs_errno.h"
 #include "vs_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Adding the virtio-fs devices of virtio-mmio windows for a platform's program. */
 #ifndef MMIODEVS_H
 #define MMIODEVS_H

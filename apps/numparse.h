@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Parsing numbers given as command arguments. */
 #ifndef VS_NUMPARSE_H
 #define VS_NUMPARSE_H

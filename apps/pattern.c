@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "pattern.h"
 
 static uint64_t splitmix64(uint64_t x)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test pattern of SPEC §5: byte i is byte (i mod 8) of the
  * little-endian word splitmix64(seed + i / 8). */
 #ifndef PATTERN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "pcidevs.h"
 #include "vs_errno.h"
 

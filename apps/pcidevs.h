@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Finding the virtio-fs functions on PCI for a platform's program. */
 #ifndef PCIDEVS_H
 #define PCIDEVS_H

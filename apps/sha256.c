@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SHA-256 as specified by FIPS 180-4, section 6.2.  Whole blocks are
  * compressed straight from the caller's memory; only a partial block at
  * either end is copied into the context. */

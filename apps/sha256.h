@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Streaming SHA-256 (FIPS 180-4). */
 #ifndef VS_SHA256_H
 #define VS_SHA256_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* share_resolve: a component-by-component walk, with lstat and readlink
  * through the VFS, of a path kept relative to the share's root. */
 #include "sharepath.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Paths inside a share that holds a system's root: symlinks are followed
  * with an absolute target taken from the share's root (`/vmlinuz ->
  * /boot/vmlinuz-6.1.0-10-amd64` on a share mounted at /myfs is

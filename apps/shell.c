@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `shell`: commands read from the console, one line at a time, until `exit`.
  * A failing command is reported and the shell goes on; Ctrl-C abandons the
  * line being typed, or the running command (commands that read a lot poll

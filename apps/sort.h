@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Sorting without libc. */
 #ifndef VS_SORT_H
 #define VS_SORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unified kernel images (BLS Type #2): a PE/COFF EFI stub carrying the
  * kernel (.linux), the initrd (.initrd), the command line (.cmdline), the
  * os-release of the system (.osrel) and the kernel release (.uname) as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The UAPI version comparison, written from the specification's rules:
  * characters other than [A-Za-z0-9~^.-] are skipped; then, repeatedly,
  *   '~' sorts before everything, even the end of the string;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Version comparison of the UAPI Version Format Specification, which the
  * Boot Loader Specification orders entries by (systemd's strverscmp_improved
  * rules): "6.1.0-10" is newer than "6.1.0-9", "1.0~rc1" older than "1.0",

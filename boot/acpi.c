@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Powering the machine off through ACPI (sleep state S5), for VMMs without
  * isa-debug-exit: the RSDP from the boot protocol or the BIOS areas, the
  * tables through acpi_tables.c, then the PM1 control blocks or, on

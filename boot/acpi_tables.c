@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ACPI tables behind S5: every table is checked (signature, length,
  * checksum, bounds) before a byte of it is trusted, and only as much AML is
  * read as the \_S5_ package takes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading the ACPI tables that say how to enter S5 (soft off): RSDP ->
  * RSDT/XSDT -> FADT -> DSDT's \_S5_.  Pure parsing, no register access, so
  * that the host unit test can feed it tables (tests/unit/test_acpi.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the boot protocol tells us: Multiboot v1 information or the PVH
  * struct hvm_start_info.  The memory map is copied into a static table
  * before anything can allocate over it; the command line is used in place

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The clock: the TSC, its rate measured against PIT channel 2 (a fixed
  * 1.193182 MHz reference), gated on through port 0x61 and counting down
  * once from 0xffff (mode 0).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Serial console: the COM1 16550 UART, polled, 115200 8N1.
  *
  * Input that arrives before anyone reads it (typed while the image boots and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Boot entry: Multiboot v1 and PVH headers, the switch from 32-bit protected
  * mode to long mode, and the call into C (boot_main).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* How the image stops: through QEMU's isa-debug-exit when there is one;
  * elsewhere (libvirt, Cloud Hypervisor, microvm) a last console line with
  * the status, then ACPI power-off.  A panic prints its line first and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The heap: a 16-byte header before every block.  Blocks of up to 2 KiB
  * (header included) come from power-of-two size classes carved out of whole
  * pages and are recycled through per-class free lists; larger ones are runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interrupts for irq=msix: virtio devices signal used buffers with an MSI-X
  * message to this CPU's local APIC (xAPIC, memory-mapped), and the core
  * sleeps in irq_wait until one arrives.  Interrupts are enabled only

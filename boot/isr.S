@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One stub per interrupt vector: each pushes a dummy error code where the
  * CPU pushes none, then the vector number, and jumps to isr_common, which
  * hands vector, error code, RIP and CR2 to panic_exception.  Nothing

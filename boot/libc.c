@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The C library subset of the image.
  *
  * Copies move 8 bytes per load/store and 64 per loop iteration: under TCG

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `boot` on the boot image: the x86-64 Linux boot protocol (Linux's
  * Documentation/arch/x86/boot.rst, "64-bit boot protocol").
  *

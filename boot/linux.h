@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Booting a Linux kernel from the boot image (boot/linux.c). */
 #ifndef BOOT_LINUX_H
 #define BOOT_LINUX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The jump into a Linux kernel's 64-bit entry point (boot/linux.c):
  * void linux_jump(uint64_t entry, void *boot_params, void *stack_top).
  *

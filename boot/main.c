@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* From the boot stub to the application: bring the runtime up, run
  * app_main, exit with its status. */
 #include "runtime.h"

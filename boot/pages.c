@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical page allocator: one bit per 4 KiB page from address 0 to the end
  * of the highest usable region (set = not free), first fit from the lowest
  * address.  Low pages going first matters: paging_init takes page tables

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The identity map beyond what entry.S set up: RAM above 4 GiB, device
  * memory (uncached) on demand, all in 2 MiB pages. */
 #include "runtime.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the x86-64 boot runtime offers the rest of the boot image.
  * Everything is identity-mapped: a pointer is its physical address. */
 #ifndef BOOT_PLATFORM_H

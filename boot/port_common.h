@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The porting-layer hooks both boot images share, and their programs'
  * start on the console.  On each board RAM is identity-mapped and the
  * devices see physical addresses, so a pointer is its own device address;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The core's porting layer on this machine: PCI configuration mechanism #1
  * (ports 0xCF8/0xCFC), and memory that is identity-mapped RAM, so every
  * address the CPU uses is also the device's address. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal to boot/: how the runtime's parts are brought up, in the order
  * boot_main calls them. */
 #ifndef BOOT_RUNTIME_H

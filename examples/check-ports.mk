@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # `make check-ports` (included by the Makefile): the core library (virtio/,
 # fuse/, vfs/) built for other targets, warning-free (-Werror), and the
 # examples (embed_minimal.c: the small profile on malloc; embed_static.c:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The smallest useful embedding of vioshare: a board with one virtio-fs
  * device behind a virtio-mmio window, identity-mapped memory (the CPU's
  * addresses are the device's) and a C library with malloc.  It mounts the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vioshare with no allocator at all: the port has no alloc/free and no
  * dma_alloc/dma_free, and the core takes everything from two static
  * regions given in struct vfs_config, sized for the small profile.  A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* For building the core with no C library at all (make check-ports, the
  * x86-64 "nolibc" port): the four functions vs_util.h otherwise takes from
  * libc, as plain loops, selected with -DVS_UTIL_OVERRIDE='"vs_util_nolibc.h"'.

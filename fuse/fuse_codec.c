@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Encoding FUSE requests and validating FUSE replies (see fuse_codec.h).
  *
  * The device is not trusted: every validator checks a length before it reads

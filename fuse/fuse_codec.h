@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Encoding FUSE requests and validating FUSE replies.  Pure: no I/O, no
  * allocation.  Every validator checks lengths before it reads a field and
  * returns 0 or -EPROTO (as a negative VS_ errno); a reply that fails is never

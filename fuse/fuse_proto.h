@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The FUSE wire protocol, as a virtio-fs device speaks it: request and reply
  * structures, opcodes and flag bits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* File types and mode bits as Linux numbers them (st_mode and d_type): the
  * values struct vfs_stat and struct vfs_dirent carry, whatever the libc. */
 #ifndef VS_MODE_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The vioshare test runner (`make test`).
 
 Runs every unit test binary build/host/tests/test_* and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pattern SEED SIZE: write SIZE bytes of the vioshare test pattern (SPEC.md section 5)
  * to stdout.  Byte i is byte (i mod 8) of the little-endian 64-bit word
  * splitmix64(SEED + floor(i / 8)). */

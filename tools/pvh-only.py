@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """pvh-only.py IN OUT: copy the boot image IN to OUT with its Multiboot
 header magic zeroed.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace's configuration: defaults, the small profile, validation. */
 #include "vfs_internal.h"
 

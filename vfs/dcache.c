@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The name cache: each node remembers the name it was last found by, for as
  * long as the device's entry validity allows, so a path walk can skip the
  * LOOKUPs it would repeat.  Attributes likewise carry their validity. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Directory streams: READDIR replies parsed one entry at a time; the
  * virtual root lists the mounts. */
 #include "vfs_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The FUSE request engine over a virtio-fs device. */
 #include "fconn.h"
 #include "vs_errno.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A FUSE connection over a virtio-fs device: the request engine.
  *
  * A request is encoded into a slot's DMA memory, submitted on the request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Open files: open, read, pread, lseek, fstat, close. */
 #include "vfs_internal.h"
 

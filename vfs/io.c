@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reads and writes of file data: a range is cut into chunks of at most what
  * INIT allows, and up to cfg->inflight of them are in flight at once, straight
  * into or out of the caller's buffer where the port allows it (dma_addr and

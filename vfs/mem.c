@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Caller memory (vfs_config heap and dma) behind the port's memory hooks.
  *
  * vfs_mem_init builds a port whose memory hooks take from the caller's

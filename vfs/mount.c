@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace: mounting and unmounting shares at "/NAME". */
 #include "vfs_internal.h"
 

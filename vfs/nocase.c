@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The `nocase` mount option: when a name is not found exactly, its parent
  * directory is read for an entry equal to it ignoring ASCII case (as
  * virtio-win's -i does), and that entry is looked up. */

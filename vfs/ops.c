@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Changes by path: mkdir, rmdir, unlink, rename, symlink, link, truncate,
  * chmod, utimens. */
 #include "vfs_internal.h"

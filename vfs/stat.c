@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stat, lstat, statfs and readlink by path. */
 #include "vfs_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-mount request statistics and the trace levels.
  *
  * Every FUSE request a mount sends is counted by opcode: how many, how many

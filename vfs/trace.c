@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Request statistics and trace lines (stats.h): the hooks the request
  * engine calls, the latency histogram, and the VFS calls that expose them.
  * Trace lines go to the port's log hook, one line each, starting "trace ". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vioshare's POSIX-like file system client.
  *
  * A struct vfs is one namespace: a virtual root directory "/" holding one

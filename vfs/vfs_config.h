@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a namespace may use: the sizes of its tables and buffers, and
  * optionally the memory to take them from (littlefs's lfs_config).
  *

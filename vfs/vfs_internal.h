@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared between the VFS's files; not part of the public API. */
 #ifndef VFS_INTERNAL_H
 #define VFS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The node table of a mount: nodes by id, with their lookup counts, and a
  * bounded list of unreferenced ones that are forgotten oldest first. */
 #include "vfs_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Path resolution: one LOOKUP per component, "." and ".." in the guest
  * (never above a share's root), symlinks followed with an absolute target
  * taken from the guest's root (from the share's own with the chroot mount

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Changing open files: write, pwrite, ftruncate, fsync. */
 #include "vfs_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Consistent reads of device configuration (virtio 1.x 2.5.1). */
 #include "vconfig.h"
 #include "vs_errno.h"

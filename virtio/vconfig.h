@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a device's configuration space by the rules of virtio 1.x 2.5:
  * every field with accesses of its own width, and several fields as one
  * consistent snapshot, retried while the configuration generation moves. */

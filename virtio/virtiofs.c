@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio-fs device: bring-up and reset (virtio 1.x 3.1 and 5.11). */
 #include "virtiofs.h"
 #include "vconfig.h"

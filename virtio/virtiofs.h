@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio-fs device (virtio 1.x, 5.11): the status handshake, feature
  * negotiation, its configuration (tag, number of request queues) and its
  * queues: 0 is hiprio (FORGET, INTERRUPT), 1 the first request queue. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Virtio 1.x over MMIO (virtio 1.x 4.2.2, register layout version 2).
  * Every register is 32 bits wide and accessed with aligned 32-bit loads and
  * stores; the device configuration (from 0x100) with accesses of each

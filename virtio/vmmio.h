@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x MMIO transport (virtio 1.x 4.2, register layout version 2):
  * a device is a window of registers at a physical address the platform
  * knows (a device tree `virtio,mmio` node, the x86 microvm command line,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Virtio 1.x over PCI (virtio 1.x 4.1). */
 #include "vpci.h"
 #include "vconfig.h"

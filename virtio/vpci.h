@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x PCI transport ("modern" devices, virtio 1.x 4.1): finding
  * devices on the bus and driving them through their vendor capabilities. */
 #ifndef VPCI_H

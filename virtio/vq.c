@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueue, driver side (virtio 1.x, 2.6). */
 #include "vq.h"
 #include "vs_errno.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A split virtqueue (virtio 1.x, 2.6), driver side.
  *
  * The rings live in DMA memory from the port; per-chain bookkeeping lives in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Names and descriptions of the Linux errno values the core uses. */
 #include "vs_errno.h"
 #include "vs_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Linux errno values, used as negative return codes throughout the core.
  * The core never includes <errno.h>: a FUSE device speaks Linux numbers
  * whatever libc the embedder has, so the numbers are fixed here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Device register accessors: every load and store the transports make to
  * device memory (PCI BAR regions, virtio-mmio windows) goes through these.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The porting layer: everything the core needs from the platform.
  *
  * The embedder fills one struct vs_port and hands it to the core; every hook

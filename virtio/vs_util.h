@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The few libc facilities the core needs, and the barriers it uses.
  *
  * The core (virtio/, fuse/, vfs/) includes only <stdint.h>, <stddef.h>,

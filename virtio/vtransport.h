@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a virtio device driver needs from a transport (PCI today, MMIO
  * later, a simulated device in the tests).  A transport fills one struct
  * vs_transport; `t` is its own state. */

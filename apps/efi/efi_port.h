@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The EFI application's porting layer (port_efi.c) and what main_efi.c
  * needs from it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The four libc functions the core and the command language need (see
  * virtio/vs_util.h), plus memmove, which the compiler may emit.  The EFI
  * application is linked without gnu-efi's libefi, so nothing else defines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The EFI application: finds the virtio-fs devices through PciIo, mounts
  * each at /TAG, runs its load options as a command line (SPEC §4), and
  * reports the exit status through QEMU's isa-debug-exit port as the boot

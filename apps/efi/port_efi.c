@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The core's porting layer under UEFI: PCI through EFI_PCI_IO_PROTOCOL,
  * DMA memory from PciIo->AllocateBuffer + Map, memory from the pool, a TSC
  * clock calibrated against gBS->Stall, diagnostics on ConOut.  See

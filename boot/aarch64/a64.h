@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AArch64 boot runtime for QEMU's `virt` board (and any board whose
  * device tree describes the same kinds of devices): what its parts offer
  * each other and the program (main.c).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The AArch64 boot image, build/aarch64/vioshare.elf (included by the
 # Makefile): boot/aarch64/ + the command language + the core, linked with
 # picolibc (Debian gcc-aarch64-linux-gnu, picolibc-aarch64-linux-gnu).

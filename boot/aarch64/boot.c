@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* From start.S to the program: MMU, device tree, console, memory, TLS,
  * clock, PCI; then app_main and exit with its status. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The generic timer's virtual counter (CNTVCT_EL0) at CNTFRQ_EL0 Hz. */
 #include "a64.h"
 

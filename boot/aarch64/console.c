@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PL011 UART (Arm PrimeCell UART TRM): QEMU's needs no setup. */
 #include <string.h>
 #include "a64.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Leaving the machine, panics and exceptions.
  *
  * The status goes out through Arm semihosting (QEMU -semihosting):

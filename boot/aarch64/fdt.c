@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A reader for the flattened device tree (Devicetree Specification v0.4,
  * chapter 5): one pass over the structure block, keeping what the boot
  * image needs in a64_board.  Every offset and length is checked against

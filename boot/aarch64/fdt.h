@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The flattened device tree's layout (Devicetree Specification v0.4,
  * chapter 5) and a checked reader of its structure block (fdt.c), which
  * the board's reader (fdt.c) and the /chosen editor (fdt_edit.c) share. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A copy of a flattened device tree with properties of /chosen set or
  * removed (Devicetree Specification v0.4, chapter 5), for the kernel `boot`
  * starts.  The copy is written in one pass into a new buffer: header,

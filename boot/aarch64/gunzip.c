@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gzip (RFC 1952) around DEFLATE (RFC 1951), for `boot` of an Image.gz
  * (Ubuntu's arm64 vmlinuz is one).  Canonical Huffman codes decoded a bit
  * at a time: slow next to zlib's tables, but small, and a kernel is

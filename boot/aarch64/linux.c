@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `boot` on the AArch64 image: the arm64 Linux boot protocol (Linux's
  * Documentation/arch/arm64/booting.rst).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hand-over to a Linux kernel (linux.c), as booting.rst asks: MMU off,
  * data cache off, the kernel, DTB and initrd cleaned to the point of
  * coherency (a64_clean_to_poc, while the MMU is still on), no stale

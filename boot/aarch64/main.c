@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AArch64 image's program: the virtio-fs devices on PCIe (ECAM) and the
  * virtio-mmio nodes of the device tree (plus any virtio_mmio.device= words
  * on the command line), each mounted at /TAG; then the command line. */

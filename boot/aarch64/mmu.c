@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The identity map (Arm ARM D8, VMSAv8-64): 4 KiB granule, 48-bit virtual
  * addresses, a level-0 table pointing at level-1 tables whose entries are
  * 1 GiB blocks.  Blocks holding RAM are Normal write-back cacheable, inner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical pages: one bit per 4 KiB page from the lowest to the highest RAM
  * address of the DTB (set = not free), first fit.  Out of the free pages a
  * contiguous arena is set aside at boot for picolibc's malloc (through

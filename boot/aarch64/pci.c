@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI Express through the ECAM window of a `pci-host-ecam-generic` bridge,
  * and BAR assignment: booted as a bare kernel, nothing has programmed the
  * BARs, so each memory BAR of every function on the root bus gets a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The core's porting layer on this board: ECAM configuration access,
  * Device-mapped MMIO, identity-mapped DMA pages, picolibc's malloc, the
  * generic timer and the PL011. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AArch64 entry.  QEMU starts a bare ELF at its entry point at EL1 (or at
  * EL2 with virtualization=on, EL3 with secure=on); a Linux-style loader
  * passes the DTB's address in x0.  Drop to EL1h with interrupts masked,

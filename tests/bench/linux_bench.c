@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The benchmark of SPEC §6 for a Linux guest: the same six workloads the
  * vioshare guest's `bench DIR` runs, through Linux's own virtiofs driver,
  * printing the same lines.  Built static and run from a busybox initramfs

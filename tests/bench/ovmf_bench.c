@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The OVMF peer of `make bench`: W1..W3 of SPEC §6 through the firmware's
  * own virtio-fs driver (VirtioFsDxe) and EFI_SIMPLE_FILE_SYSTEM_PROTOCOL,
  * printing the lines the vioshare guest prints.  "stat" is Open + GetInfo

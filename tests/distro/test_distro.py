@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`make test-distro` (not part of `make test`: it downloads): a Debian 12 root
 made by debootstrap (minbase, systemd-sysv, linux-image-amd64) in
 build/distro/root, its initramfs made able to mount virtiofs (`virtiofs` in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the Boot Loader Specification parsers: a BLS Type #1
  * entry (apps/bls.c), loader.conf and its glob (apps/loaderconf.c) and the
  * version comparison (apps/verscmp.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the command-language tokenizer (apps/cmdparse.c)
  * and the number parser (apps/numparse.c).
  *

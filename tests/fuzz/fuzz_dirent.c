@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the READDIR / READDIRPLUS reply parser
  * (fuse_dirent_next in fuse/fuse_codec.c).
  *

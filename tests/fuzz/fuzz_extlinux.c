@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the extlinux.conf parser (apps/extlinux.c).
  *
  * The input, in a heap block of exactly its size, is parsed into a table of

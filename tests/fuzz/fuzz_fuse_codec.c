@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the FUSE reply validators and the dirent iterator.
  *
  *   clang -std=c11 -g -O1 -Ivirtio -Ifuse -fsanitize=fuzzer,address,undefined \

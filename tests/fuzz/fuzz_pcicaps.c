@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the PCI transport's capability walk and region
  * checks (virtio/vpci.c): the fuzzer plays a hostile PCI function.
  *

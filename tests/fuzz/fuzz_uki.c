@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the unified-kernel-image reader (apps/uki.c).
  *
  * The input is a file's start; it is parsed as the headers of a file of its

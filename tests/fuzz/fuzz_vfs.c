@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the VFS engine: sequences of VFS operations on a
  * share served by the simulated virtio-fs device and its in-memory FUSE
  * server (tests/sim), whose replies the input spoils.

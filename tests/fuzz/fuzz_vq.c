@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the used-ring path of the split virtqueue
  * (virtio/vq.c): the fuzzer plays a hostile device.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes the seed corpora of the fuzz harnesses into tests/fuzz/corpus/NAME/.
 
 The seeds are committed; this script documents how they were made and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared by the boot tests (test_boot_linux, test_efi, test_aarch64_boot,
 test_microvm_boot): the launcher run with every console line stamped, and
 what the boot tests read from it."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny Multiboot v1 guest used only to test tools/vioshare-run without the
  * real image.  It prints "cmdline=[...]" on COM1, then acts on the command line:
  *   exit N   print "bye N" and leave through isa-debug-exit with status N

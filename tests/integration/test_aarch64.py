@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The AArch64 image (build/aarch64/vioshare.elf) under qemu-system-aarch64
 -M virt -cpu cortex-a57 (TCG), through `tools/vioshare-run --arch aarch64`:
 the same checks as test_microvm.py (a generated tree's manifest equals

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`boot` on the AArch64 image (qemu-system-aarch64 -M virt -cpu cortex-a57,
 TCG): Debian 12's arm64 kernel and a busybox initramfs (both from Debian's
 arm64 packages, fetched by tools/deps-arm64) are read from the share and

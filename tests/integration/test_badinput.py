@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Bad input from the user, end to end (one boot per input): unknown
 commands, missing and extra arguments for every command, bad numbers,
 unterminated quotes and bad escapes, paths that try to climb out of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`boot KERNEL [initrd=PATH] [CMDLINE...]` on the boot image (SPEC section 4):
 the Debian kernel (linux-image-amd64) and an initramfs from tools/mkinitramfs
 are read from the share and started through the x86-64 Linux boot protocol;

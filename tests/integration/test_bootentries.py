@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Boot entries on the boot image with Debian's kernel (issue 12; SPEC section 4:
 `entries`, `menu [SECONDS]`, `boot -e N`, `boot --default`):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The guest command language end to end (SPEC sections 3 and 4): errors and
 statuses, `-` prefix, quoting and \\xHH escapes, the default job, vioshare.cfg,
 run (comments, FILE:LINE of a failure, a script running itself), two shares,

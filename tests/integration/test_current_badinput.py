@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """test_badinput.py on the current host stack (QEMU 10, virtiofsd 1.13: tools/deps-current)."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Behaviour SPEC §4 and the README document that no other program tested
 (issue 16).  Every expectation comes from those texts or from the host:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The UEFI application build/vioshare.efi under OVMF (TCG), started by
 `tools/vioshare-run --efi`: its `manifest` (with and without hashes) equals
 tools/manifest of the share; the command line survives the UEFI shell; an

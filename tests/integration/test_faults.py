@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A failing real host (QEMU + virtiofsd through tools/vioshare-run):
 
 - virtiofsd stopped (SIGSTOP) in the middle of a large read, the share

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Fuzz smoke runs (part of `make test`): builds every libFuzzer harness
 (`make fuzz-build`, into build/fuzz/) and runs each for a short time over its
 seed corpus tests/fuzz/corpus/NAME/.  One PASS/FAIL line per harness with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A small smoke run under KVM (`vioshare-run --accel kvm`) where /dev/kvm
 opens: the manifest of a small tree equals tools/manifest, a 64 KiB file
 written with the pattern reads back with the host's hash, a remount, and the

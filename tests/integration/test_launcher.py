@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tools/vioshare-run on its own, with a tiny fake guest (fakeguest.S, a Multiboot
 kernel) instead of the real image: exit statuses, crash and timeout handling
 (none by default for an interactive session), serial console pumping (CRLF,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """libvirt for real: the README's domain XML, run with `virsh create`.
 
 Debian's libvirt (libvirt-daemon-system, libvirt-clients; tools/deps installs

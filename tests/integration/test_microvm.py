@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """x86 microvm (virtio-mmio, no PCI): `tools/vioshare-run --machine microvm`.
 
 A generated tree (odd names, links, boundary sizes, a FIFO) read by the guest:

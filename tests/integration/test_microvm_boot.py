@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`boot` on x86 microvm (virtio-mmio, no PCI) from the PVH image: the
 Debian kernel (linux-image-amd64) started through the Linux boot protocol.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Mount option irq=msix (SPEC section 4): completions signalled by MSI-X
 interrupts instead of polled.  On the PC image (virtio-pci): remounting with
 irq=msix gives a manifest equal to tools/manifest, a write/read round trip,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The guest's outputs checked against the host, field by field, on both host
 stacks ([classic] and [current] parts of this one program):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """`make check-ports`: the core library builds warning-free for freestanding
 x86-64 without a C library, AArch64 with picolibc, 32-bit Arm with newlib (and
 with the EFI application's flags), examples/embed_minimal.c links, and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Ending a run without isa-debug-exit: the boot image prints
 `vioshare: exit status N` as its last line and powers off through ACPI.
 

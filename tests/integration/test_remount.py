@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """100 umount/mount cycles in one guest run, then a listing: every cycle must
 succeed (each command is `-`-prefixed so that a failure is counted and printed,
 not fatal) and the listing must be the share's.  The remounts use timeout=5, so

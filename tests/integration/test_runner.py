@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The test runner itself (tests/run.py): fake test programs whose output and
 end are known, run through its main loop; what it counts, drops and prints.
 No QEMU: it runs in a second."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writing, differentially: seeded random scripts of a few hundred operations
 (mkdir, write, append, truncate, mv, rm, ln, ln -s, rmdir, cp, sha256, plus
 commands that may fail) run by the guest with `run` from a second share, while

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writing commands that must fail, and the mount options, seen from the host:
 every error gives the exact ENAME in its `error:` line and status 1, and leaves
 the host tree unchanged; `..` and symlinks never leave the share; `-o ro`

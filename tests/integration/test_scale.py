@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Bounded caches: listing a directory of 100,000 entries with `ls -l` and
 opening/closing 3,000 different files must not grow the VFS node cache beyond
 its bound (at most 2048 unreferenced nodes are kept, VN_LRU_MAX: the

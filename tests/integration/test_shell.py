@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The interactive shell in a real terminal: tmux runs tools/vioshare-run -- shell,
 send-keys types, capture-pane reads the screen.  Line editing (left, insert,
 backspace, Home/End, Ctrl-A/E), history (Up), Tab completion of commands and

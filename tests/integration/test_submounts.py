@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A host mount point inside the share: a tmpfs mounted below the shared
 directory, shared by the Rust virtiofsd with --announce-submounts (its
 entries then carry FUSE_ATTR_SUBMOUNT and node ids of the other file

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Host tools: tools/pattern against a Python reference, tools/manifest format and
 escaping on a small tree with known lines, tools/mkbenchshare, tools/bench (its table
 against its own raw lines, its RAM share left nowhere), tools/mkdemoshare, tools/deps, a second `make run` that

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Tracing and statistics: `debug LEVEL` / the debug=LEVEL mount option print
 one line per FUSE request at level 2 (opcode, node, unique, lengths, error,
 latency), device events at 1, virtqueue events at 3, nothing at 0; `stats`

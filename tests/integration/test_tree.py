@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A tree with every awkward kind of entry, read by the guest over virtio-fs and
 compared with the host: the guest's `manifest` must equal tools/manifest byte
 for byte, in every cache mode; hashes of a 64 MiB file and of a range past 4 GiB

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared helpers for the vioshare integration tests (real QEMU + virtiofsd).
 
 Every test program prints `PASS name` or `FAIL name: reason` per case through

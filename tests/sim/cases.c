@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The results of the C test programs (see cases.h). */
 #include "cases.h"
 

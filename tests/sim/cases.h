@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What every C test program of tests/unit shares: a case fails with a reason
  * in why (REQUIRE, CHECK, CHECKC), and its result is one line, `PASS name`
  * or `FAIL name: reason`, counted in cases and failures (check). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hosted porting layer for the tests (see hostport.h). */
 #include "hostport.h"
 

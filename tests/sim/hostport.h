@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A hosted struct vs_port for the tests.
  *
  * DMA memory comes from aligned_alloc(4096) and its device address is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio-fs device configuration of the transport tests (see simcfg.h). */
 #include "simcfg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio-fs device configuration (tag[36], then num_request_queues) in
  * a register window the transport tests build (virtio-mmio or PCI): set by
  * the test, moved under the driver by a simmmio hook, and the driver's reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated virtio-fs device (see simdev.h). */
 #include "simdev.h"
 

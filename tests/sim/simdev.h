@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A simulated virtio-fs device behind a struct vs_transport.
  *
  * It plays the device's side of virtio 1.x: feature negotiation (VERSION_1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fixture of the VFS tests (see simenv.h). */
 #include "simenv.h"
 

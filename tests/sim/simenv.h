@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fixture of the VFS tests against the simulated device: a hosted port,
  * a simulated virtio-fs device with its in-memory FUSE server, a namespace,
  * and the checks every case ends with (nothing leaked after umount, no

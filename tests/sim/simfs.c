@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The in-memory FUSE server (see simfs.h). */
 #include "simfs.h"
 

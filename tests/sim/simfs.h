@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* An in-memory FUSE server for the simulated virtio-fs device.
  *
  * simfs_handle is a simdev handler: it parses one FUSE request and writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the two halves of the in-memory FUSE server share (simfs.c: the
  * tree, the read side and the dispatch; simfs_write.c: the write side). */
 #ifndef SIMFS_INTERNAL_H

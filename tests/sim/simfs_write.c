@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The in-memory FUSE server's write side (see simfs.h): new entries,
  * removal, rename, WRITE, SETATTR, FSYNC, FLUSH, answered as a Linux
  * virtiofsd would (its errors are the host's system calls'). */

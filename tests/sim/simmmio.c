@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Logged device-register accesses for the host tests (simmmio.h). */
 #include "simmmio.h"
 

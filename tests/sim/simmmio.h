@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The host tests' device-register accessors (vs_mmio.h, selected with
  * -DVS_MMIO_OVERRIDE='"simmmio.h"'): plain volatile accesses, each one
  * logged with its address and width (and every vs_io_wmb as a barrier), so a

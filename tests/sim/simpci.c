@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated PCI function (simpci.h). */
 #include "simpci.h"
 

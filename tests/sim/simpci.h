@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A simulated PCI function for the PCI transport's tests (virtio/vpci.c):
  * a 256-byte configuration space the test lays out (header, BARs,
  * capability list), behind a struct vs_port whose pci_read/pci_write check

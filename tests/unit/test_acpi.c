@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ACPI table reader behind the boot image's power-off (boot/acpi_tables.c):
  * tables built here in a fake physical memory, valid ones as QEMU's pc, q35
  * and microvm lay them out, and every check broken once. */

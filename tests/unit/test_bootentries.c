@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot-entry parsers with hostile fixtures: BLS Type #1 and its order
  * (apps/bls.c, apps/verscmp.c), loader.conf and its glob
  * (apps/loaderconf.c), extlinux.conf (apps/extlinux.c), the UKI section

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command-line tokenizer (SPEC section 4) and parse_u64. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vs_errno_name / vs_errno_text. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Manifest escaping (SPEC section 5), vs_sort and bytes_cmp. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AArch64 image's device tree editor (boot/aarch64/fdt_edit.c): copies
  * of hand-built trees with /chosen's properties set, replaced, added (with
  * /chosen itself) and removed, read back with the image's own reader

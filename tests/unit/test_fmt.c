@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vs_snprintf / fmt_printf against the host libc's snprintf. */
 #include <limits.h>
 #include <stdint.h>

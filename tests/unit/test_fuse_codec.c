@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the FUSE codec: encoders, every reply validator and the
  * dirent iterator, with valid replies and each malformed variant.
  *

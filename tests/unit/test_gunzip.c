@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AArch64 image's gunzip (boot/aarch64/gunzip.c) against the system's
  * gzip: text (dynamic Huffman blocks), a few bytes (fixed Huffman), random
  * bytes (stored blocks), an empty file, a stored block after a Huffman one, a name in the header; then broken

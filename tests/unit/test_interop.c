@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Daemons that do less than QEMU 7.2's virtiofsd: one that hands DESTROY
  * back with nothing written or never answers it (the Rust virtiofsd does
  * not reply to DESTROY), and one without CREATE or FSYNC (ENOSYS): each is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A device that answers after the guest gave up, and one that fails after
  * mount.  A stalled host (a paused daemon, a slow export) may still complete
  * a request that timed out: it writes the READ data, the READDIR page or the

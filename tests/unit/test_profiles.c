@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The configuration (vfs_config.h): defaults, validation, the small profile
  * within its memory bounds, and a mount on caller memory with no allocator,
  * each running the fixed workload of `make check-ports` against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SHA-256: FIPS 180-4 example vectors, every padding boundary, streaming. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VFS through the simulated virtio-fs device and its in-memory FUSE
  * server: mounting, path walks, reads, directories, symlinks, limits, and
  * every kind of device misbehaviour.  Each case runs on a fresh port, device

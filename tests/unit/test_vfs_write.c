@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VFS write path through the simulated device and the in-memory FUSE
  * server's write side: creating, writing, truncating, renaming, linking,
  * removing, changing attributes, fsync and close, each step checked in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio-mmio transport against a register window in ordinary memory:
  * identification (magic, version, device id, window size), the legacy
  * refusal, the register writes of queue set-up and feature negotiation,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio PCI transport against a simulated function (tests/sim/simpci.c):
  * the capability walk over hostile lists (loops, pointers outside
  * [0x40, 0x100), capabilities shorter than their fields or running past

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The split virtqueue (virtio/vq.c) against the simulated device, at ring
  * level: no FUSE.  The device reads the rings from memory as hardware would;
  * an "echo" handler answers each chain with its request bytes XOR 0x5a. */
