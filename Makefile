@@ -60,6 +60,7 @@ EFI_SRC       := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) $(wildcard
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 
 .PHONY: all run test bench deps clean headers
+## all: build everything into build/ (the images, the library, the tools, the host tests)
 all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
@@ -156,11 +157,13 @@ FUZZ_FLAGS_vfs      := -Itests/sim $(SIM_MMIO)
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 .PHONY: fuzz fuzz-build
+## fuzz-build: build the libFuzzer harnesses into build/fuzz/
 fuzz-build: $(FUZZ_BIN)
 .SECONDEXPANSION:
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h vfs/*.h apps/*.h tests/sim/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS_$*) $< $(FUZZ_SRC_$*) -o $@
+## fuzz: run each harness for FUZZ_SECONDS (default 300), growing build/fuzz/corpus/
 fuzz: fuzz-build
 	@mkdir -p $(BUILD)/fuzz/artifacts
 	@set -e; for n in $(FUZZ_NAMES); do \
@@ -174,11 +177,13 @@ fuzz: fuzz-build
 	done
 
 # Silent: tools/deps says nothing when nothing is missing.
+## deps: install the Debian packages and the caches the builds and tests need
 deps:
 	@tools/deps
 
 SHARE ?= $(BUILD)/demo-share
 ARGS  ?=
+## run: boot the image under QEMU with SHARE (default: a demo share) as myfs; ARGS: the guest's command line
 run: deps all
 	tools/vioshare-run --share '$(SHARE):myfs' -- '$(subst ','\'',$(ARGS))'
 
@@ -198,24 +203,28 @@ $(BUILD)/ovmf_bench.efi: $(BUILD)/bench/ovmf_bench.o
 
 BIG ?= 1024
 ROUNDS ?= 3
+## bench: the workloads against the Linux guest, OVMF and the host (BIG, ROUNDS, HOST, POOL, SHARE)
 bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
 	$(PYTHON) tools/bench --big $(BIG) --rounds $(ROUNDS) $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
 		$(if $(filter command line,$(origin POOL)),--pool $(POOL)) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
-test: deps all $(HOSTB)/linux_bench
+## test: the whole suite; ends with 'N passed, N failed'
+test: deps all lint $(HOSTB)/linux_bench
 	$(PYTHON) tests/run.py
 
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
 # from the share as its own root (tests/distro/test_distro.py).
 .PHONY: test-distro
+## test-distro: boot a debootstrapped Debian 12 from the share (downloads; not part of make test)
 test-distro: deps all
 	$(PYTHON) tests/distro/test_distro.py
 
+## clean: remove build/
 clean:
 	rm -rf $(BUILD)
 
 # The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk
+include boot/aarch64/aarch64.mk examples/check-ports.mk tools/dev.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

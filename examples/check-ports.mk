@@ -77,6 +77,7 @@ $(PORTS)/host/%: examples/%.c $(BUILD)/libvioshare.a | $(HEADER_COPIES)
 HDR_CXX   ?= clang++
 HDR_CHECK := $(BUILD)/headers-check
 .PHONY: check-headers
+## check-headers: every public header compiles alone as C11 and C++17
 check-headers: $(HEADER_COPIES)
 	@rm -rf $(HDR_CHECK) && mkdir -p $(HDR_CHECK)
 	@set -e; for h in $(notdir $(PUBLIC_HEADERS)) all; do \
@@ -91,6 +92,7 @@ check-headers: $(HEADER_COPIES)
 
 
 .PHONY: check-ports
+## check-ports: the library built for other targets (nolibc, picolibc, newlib, EFI), with sizes
 check-ports: $(foreach p,$(PORT_NAMES),$(call port_lib,$(p))) check-headers $(EX_ELVES) $(HOSTB)/tests/test_profiles \
 		$(BUILD)/aarch64/vioshare.elf $(if $(filter efi,$(PORT_NAMES)),$(BUILD)/vioshare.efi)
 	@undef=$$(nm -A $(call port_lib,x86_64-nolibc) 2>/dev/null | \

@@ -153,7 +153,7 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
      * look up only if the name exists.  Not with nocase, where an existing
      * name in another case must be found first. */
     struct vfs_mount *m = loc->m;
-    struct vnode *n;
+    struct vnode *n = 0;
     if (!m->opts.ro && !m->opts.nocase && !vn_dentry_find(m, loc->node->nodeid, loc->name, loc->namelen)) {
         err = create(loc, flags | VFS_O_EXCL, mode, &n, fh);
         if (!err || err != -VS_EEXIST || (flags & VFS_O_EXCL))
@@ -220,7 +220,7 @@ int vfs_open(struct vfs *v, const char *path, int flags, uint32_t mode)
     if (!err && !created)
         err = vfs_fuse_open(loc.m, loc.node, FUSE_OPEN, (uint32_t)flags & (VFS_O_ACCMODE | VFS_O_APPEND), &fh);
     if (err) {
-        if (created)
+        if (created && loc.node) /* (created: never null; said for the analyzer) */
             vfs_fuse_release(loc.m, loc.node->nodeid, fh, FUSE_RELEASE);
         v->port->free(v->port->ctx, f);
         vfs_loc_put(&loc);

@@ -311,7 +311,7 @@ static int efi_boot(struct app *a, struct app_boot *b, const char **why)
     }
 
     /* The devices go back to reset for the kernel's own driver. */
-    s = start_unmounted(a, child);
+    start_unmounted(a, child);
     /* Back here: the kernel failed before ExitBootServices. */
     if (initrd_handle) {
         bs->UninstallProtocolInterface(initrd_handle, &efi_guid_load_file2, &initrd_lf2);

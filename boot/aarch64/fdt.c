@@ -77,7 +77,7 @@ bool fdt_next(struct fdt_walk *w, struct fdt_token *t)
 {
     /* Sizes, not pointers, are compared: nothing points past the block. */
     while ((size_t)(w->end - w->p) >= 4) {
-        *t = (struct fdt_token){.tag = be32(w->p), .start = w->p, .depth = w->depth};
+        *t = (struct fdt_token){.tag = be32(w->p), .start = w->p, .depth = w->depth, .name = ""};
         const uint8_t *body = w->p + 4;
         size_t left = (size_t)(w->end - body), used = 0;
         if (t->tag == FDT_BEGIN_NODE) {

@@ -44,7 +44,7 @@ struct fdt_token {
     uint32_t tag;                /* FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP or FDT_END */
     const uint8_t *start, *end;  /* its bytes, padding included */
     int depth;                   /* its node's: 1 for the root, 0 for FDT_END */
-    const char *name;            /* BEGIN_NODE: the node's; PROP: the property's (in the strings block) */
+    const char *name;            /* BEGIN_NODE: the node's; PROP: the property's (in the strings block); else "" */
     const uint8_t *val;          /* PROP: its value, len bytes */
     uint32_t len;
 };
