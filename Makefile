@@ -10,10 +10,14 @@ LD      := ld
 PYTHON  := python3
 
 WARN    := -Wall -Wextra -Werror
-INCS    := -Ivirtio -Ifuse -Ivfs -Iapps -Iboot
+# The core (virtio/, fuse/, vfs/), the programs' parts (apps/: the command
+# language, the commands, boot-entry discovery, helpers) and what the
+# platforms share (boot/common/); each platform adds its own folder.
+CORE_INCS := -Ivirtio -Ifuse -Ivfs
+INCS      := $(CORE_INCS) -Iapps/lang -Iapps/cmd -Iapps/entries -Iapps/util -Iboot/common
 
 # Guest code: freestanding, no red zone, no SSE (nothing saves vector state).
-GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -ffreestanding -fno-stack-protector \
+GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iboot/pc -Iboot/linux -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -mcmodel=small -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -T linker/x86_64.ld
@@ -21,7 +25,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -T linker/x86_6
 # Host code (unit tests, simulated device): the same core, hosted, sanitized,
 # its device-register accesses logged (tests/sim/simmmio.h).
 SIM_MMIO    := -DVS_MMIO_OVERRIDE='"simmmio.h"'
-HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Itests/sim -fno-strict-aliasing $(SIM_MMIO) \
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCS) -Iboot/pc -Iboot/aarch64 -Itests/sim -fno-strict-aliasing $(SIM_MMIO) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE -MMD -MP
 HOST_TOOL_CFLAGS := -std=c11 -O2 $(WARN) -D_DEFAULT_SOURCE
 
@@ -30,15 +34,16 @@ HOST_TOOL_CFLAGS := -std=c11 -O2 $(WARN) -D_DEFAULT_SOURCE
 # calls, linked as a shared object and converted to PE32+.
 EFI_INC    := /usr/include/efi
 EFI_LIB    := /usr/lib
-EFI_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iapps/efi -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+EFI_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iboot/efi -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-DGNU_EFI_USE_MS_ABI -ffreestanding -fno-stack-protector -fpic -fvisibility=hidden -fshort-wchar \
 	-mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z defs -T $(EFI_LIB)/elf_x86_64_efi.lds
 
 CORE_SRC := $(wildcard virtio/*.c fuse/*.c vfs/*.c)
-APPS_SRC := $(wildcard apps/*.c)
-BOOT_SRC := $(wildcard boot/*.c boot/*.S)
+APPS_SRC := $(wildcard apps/*/*.c)
+# The PC image's platform: boot/pc/, what the platforms share and the x86 Linux loader.
+BOOT_SRC := $(wildcard boot/pc/*.c boot/pc/*.S boot/common/*.c) boot/linux/x86_64.c boot/linux/x86_64_jump.S
 SIM_SRC  := $(wildcard tests/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
@@ -56,7 +61,7 @@ HOST_APPS_OBJ := $(call obj,$(HOSTB)/obj,$(APPS_SRC))
 SIM_OBJ       := $(call obj,$(HOSTB)/obj,$(SIM_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
-EFI_SRC       := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) $(wildcard apps/efi/*.c)
+EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 
 .PHONY: all run test bench deps clean headers
@@ -142,11 +147,12 @@ FUZZ_NAMES   := fuse_codec dirent vq cmdparse pcicaps bls extlinux uki vfs
 FUZZ_SRC_fuse_codec := fuse/fuse_codec.c
 FUZZ_SRC_dirent     := fuse/fuse_codec.c
 FUZZ_SRC_vq         := virtio/vq.c
-FUZZ_SRC_cmdparse   := apps/cmdparse.c apps/numparse.c
+FUZZ_SRC_cmdparse   := apps/lang/cmdparse.c apps/lang/numparse.c
 FUZZ_SRC_pcicaps    := virtio/vpci.c virtio/vconfig.c virtio/virtiofs.c virtio/vq.c tests/sim/simmmio.c
-FUZZ_SRC_bls        := apps/bls.c apps/loaderconf.c apps/verscmp.c apps/belines.c apps/numparse.c
-FUZZ_SRC_extlinux   := apps/extlinux.c apps/belines.c apps/numparse.c
-FUZZ_SRC_uki        := apps/uki.c apps/belines.c
+FUZZ_SRC_bls        := apps/entries/bls.c apps/entries/loaderconf.c apps/entries/verscmp.c apps/entries/belines.c \
+	apps/lang/numparse.c
+FUZZ_SRC_extlinux   := apps/entries/extlinux.c apps/entries/belines.c apps/lang/numparse.c
+FUZZ_SRC_uki        := apps/entries/uki.c apps/entries/belines.c
 # The whole engine against the simulated device and FUSE server.
 FUZZ_SRC_vfs        := $(CORE_SRC) tests/sim/hostport.c tests/sim/simdev.c tests/sim/simfs.c \
 	tests/sim/simfs_write.c tests/sim/simmmio.c
@@ -160,7 +166,7 @@ FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 ## fuzz-build: build the libFuzzer harnesses into build/fuzz/
 fuzz-build: $(FUZZ_BIN)
 .SECONDEXPANSION:
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h vfs/*.h apps/*.h tests/sim/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(wildcard virtio/*.h fuse/*.h vfs/*.h apps/*/*.h tests/sim/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS_$*) $< $(FUZZ_SRC_$*) -o $@
 ## fuzz: run each harness for FUZZ_SECONDS (default 300), growing build/fuzz/corpus/

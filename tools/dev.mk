@@ -12,14 +12,14 @@ help:
 # target's headers and defines; any warning fails.
 LINT      := $(BUILD)/lint
 LINT_CC   := clang --analyze -Xanalyzer -analyzer-output=text -std=c11 -ffreestanding -Wno-unused-command-line-argument
-LINT_PC   := $(INCS)
-LINT_EFI  := $(INCS) -Iapps/efi -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI -fshort-wchar
+LINT_PC   := $(INCS) -Iboot/pc -Iboot/linux
+LINT_EFI  := $(INCS) -Iboot/efi -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI -fshort-wchar
 LINT_A64  := --target=aarch64-linux-gnu -nostdinc -isystem /usr/lib/picolibc/aarch64-linux-gnu/include \
-	-isystem $(shell clang -print-resource-dir 2>/dev/null)/include -Ivirtio -Ifuse -Ivfs -Iapps -Iboot/aarch64
+	-isystem $(shell clang -print-resource-dir 2>/dev/null)/include $(INCS) -Iboot/aarch64 -Iboot/linux
 LINT_SETS := pc efi a64
 LINT_SRC_pc  := $(CORE_SRC) $(APPS_SRC) $(filter %.c,$(BOOT_SRC))
-LINT_SRC_efi := $(wildcard apps/efi/*.c)
-LINT_SRC_a64 := $(wildcard boot/aarch64/*.c)
+LINT_SRC_efi := $(wildcard boot/efi/*.c)
+LINT_SRC_a64 := $(filter-out $(CORE_SRC) $(APPS_SRC) boot/common/%,$(filter %.c,$(A64_SRC)))
 LINT_FLAGS_pc  := $(LINT_PC)
 LINT_FLAGS_efi := $(LINT_EFI)
 LINT_FLAGS_a64 := $(LINT_A64)
@@ -42,6 +42,6 @@ lint:
 compile_commands.json: Makefile tools/dev.mk
 	@$(PYTHON) tools/compile-commands $(CURDIR) $@ \
 		"$(CC) $(GUEST_CFLAGS)" "$(CORE_SRC) $(APPS_SRC) $(filter %.c,$(BOOT_SRC))" \
-		"$(CC) $(EFI_CFLAGS)" "$(wildcard apps/efi/*.c)" \
-		"$(A64_CC) $(A64_CFLAGS)" "$(wildcard boot/aarch64/*.c)" \
+		"$(CC) $(EFI_CFLAGS)" "$(wildcard boot/efi/*.c)" \
+		"$(A64_CC) $(A64_CFLAGS)" "$(LINT_SRC_a64)" \
 		"$(HOSTCC) $(HOST_CFLAGS)" "$(SIM_SRC) $(UNIT_SRC)"

@@ -4,10 +4,10 @@
  * on the command line), each mounted at /TAG; then the command line. */
 #include <malloc.h>
 #include "a64.h"
-#include "app.h"
+#include "commands.h"
 #include "mmiodevs.h"
 #include "pcidevs.h"
-#include "../port_common.h"
+#include "port_common.h"
 
 /* picolibc's malloc: what is allocated now; the arena it took from sbrk
  * (which never shrinks) bounds the high-water mark. */

@@ -5,7 +5,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include "a64.h"
-#include "../port_common.h"
+#include "port_common.h"
 
 static uint32_t pci_read(void *ctx, vs_bdf_t bdf, uint16_t off, int width)
 {

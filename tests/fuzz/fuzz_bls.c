@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the Boot Loader Specification parsers: a BLS Type #1
- * entry (apps/bls.c), loader.conf and its glob (apps/loaderconf.c) and the
- * version comparison (apps/verscmp.c).
+ * entry (apps/entries/bls.c), loader.conf and its glob (apps/entries/loaderconf.c) and the
+ * version comparison (apps/entries/verscmp.c).
  *
  * The input is copied into a heap block of exactly its size, so a read past
  * it is an AddressSanitizer report.  Checked: bls_parse returns 0 or -EINVAL,

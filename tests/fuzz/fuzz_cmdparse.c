@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer harness for the command-language tokenizer (apps/cmdparse.c)
- * and the number parser (apps/numparse.c).
+/* libFuzzer harness for the command-language tokenizer (apps/lang/cmdparse.c)
+ * and the number parser (apps/lang/numparse.c).
  *
  * The input (up to its first NUL) is a command line.  It is copied into a
  * heap block of exactly its length + 1, so any access past the NUL is an

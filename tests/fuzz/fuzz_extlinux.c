@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer harness for the extlinux.conf parser (apps/extlinux.c).
+/* libFuzzer harness for the extlinux.conf parser (apps/entries/extlinux.c).
  *
  * The input, in a heap block of exactly its size, is parsed into a table of
  * 3 entries placed between two guard entries the parser must not touch.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* libFuzzer harness for the unified-kernel-image reader (apps/uki.c).
+/* libFuzzer harness for the unified-kernel-image reader (apps/entries/uki.c).
  *
  * The input is a file's start; it is parsed as the headers of a file of its
  * own size and of a bigger one (the first 4 bytes of the input, read as a

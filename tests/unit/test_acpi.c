@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The ACPI table reader behind the boot image's power-off (boot/acpi_tables.c):
+/* The ACPI table reader behind the boot image's power-off (boot/pc/acpi_tables.c):
  * tables built here in a fake physical memory, valid ones as QEMU's pc, q35
  * and microvm lay them out, and every check broken once. */
 #include <stdio.h>

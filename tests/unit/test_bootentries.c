@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot-entry parsers with hostile fixtures: BLS Type #1 and its order
  * (apps/bls.c, apps/verscmp.c), loader.conf and its glob
- * (apps/loaderconf.c), extlinux.conf (apps/extlinux.c), the UKI section
- * reader and os-release (apps/uki.c). */
+ * (apps/entries/loaderconf.c), extlinux.conf (apps/entries/extlinux.c), the UKI section
+ * reader and os-release (apps/entries/uki.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

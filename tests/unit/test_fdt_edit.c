@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The AArch64 image's device tree editor (boot/aarch64/fdt_edit.c): copies
+/* The AArch64 image's device tree editor (boot/linux/fdt_edit.c): copies
  * of hand-built trees with /chosen's properties set, replaced, added (with
  * /chosen itself) and removed, read back with the image's own reader
  * (fdt.c) and a property lookup here; everything else kept; broken trees
@@ -10,7 +10,7 @@
 
 #include "cases.h"
 #include "../../boot/aarch64/fdt.c"
-#include "../../boot/aarch64/fdt_edit.c"
+#include "../../boot/linux/fdt_edit.c"
 
 /* ---- a small FDT builder ---- */
 struct builder {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The AArch64 image's gunzip (boot/aarch64/gunzip.c) against the system's
+/* The AArch64 image's gunzip (boot/linux/gunzip.c) against the system's
  * gzip: text (dynamic Huffman blocks), a few bytes (fixed Huffman), random
  * bytes (stored blocks), an empty file, a stored block after a Huffman one, a name in the header; then broken
  * streams (CRC-32, size, truncation, a reserved block type, a distance back
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cases.h"
-#include "../../boot/aarch64/gunzip.c"
+#include "../../boot/linux/gunzip.c"
 
 /* data compressed by `gzip OPTS`; NULL if gzip cannot run. */
 static uint8_t *gzip_of(const uint8_t *data, size_t n, const char *opts, size_t *out_n)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* share_resolve (apps/sharepath.c) against the simulated device: symlinks
+/* share_resolve (apps/util/sharepath.c) against the simulated device: symlinks
  * inside a share used as a system's root, an absolute target taken from the
  * share's root, ".." stopping there, loops. */
 #include <string.h>

@@ -6,6 +6,7 @@
  * whoever ran `menu`.  A boot that fails after the countdown ends the
  * command with its error; one the user chose returns to the menu. */
 #include "entries.h"
+#include "commands.h"
 #include "lineedit.h"
 #include "numparse.h"
 #include "vs_errno.h"

@@ -6,7 +6,7 @@
  * StartImage, its initrd offered through LINUX_EFI_INITRD_MEDIA_GUID. */
 #include "efi_port.h"
 
-#include "app.h"
+#include "commands.h"
 #include "pcidevs.h"
 #include "vs_errno.h"
 

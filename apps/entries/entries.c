@@ -12,6 +12,7 @@
  * loader.conf's `default` glob (the first share that has a loader.conf),
  * else extlinux's DEFAULT, else the first entry. */
 #include "entries.h"
+#include "commands.h"
 #include "bootload.h"
 #include "dirlist.h"
 #include "numparse.h"

@@ -94,15 +94,6 @@ void app_mount_all(struct app *a);
 /* Reports a failed vfs_mount of path (mount option irq=msix: msix), saying
  * why where the errno name alone would leave the user stuck. */
 void app_mount_failed(struct app *a, const char *path, int err, bool msix);
-/* Runs a command line: with text, its commands; empty, the first share's
- * /TAG/vioshare.cfg, else `menu` when the shares hold boot entries (then
- * the shell if the user leaves it), else the default job.  Returns the
- * exit status. */
-int app_run(struct app *a, char *line);
-/* The no-command-line menu (menu.c): false, having done nothing, when no
- * share holds a boot entry. */
-bool app_menu_if_entries(struct app *a);
-
 /* Runs the commands of one line (modified in place).  Returns 0 to go on,
  * or sets a->exit_status and returns 1 when the run must end. */
 int app_exec_line(struct app *a, char *line);
@@ -146,37 +137,14 @@ int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off
 /* A command: returns 0 on success or a negative errno (already reported). */
 typedef int (*app_cmd_fn)(struct app *a, int argc, char **argv);
 
-/* Commands, by file. */
-int cmd_ls(struct app *a, int argc, char **argv);
-int cmd_stat(struct app *a, int argc, char **argv);
-int cmd_cat(struct app *a, int argc, char **argv);
-int cmd_sha256(struct app *a, int argc, char **argv);
-int cmd_df(struct app *a, int argc, char **argv);
-int cmd_manifest(struct app *a, int argc, char **argv);
-int cmd_mounts(struct app *a, int argc, char **argv);
-int cmd_mount(struct app *a, int argc, char **argv);
-int cmd_umount(struct app *a, int argc, char **argv);
-int cmd_mkdir(struct app *a, int argc, char **argv);
-int cmd_rmdir(struct app *a, int argc, char **argv);
-int cmd_rm(struct app *a, int argc, char **argv);
-int cmd_mv(struct app *a, int argc, char **argv);
-int cmd_ln(struct app *a, int argc, char **argv);
-int cmd_truncate(struct app *a, int argc, char **argv);
-int cmd_write(struct app *a, int argc, char **argv);
-int cmd_append(struct app *a, int argc, char **argv);
-int cmd_cp(struct app *a, int argc, char **argv);
-int cmd_shell(struct app *a, int argc, char **argv);
-int cmd_bench(struct app *a, int argc, char **argv);
-int cmd_boot(struct app *a, int argc, char **argv);
-int cmd_debug(struct app *a, int argc, char **argv);
-int cmd_stats(struct app *a, int argc, char **argv);
-int cmd_help(struct app *a, int argc, char **argv);
-int cmd_entries(struct app *a, int argc, char **argv);
-int cmd_options(struct app *a, int argc, char **argv);
-int cmd_menu(struct app *a, int argc, char **argv);
-int cmd_chain(struct app *a, int argc, char **argv);
-/* Loads path and starts it through a->chain (cmd_chain.c), then mounts the
- * shares again; reported like a command. */
-int app_chain(struct app *a, const char *path, const char *opts);
+/* One command of the program: its name, function and usage line (help). */
+struct app_command {
+    const char *name;
+    app_cmd_fn fn;
+    const char *usage;
+};
+/* The program's commands, in help's order (apps/cmd/commands.c). */
+extern const struct app_command app_commands[];
+extern const size_t app_ncommands;
 
 #endif

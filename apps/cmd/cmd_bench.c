@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* `bench DIR` (SPEC §6): the six workloads over a tree made by
  * tools/mkbenchshare, each timed with the port's clock. */
-#include "app.h"
+#include "commands.h"
 #include "fmt.h"
 #include "vs_errno.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* `manifest [-n] PATH` (SPEC §5): every entry below PATH, sorted by the raw
  * bytes of its relative path, byte-identical to tools/manifest. */
-#include "app.h"
+#include "commands.h"
 #include "dirlist.h"
 #include "sort.h"
 #include "vs_errno.h"

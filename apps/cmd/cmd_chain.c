@@ -3,7 +3,7 @@
  * share and hands it to the platform's chain hook, which starts it with
  * LoadImage/StartImage and the ARGS, blank-separated, as its load options.
  * When the program returns, the shares are mounted again. */
-#include "app.h"
+#include "commands.h"
 #include "bootload.h"
 #include "vs_errno.h"
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Running command lines and scripts: dispatch, error reporting, `-` prefix,
- * `exit`, `run`, `echo`, and the default job. */
+/* Running command lines and scripts: dispatch through the program's command
+ * table (app_commands), error reporting, the `-` prefix.  No command lives
+ * here: the table and the commands are apps/cmd/'s. */
 #include "app.h"
 #include "cmdparse.h"
 #include "escape.h"
-#include "numparse.h"
 #include "vs_errno.h"
 
 #define SCRIPT_MAX (1u << 20)
@@ -70,83 +70,14 @@ void app_usage(struct app *a, const char *cmd, int err, const char *message)
     app_printf(a, "error: %s: %s (%s)\n", cmd, vs_errno_name(err), message);
 }
 
-static int cmd_echo(struct app *a, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        app_printf(a, "%s%s", i > 1 ? " " : "", argv[i]);
-    app_printf(a, "\n");
-    return 0;
-}
-
-static int cmd_exit(struct app *a, int argc, char **argv)
-{
-    uint64_t n = 0;
-    if (argc > 2 || (argc == 2 && (parse_u64(argv[1], &n) || n > 127))) {
-        app_usage(a, "exit", -VS_EINVAL, "usage: exit [N], N from 0 to 127");
-        return -VS_EINVAL;
-    }
-    a->exit_status = (int)n;
-    a->exit_requested = true;
-    return 0;
-}
-
-static int cmd_run(struct app *a, int argc, char **argv)
-{
-    if (argc != 2) {
-        app_usage(a, "run", -VS_EINVAL, "usage: run SCRIPT");
-        return -VS_EINVAL;
-    }
-    return app_run_script(a, argv[1]);
-}
-
-struct command {
-    const char *name;
-    app_cmd_fn fn;
-    const char *usage;
-};
-
-static const struct command commands[] = {
-    {"ls", cmd_ls, "ls [-l] PATH"},
-    {"stat", cmd_stat, "stat PATH"},
-    {"cat", cmd_cat, "cat PATH"},
-    {"sha256", cmd_sha256, "sha256 PATH [OFFSET [LEN]]"},
-    {"manifest", cmd_manifest, "manifest [-n] PATH"},
-    {"df", cmd_df, "df PATH"},
-    {"echo", cmd_echo, "echo TEXT..."},
-    {"run", cmd_run, "run SCRIPT"},
-    {"mounts", cmd_mounts, "mounts"},
-    {"mount", cmd_mount, "mount TAG PATH [-o ro,nocase,chroot,owner=UID:GID,irq=poll|msix,timeout=SECONDS,debug=LEVEL,profile=small|default]"},
-    {"umount", cmd_umount, "umount PATH"},
-    {"exit", cmd_exit, "exit [N]"},
-    {"mkdir", cmd_mkdir, "mkdir PATH"},
-    {"rmdir", cmd_rmdir, "rmdir PATH"},
-    {"rm", cmd_rm, "rm PATH"},
-    {"mv", cmd_mv, "mv OLD NEW"},
-    {"ln", cmd_ln, "ln -s TARGET PATH | ln OLD NEW"},
-    {"truncate", cmd_truncate, "truncate PATH SIZE"},
-    {"write", cmd_write, "write PATH SIZE SEED"},
-    {"append", cmd_append, "append PATH SIZE SEED"},
-    {"cp", cmd_cp, "cp SRC DST"},
-    {"shell", cmd_shell, "shell"},
-    {"bench", cmd_bench, "bench DIR"},
-    {"boot", cmd_boot, "boot KERNEL [initrd=PATH[,PATH...]] [CMDLINE...] | boot -e N | boot --default"},
-    {"entries", cmd_entries, "entries"},
-    {"menu", cmd_menu, "menu [SECONDS]"},
-    {"chain", cmd_chain, "chain PATH [ARGS...]   (EFI app: starts an EFI program)"},
-    {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
-    {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
-    {"stats", cmd_stats, "stats [-r] [PATH]"},
-    {"help", cmd_help, "help [COMMAND]"},
-};
-
 const char *app_command_name(int i)
 {
-    return i >= 0 && (size_t)i < VS_ARRAY_SIZE(commands) ? commands[i].name : 0;
+    return i >= 0 && (size_t)i < app_ncommands ? app_commands[i].name : 0;
 }
 
 const char *app_command_usage(int i)
 {
-    return i >= 0 && (size_t)i < VS_ARRAY_SIZE(commands) ? commands[i].usage : 0;
+    return i >= 0 && (size_t)i < app_ncommands ? app_commands[i].usage : 0;
 }
 
 int app_getc(struct app *a)
@@ -191,9 +122,9 @@ static bool streq(const char *a, const char *b)
 /* Runs one parsed command; returns 0 or a negative errno. */
 static int dispatch(struct app *a, struct cmd *c)
 {
-    for (size_t i = 0; i < VS_ARRAY_SIZE(commands); i++) {
-        if (streq(c->argv[0], commands[i].name))
-            return commands[i].fn(a, c->argc, c->argv);
+    for (size_t i = 0; i < app_ncommands; i++) {
+        if (streq(c->argv[0], app_commands[i].name))
+            return app_commands[i].fn(a, c->argc, c->argv);
     }
     app_usage(a, c->argv[0], -VS_ENOSYS, "unknown command");
     return -VS_ENOSYS;
@@ -323,51 +254,4 @@ void app_mount_all(struct app *a)
         else
             d->mounted = true;
     }
-}
-
-/* The default job: the mounts, then each share's root. */
-static int default_job(struct app *a)
-{
-    char *ls[] = {"ls", "-l", 0, 0};
-    cmd_mounts(a, 1, ls);
-    struct vfs_mount_info mi;
-    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
-        if (!vfs_mount_info(&a->vfs, i, &mi))
-            continue;
-        app_printf(a, "\n%s:\n", mi.path);
-        ls[2] = (char *)mi.path;
-        if (cmd_ls(a, 3, ls))
-            return 1;
-    }
-    return 0;
-}
-
-int app_run(struct app *a, char *line)
-{
-    bool blank = true;
-    for (char *p = line; *p; p++)
-        blank = blank && (*p == ' ' || *p == '\t');
-    if (!blank) {
-        app_exec_line(a, line);
-    } else {
-        struct vfs_mount_info mi;
-        bool ran = false;
-        for (int i = 0; i < VFS_MAX_MOUNTS && !ran; i++) {
-            if (!vfs_mount_info(&a->vfs, i, &mi))
-                continue;
-            char cfg[VFS_NAME_MAX + 32];
-            size_t n = vs_strlen(mi.path);
-            vs_memcpy(cfg, mi.path, n);
-            vs_memcpy(cfg + n, "/vioshare.cfg", sizeof("/vioshare.cfg"));
-            struct vfs_stat st;
-            if (vfs_stat(&a->vfs, cfg, &st) == 0 && (st.mode & VS_S_IFMT) == VS_S_IFREG) {
-                ran = true;
-                if (app_run_script(a, cfg) && a->exit_status == APP_EXIT_NONE)
-                    a->exit_status = 1;
-            }
-        }
-        if (!ran && !app_menu_if_entries(a) && default_job(a))
-            a->exit_status = 1;
-    }
-    return a->exit_status == APP_EXIT_NONE ? 0 : a->exit_status;
 }

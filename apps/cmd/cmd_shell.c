@@ -7,7 +7,7 @@
  * word of a command, else a path on the shares (the directory is listed
  * through the VFS; names are written back escaped as the command language
  * reads them). */
-#include "app.h"
+#include "commands.h"
 #include "dirlist.h"
 #include "lineedit.h"
 #include "numparse.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Commands that change the file system: mkdir rmdir rm mv ln truncate write
  * append cp. */
-#include "app.h"
+#include "commands.h"
 #include "dirlist.h"
 #include "numparse.h"
 #include "pattern.h"

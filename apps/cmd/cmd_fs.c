@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Commands that read the file system: ls, stat, cat, sha256, df. */
-#include "app.h"
+#include "commands.h"
 #include "escape.h"
 #include "numparse.h"
 #include "sha256.h"

@@ -2,8 +2,8 @@
 /* The boot image's program: find the virtio-fs devices on PCI and those
  * announced as virtio_mmio.device= words on the command line (QEMU's microvm),
  * mount each at /TAG, run the rest of the kernel command line. */
-#include "app.h"
-#include "linux.h"
+#include "commands.h"
+#include "linux_x86_64.h"
 #include "platform.h"
 #include "mmiodevs.h"
 #include "pcidevs.h"

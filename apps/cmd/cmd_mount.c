@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* mounts, mount TAG PATH [-o OPTS], umount PATH. */
-#include "app.h"
+#include "commands.h"
 #include "numparse.h"
 #include "vs_errno.h"
 

@@ -22,7 +22,7 @@
 #include "app.h"
 #include "fmt.h"
 #include "libc.h"
-#include "linux.h"
+#include "linux_x86_64.h"
 #include "runtime.h"
 #include "vs_errno.h"
 

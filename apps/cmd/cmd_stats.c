@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `help [COMMAND]`. */
-#include "app.h"
+#include "commands.h"
 #include "numparse.h"
 #include "vs_errno.h"
 

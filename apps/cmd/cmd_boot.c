@@ -4,7 +4,7 @@
  * into memory, then hands them to the platform's boot hook, which starts the
  * kernel and does not come back on success.  `boot -e N` and `boot
  * --default` boot a discovered entry (entries.c). */
-#include "app.h"
+#include "commands.h"
 #include "bootload.h"
 #include "entries.h"
 #include "fmt.h"

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The commands (apps/cmd/, apps/entries/, the shell), what a program runs
+ * when started, and the loads behind `chain`.  The command language
+ * (apps/lang/) knows none of this: it reads the table, app_commands. */
+#ifndef COMMANDS_H
+#define COMMANDS_H
+
+#include "app.h"
+
+/* Runs a command line: with text, its commands; empty, the first share's
+ * /TAG/vioshare.cfg, else `menu` when the shares hold boot entries (then
+ * the shell if the user leaves it), else the default job.  Returns the
+ * exit status (job.c). */
+int app_run(struct app *a, char *line);
+/* The no-command-line menu (menu.c): false, having done nothing, when no
+ * share holds a boot entry. */
+bool app_menu_if_entries(struct app *a);
+/* Loads path and starts it through a->chain (cmd_chain.c), then mounts the
+ * shares again; reported like a command. */
+int app_chain(struct app *a, const char *path, const char *opts);
+
+/* The commands, by file. */
+int cmd_echo(struct app *a, int argc, char **argv);   /* cmd_script.c */
+int cmd_exit(struct app *a, int argc, char **argv);
+int cmd_run(struct app *a, int argc, char **argv);
+int cmd_ls(struct app *a, int argc, char **argv);     /* cmd_fs.c */
+int cmd_stat(struct app *a, int argc, char **argv);
+int cmd_cat(struct app *a, int argc, char **argv);
+int cmd_sha256(struct app *a, int argc, char **argv);
+int cmd_df(struct app *a, int argc, char **argv);
+int cmd_manifest(struct app *a, int argc, char **argv); /* manifest.c */
+int cmd_mounts(struct app *a, int argc, char **argv); /* cmd_mount.c */
+int cmd_mount(struct app *a, int argc, char **argv);
+int cmd_umount(struct app *a, int argc, char **argv);
+int cmd_mkdir(struct app *a, int argc, char **argv);  /* cmd_write.c */
+int cmd_rmdir(struct app *a, int argc, char **argv);
+int cmd_rm(struct app *a, int argc, char **argv);
+int cmd_mv(struct app *a, int argc, char **argv);
+int cmd_ln(struct app *a, int argc, char **argv);
+int cmd_truncate(struct app *a, int argc, char **argv);
+int cmd_write(struct app *a, int argc, char **argv);
+int cmd_append(struct app *a, int argc, char **argv);
+int cmd_cp(struct app *a, int argc, char **argv);
+int cmd_shell(struct app *a, int argc, char **argv);  /* cmd_shell.c */
+int cmd_bench(struct app *a, int argc, char **argv);  /* cmd_bench.c */
+int cmd_boot(struct app *a, int argc, char **argv);   /* cmd_boot.c */
+int cmd_debug(struct app *a, int argc, char **argv);  /* cmd_stats.c */
+int cmd_stats(struct app *a, int argc, char **argv);
+int cmd_help(struct app *a, int argc, char **argv);
+int cmd_entries(struct app *a, int argc, char **argv); /* apps/entries/entries.c */
+int cmd_options(struct app *a, int argc, char **argv);
+int cmd_menu(struct app *a, int argc, char **argv);   /* apps/entries/menu.c */
+int cmd_chain(struct app *a, int argc, char **argv);  /* cmd_chain.c */
+
+#endif
