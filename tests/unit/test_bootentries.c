@@ -44,6 +44,7 @@ static void test_verscmp(void)
         {"1.0", "1.0^p1"},       {"1-2", "1.1"},                     {"1.0", "1.0.1"},
         {"a", "1"},              {"abc", "abcd"},                    {"1.009", "1.10"},
         {"122.1", "123"},        {"1.0~rc1", "1.0~rc2"},             {"5.9", "5.9a"},
+        {"a", "0"},              {"1.a", "1.00"},
     };
     char why[200];
     int ok = 1;
@@ -55,7 +56,7 @@ static void test_verscmp(void)
             break;
         }
     }
-    check("verscmp: 6.1.0-10 newer than 6.1.0-9, ~ older, ^ newer, - before .", ok, why);
+    check("verscmp: 6.1.0-10 newer than 6.1.0-9, ~ older, ^ newer, - before ., digits newer than letters", ok, why);
     check("verscmp: equal versions, leading zeros and skipped characters",
           verscmp("6.1.0", "6.1.0") == 0 && verscmp("1.01", "1.1") == 0 && verscmp("a 1", "a1") == 0 &&
               verscmp("", "") == 0,
