@@ -41,7 +41,7 @@ RESULT = re.compile(rb"^(PASS|FAIL|SKIP) (.*?)\r?$")
 EXPECTED = {
     # unit tests (build/host/tests/)
     "test_acpi": 28,
-    "test_bootentries": 37,
+    "test_bootentries": 40,
     "test_cmdparse": 41,
     "test_sharepath": 3,
     "test_errno": 5,
