@@ -41,7 +41,7 @@ RESULT = re.compile(rb"^(PASS|FAIL|SKIP) (.*?)\r?$")
 EXPECTED = {
     # unit tests (build/host/tests/)
     "test_acpi": 28,
-    "test_bootentries": 37,
+    "test_bootentries": 40,
     "test_cmdparse": 41,
     "test_sharepath": 3,
     "test_errno": 5,
@@ -64,11 +64,12 @@ EXPECTED = {
     "test_aarch64_boot.py": 19,
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
-    "test_bootentries.py": 25,
+    "test_bootentries.py": 26,
     "test_boot_linux.py": 14,
     "test_current_boot_linux.py": 14,
     "test_cli.py": 50,
     "test_documented.py": 52,
+    "test_documented_more.py": 17,
     # 11: the kernel boot part skipped (no kernel in /boot: one SKIP line for 6 checks)
     "test_efi.py": (16, 11),
     "test_faults.py": 39,

@@ -116,8 +116,7 @@ static int bytes_order(const char *a, const char *b)
     return (unsigned char)a[i] - (unsigned char)b[i];
 }
 
-/* <0 when a comes first in the menu. */
-static int bls_order(const struct boot_entry *a, const struct boot_entry *b)
+int bls_order(const struct boot_entry *a, const struct boot_entry *b)
 {
     bool ka = a->sort_key[0] != 0, kb = b->sort_key[0] != 0;
     if (ka != kb)
@@ -132,18 +131,4 @@ static int bls_order(const struct boot_entry *a, const struct boot_entry *b)
     if ((r = -verscmp(a->id, b->id)))
         return r;
     return bytes_order(a->id, b->id);
-}
-
-void bls_sort(struct boot_entry **v, size_t n)
-{
-    /* Insertion sort: stable, and n is at most BE_MAX. */
-    for (size_t i = 1; i < n; i++) {
-        struct boot_entry *x = v[i];
-        size_t j = i;
-        while (j > 0 && bls_order(v[j - 1], x) > 0) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
 }

@@ -16,7 +16,8 @@
 #define BE_TEXT 128
 #define BE_CMDLINE 2048
 #define BE_INITRDS 8
-/* Entries offered at most; discovery says so when there are more. */
+/* Entries offered at most: the first in menu order and the default
+ * (entrypick.h); discovery says so when there are more. */
 #define BE_MAX 64
 /* A longer line is an error (the entry is skipped). */
 #define BE_LINE_MAX 4096
@@ -45,9 +46,12 @@ struct boot_entry {
     char devicetree[BE_PATH];
     char efi[BE_PATH];
     unsigned line;              /* of the `linux` key (BLS) or the LABEL (extlinux) */
-    /* Discovery: the share's mount path ("/myfs") and the defining file. */
+    /* Discovery: the share's mount path ("/myfs") and the defining file;
+     * the share's index and the order found in, for the menu order. */
     char root[BE_TEXT];
     char source[BE_PATH];
+    unsigned share;
+    uint32_t seq;
 };
 
 /* Where a parser reports a problem: line 1-based, msg one sentence. */
@@ -75,9 +79,9 @@ bool be_copy(char *dst, size_t cap, const char *s, size_t n);
  * Returns 0, or -EINVAL after reporting why the entry cannot be used. */
 int bls_parse(const char *text, size_t len, const char *name, struct boot_entry *e, const struct be_diag *d);
 /* The specification's order: entries with a sort-key first (by sort-key,
- * machine-id, then version newest first), then the others by id, newest
- * version first.  Sorts the pointers v[0..n). */
-void bls_sort(struct boot_entry **v, size_t n);
+ * machine-id, then version newest first), then all by id, newest version
+ * first (ids equal as versions by their bytes).  <0 when a comes first. */
+int bls_order(const struct boot_entry *a, const struct boot_entry *b);
 
 /* loader/loader.conf: `default GLOB` and `timeout SECONDS` (also
  * menu-force, menu-hidden, menu-disabled); other keys ignored. */
@@ -89,16 +93,23 @@ int loader_conf_parse(const char *text, size_t len, struct loader_conf *c, const
 /* The glob of loader.conf: '*', '?' and [...] classes ([!...] negated). */
 bool be_glob(const char *pattern, const char *s);
 
-/* extlinux.conf as U-Boot's pxe_utils reads it.  Entries go to out[0..max)
- * (*n of them); an entry without KERNEL/LINUX is reported and dropped, and
- * so are entries past max.  TIMEOUT is in tenths of a second. */
+/* extlinux.conf as U-Boot's pxe_utils reads it.  Each entry, in file
+ * order, is read into sink->e and given to emit, which returns where the
+ * next one is read (the same entry when it is done with it); an entry
+ * without KERNEL/LINUX is reported and dropped.  There is no limit on the
+ * number of entries.  TIMEOUT is in tenths of a second. */
 struct extlinux_conf {
     char default_label[BE_TEXT];
     char menu_title[BE_TEXT];
     int timeout;                 /* seconds (rounded up), or BE_TIMEOUT_UNSET */
 };
-int extlinux_parse(const char *text, size_t len, struct boot_entry *out, size_t max, size_t *n,
-                   struct extlinux_conf *c, const struct be_diag *d);
+struct extlinux_sink {
+    struct boot_entry *e;
+    struct boot_entry *(*emit)(void *ctx, struct boot_entry *e);
+    void *ctx;
+};
+int extlinux_parse(const char *text, size_t len, const struct extlinux_sink *sink, struct extlinux_conf *c,
+                   const struct be_diag *d);
 
 /* A unified kernel image's PE sections. */
 struct uki_section {

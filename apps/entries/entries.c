@@ -10,11 +10,14 @@
  *   4. in the EFI app, /EFI/BOOT/BOOTX64.EFI (BOOTAA64.EFI on AArch64).
  * Every path is resolved inside its share (sharepath.h).  The default is
  * loader.conf's `default` glob (the first share that has a loader.conf),
- * else extlinux's DEFAULT, else the first entry. */
+ * else extlinux's DEFAULT, else the first entry.  Every entry found is
+ * offered to an entry_pick, which keeps the first BE_MAX in menu order and
+ * the default: directories are read as a stream, never listed whole. */
 #include "entries.h"
 #include "commands.h"
 #include "bootload.h"
 #include "dirlist.h"
+#include "entrypick.h"
 #include "numparse.h"
 #include "sharepath.h"
 #include "sort.h"
@@ -46,8 +49,10 @@ struct finder {
     const char *file;
     char *path, *resolved;       /* VFS_PATH_MAX + 1 each */
     struct loader_conf conf;
-    bool have_conf, full_said;
+    bool have_conf;
     int ext_timeout;
+    struct entry_pick pick;
+    unsigned share;              /* the index of the share being read */
 };
 
 static void diag(void *ctx, unsigned line, const char *msg)
@@ -155,18 +160,23 @@ static bool is_regular(struct app *a, const char *path)
     return !vfs_stat(&a->vfs, path, &st) && (st.mode & VS_S_IFMT) == VS_S_IFREG;
 }
 
-/* A slot for a new entry, or NULL (said once) when the list is full. */
+/* Where the next entry is read; add() offers it, else it is reused. */
 static struct boot_entry *slot(struct finder *f)
 {
-    if (f->l->n < BE_MAX)
-        return &f->l->store[f->l->n];
-    if (!f->full_said) {
-        app_printf(f->a, "error: entries: ");
-        app_write_escaped(f->a, f->file, vs_strlen(f->file));
-        app_printf(f->a, ": E2BIG (more than %d boot entries: this one and the rest skipped)\n", BE_MAX);
-    }
-    f->full_said = true;
-    return NULL;
+    return f->pick.next;
+}
+
+/* Whether e is the default if it is the first such in menu order. */
+static bool default_candidate(const struct finder *f, const struct boot_entry *e)
+{
+    const char *glob = f->have_conf ? f->conf.default_glob : "";
+    if (!glob[0])
+        return e->is_default;
+    if (e->kind != BE_BLS && e->kind != BE_UKI)
+        return false;
+    char name[BE_TEXT + 8];
+    vs_snprintf(name, sizeof(name), "%s%s", e->id, e->kind == BE_UKI ? ".efi" : ".conf");
+    return be_glob(glob, e->id) || be_glob(glob, name);
 }
 
 static void add(struct finder *f, struct boot_entry *e, const char *root)
@@ -175,7 +185,9 @@ static void add(struct finder *f, struct boot_entry *e, const char *root)
     be_copy(e->source, sizeof(e->source), f->file, vs_strlen(f->file));
     if (!e->title[0])
         vs_memcpy(e->title, e->id, sizeof(e->title));
-    f->l->v[f->l->n++] = e;
+    e->share = f->share;
+    e->seq = (uint32_t)f->pick.offered;
+    entry_pick_offer(&f->pick, default_candidate(f, e));
 }
 
 /* Resolves path (as the entry wrote it) into the field dst (BE_PATH):
@@ -230,38 +242,48 @@ static bool resolve_files(struct finder *f, struct boot_entry *e, const char *ro
     return true;
 }
 
+/* A directory of BLS entries or UKIs being read. */
+struct dir_walk {
+    struct finder *f;
+    const char *root, *dir;
+    char *file;                  /* VFS_PATH_MAX + 1 */
+    bool under_boot;
+};
+
+static void bls_file(void *ctx, const char *name)
+{
+    struct dir_walk *w = ctx;
+    struct finder *f = w->f;
+    struct app *a = f->a;
+    char *text;
+    size_t len;
+    struct boot_entry *e = slot(f);
+    if (!ends_with(name, ".conf") || path_join(w->file, w->dir, name))
+        return;
+    f->file = w->file;
+    int err = read_text(a, w->file, &text, &len);
+    if (err) {
+        diag_err(f, w->file, 0, err, "cannot read");
+        return;
+    }
+    struct be_diag dg = {diag, f};
+    err = bls_parse(text, len, name, e, &dg);
+    a->port->free(a->port->ctx, text);
+    if (err || (e->arch[0] && !same_nocase(e->arch, ARCH)))
+        return; /* reported; or for another architecture, not ours to offer */
+    if (resolve_files(f, e, w->root, w->root, w->under_boot))
+        add(f, e, w->root);
+}
+
 static void bls_dir(struct finder *f, const char *root, const char *dir, bool under_boot)
 {
     struct app *a = f->a;
     char *d = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
     if (!d)
         return;
-    char *file = d + VFS_PATH_MAX + 1;
-    struct name_list ns = {0};
-    if (join3(d, root, dir, "") || in_share(f, root, dir, d) || name_list_read(a, d, &ns))
-        goto out;
-    for (size_t i = 0; i < ns.n; i++) {
-        char *text;
-        size_t len;
-        struct boot_entry *e;
-        if (!ends_with(ns.v[i], ".conf") || path_join(file, d, ns.v[i]) || !(e = slot(f)))
-            continue;
-        f->file = file;
-        int err = read_text(a, file, &text, &len);
-        if (err) {
-            diag_err(f, file, 0, err, "cannot read");
-            continue;
-        }
-        struct be_diag dg = {diag, f};
-        err = bls_parse(text, len, ns.v[i], e, &dg);
-        a->port->free(a->port->ctx, text);
-        if (err || (e->arch[0] && !same_nocase(e->arch, ARCH)))
-            continue; /* reported; or for another architecture, not ours to offer */
-        if (resolve_files(f, e, root, root, under_boot))
-            add(f, e, root);
-    }
-out:
-    name_list_free(a, &ns);
+    struct dir_walk w = {f, root, d, d + VFS_PATH_MAX + 1, under_boot};
+    if (!join3(d, root, dir, "") && !in_share(f, root, dir, d))
+        dir_each(a, d, bls_file, &w);
     a->port->free(a->port->ctx, d);
 }
 
@@ -271,7 +293,7 @@ static void uki_file(struct finder *f, const char *root, const char *name, const
     struct app *a = f->a;
     struct boot_entry *e = slot(f);
     struct vfs_stat st;
-    uint8_t *buf = e ? a->port->alloc(a->port->ctx, UKI_HEADERS) : NULL;
+    uint8_t *buf = a->port->alloc(a->port->ctx, UKI_HEADERS);
     if (!buf)
         return;
     vs_memset(e, 0, sizeof(*e));
@@ -309,24 +331,41 @@ static void uki_file(struct finder *f, const char *root, const char *name, const
     a->port->free(a->port->ctx, buf);
 }
 
+static void uki_name(void *ctx, const char *name)
+{
+    struct dir_walk *w = ctx;
+    if (!ends_with(name, ".efi") || vs_strlen(name) == 4 || path_join(w->file, w->dir, name))
+        return;
+    w->f->file = w->file;
+    uki_file(w->f, w->root, name, w->file);
+}
+
 static void uki_dir(struct finder *f, const char *root)
 {
     struct app *a = f->a;
     char *d = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
     if (!d)
         return;
-    char *file = d + VFS_PATH_MAX + 1;
-    struct name_list ns = {0};
-    if (!in_share(f, root, "/EFI/Linux", d) && !name_list_read(a, d, &ns)) {
-        for (size_t i = 0; i < ns.n; i++) {
-            if (!ends_with(ns.v[i], ".efi") || vs_strlen(ns.v[i]) == 4 || path_join(file, d, ns.v[i]))
-                continue;
-            f->file = file;
-            uki_file(f, root, ns.v[i], file);
-        }
-    }
-    name_list_free(a, &ns);
+    struct dir_walk w = {f, root, d, d + VFS_PATH_MAX + 1, false};
+    if (!in_share(f, root, "/EFI/Linux", d))
+        dir_each(a, d, uki_name, &w);
     a->port->free(a->port->ctx, d);
+}
+
+/* An extlinux.conf being read: its entries are resolved and offered one
+ * by one. */
+struct ext_walk {
+    struct finder *f;
+    const char *root, *base;
+    bool under_boot;
+};
+
+static struct boot_entry *ext_entry(void *ctx, struct boot_entry *e)
+{
+    struct ext_walk *w = ctx;
+    if (resolve_files(w->f, e, w->root, w->base, w->under_boot))
+        add(w->f, e, w->root);
+    return slot(w->f);
 }
 
 static bool extlinux(struct finder *f, const char *root)
@@ -340,32 +379,23 @@ static bool extlinux(struct finder *f, const char *root)
     bool found = false;
     for (size_t w = 0; w < VS_ARRAY_SIZE(where) && !found; w++) {
         char *text;
-        size_t len, n = 0;
+        size_t len;
         if (in_share(f, root, where[w], file) || read_text(a, file, &text, &len))
             continue;
         found = true;
         f->file = file;
-        struct extlinux_conf c;
-        struct be_diag dg = {diag, f};
-        size_t room = BE_MAX - f->l->n;
-        struct boot_entry *out = &f->l->store[f->l->n];
-        extlinux_parse(text, len, out, room, &n, &c, &dg);
-        a->port->free(a->port->ctx, text);
-        if (f->ext_timeout == BE_TIMEOUT_UNSET)
-            f->ext_timeout = c.timeout;
         /* Relative paths are relative to the configuration's directory. */
         size_t dl = vs_strlen(where[w]) - vs_strlen("/extlinux.conf");
         vs_memcpy(base, where[w], dl);
         base[dl] = 0;
-        /* Entries that resolve are moved down over the ones that do not. */
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!resolve_files(f, &out[i], root, base, w == 0))
-                continue;
-            if (kept != i)
-                vs_memcpy(&out[kept], &out[i], sizeof(out[i]));
-            add(f, &out[kept++], root);
-        }
+        struct extlinux_conf c;
+        struct be_diag dg = {diag, f};
+        struct ext_walk ew = {f, root, base, w == 0};
+        struct extlinux_sink sink = {slot(f), ext_entry, &ew};
+        extlinux_parse(text, len, &sink, &c, &dg);
+        a->port->free(a->port->ctx, text);
+        if (f->ext_timeout == BE_TIMEOUT_UNSET)
+            f->ext_timeout = c.timeout;
     }
     a->port->free(a->port->ctx, file);
     return found;
@@ -393,11 +423,11 @@ static void root_title(struct finder *f, const char *root, char *title, size_t c
 static void bare_entry(struct finder *f, const char *root, const char *tag, const char *title, const char *kernel,
                        const char *initrd, const char *source)
 {
-    struct boot_entry *e;
+    struct boot_entry *e = slot(f);
     if (in_share(f, root, kernel, f->resolved) || !is_regular(f->a, f->resolved))
         return;
     f->file = f->path;
-    if (join3(f->path, root, source, "") || !(e = slot(f)))
+    if (join3(f->path, root, source, ""))
         return;
     vs_memset(e, 0, sizeof(*e));
     e->kind = BE_BARE;
@@ -462,12 +492,10 @@ static void bare_root(struct finder *f, const char *root, const char *tag)
  * EFI program can be started. */
 static void efi_fallback(struct finder *f, const char *root)
 {
-    struct boot_entry *e;
+    struct boot_entry *e = slot(f);
     if (!f->a->chain || in_share(f, root, EFI_FALLBACK, f->resolved) || !is_regular(f->a, f->resolved))
         return;
     f->file = f->resolved;
-    if (!(e = slot(f)))
-        return;
     vs_memset(e, 0, sizeof(*e));
     e->kind = BE_EFI;
     be_copy(e->efi, sizeof(e->efi), f->resolved, vs_strlen(f->resolved));
@@ -497,28 +525,22 @@ static void choose_default(struct finder *f)
     struct entry_list *l = f->l;
     l->def = 0;
     l->timeout = f->have_conf && f->conf.timeout != BE_TIMEOUT_UNSET ? f->conf.timeout : f->ext_timeout;
-    const char *glob = f->have_conf ? f->conf.default_glob : "";
     for (size_t i = 0; i < l->n; i++) {
-        struct boot_entry *e = l->v[i];
-        char name[BE_TEXT + 8];
-        vs_snprintf(name, sizeof(name), "%s%s", e->id, e->kind == BE_UKI ? ".efi" : ".conf");
-        bool hit = glob[0] ? (e->kind == BE_BLS || e->kind == BE_UKI) && (be_glob(glob, e->id) || be_glob(glob, name))
-                           : e->is_default;
-        if (hit) {
+        if (default_candidate(f, l->v[i])) {
             l->def = i;
             return;
         }
     }
-    if (glob[0] && l->n)
+    if (f->have_conf && f->conf.default_glob[0] && l->n)
         app_printf(f->a, "entries: loader.conf's default \"%s\" matches no entry: the first entry is the default\n",
-                   glob);
+                   f->conf.default_glob);
 }
 
 int entries_find(struct app *a, struct entry_list *l)
 {
     vs_memset(l, 0, sizeof(*l));
     struct finder f = {.a = a, .l = l, .ext_timeout = BE_TIMEOUT_UNSET};
-    l->store = a->port->alloc(a->port->ctx, BE_MAX * sizeof(*l->store));
+    l->store = a->port->alloc(a->port->ctx, PICK_SLOTS * sizeof(*l->store));
     l->v = a->port->alloc(a->port->ctx, BE_MAX * sizeof(*l->v));
     f.path = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
     if (!l->store || !l->v || !f.path) {
@@ -528,21 +550,30 @@ int entries_find(struct app *a, struct entry_list *l)
         return -VS_ENOMEM;
     }
     f.resolved = f.path + VFS_PATH_MAX + 1;
+    entry_pick_init(&f.pick, l->store);
     struct vfs_mount_info mi;
+    /* The default glob first: the picker keeps the default wherever it is. */
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++)
+        if (vfs_mount_info(&a->vfs, i, &mi))
+            loader_conf(&f, mi.path);
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
         if (!vfs_mount_info(&a->vfs, i, &mi))
             continue;
-        size_t first = l->n;
+        size_t first = f.pick.offered;
+        f.share = (unsigned)i;
         bls_dir(&f, mi.path, "/loader/entries", false);
         bls_dir(&f, mi.path, "/boot/loader/entries", true);
         uki_dir(&f, mi.path);
-        bls_sort(l->v + first, l->n - first);
         bool ext = extlinux(&f, mi.path);
-        if (l->n == first && !ext)
+        if (f.pick.offered == first && !ext)
             bare_root(&f, mi.path, mi.tag);
         efi_fallback(&f, mi.path);
-        loader_conf(&f, mi.path);
     }
+    l->n = entry_pick_finish(&f.pick, l->v);
+    if (f.pick.offered > l->n)
+        app_printf(a, "error: entries: E2BIG (%lu boot entries, more than %d: the first in menu order offered, "
+                      "and the default)\n",
+                   (unsigned long)f.pick.offered, BE_MAX);
     choose_default(&f);
     a->port->free(a->port->ctx, f.path);
     return 0;

@@ -9,7 +9,7 @@
 #include "bootentry.h"
 
 struct entry_list {
-    struct boot_entry *store;   /* BE_MAX entries, port->alloc */
+    struct boot_entry *store;   /* PICK_SLOTS entries (entrypick.h), port->alloc */
     struct boot_entry **v;      /* v[0..n): menu order */
     size_t n, def;              /* def: the default entry's index */
     int timeout;                /* seconds, or BE_TIMEOUT_UNSET / _FOREVER */

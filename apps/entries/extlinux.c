@@ -11,13 +11,19 @@
 
 struct xparse {
     const struct be_diag *d;
-    struct boot_entry *out;
-    size_t max, n;
-    bool open;          /* out[n] is the entry being read */
+    const struct extlinux_sink *sink;   /* NULL: the first pass, entries not passed on */
+    struct boot_entry *e;
+    const char *default_label;          /* the first pass's DEFAULT */
+    bool open;          /* *e is the entry being read */
     bool broken;        /* it had a bad line: dropped at its end */
-    bool full_said;
     int err;
 };
+
+static bool same(const char *a, const char *b)
+{
+    size_t n = vs_strlen(a);
+    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
+}
 
 static bool is_blank(char c)
 {
@@ -52,12 +58,12 @@ static void problem(struct xparse *x, unsigned line, const char *msg)
         x->broken = true;
 }
 
-/* Ends the entry being read: kept if it can be booted. */
+/* Ends the entry being read: passed on if it can be booted. */
 static void finish(struct xparse *x)
 {
     if (!x->open)
         return;
-    struct boot_entry *e = &x->out[x->n];
+    struct boot_entry *e = x->e;
     x->open = false;
     if (x->broken)
         return;
@@ -67,7 +73,11 @@ static void finish(struct xparse *x)
     }
     if (!e->title[0])
         vs_memcpy(e->title, e->id, sizeof(e->title));
-    x->n++;
+    /* DEFAULT names a LABEL; MENU DEFAULT marks one directly. */
+    if (x->default_label[0] && same(e->id, x->default_label))
+        e->is_default = true;
+    if (x->sink)
+        x->e = x->sink->emit(x->sink->ctx, e);
 }
 
 static void set(struct xparse *x, unsigned line, char *dst, size_t cap, const char *v, size_t vlen)
@@ -104,13 +114,7 @@ static void set_initrds(struct xparse *x, unsigned line, struct boot_entry *e, c
 static void label(struct xparse *x, unsigned line, const char *v, size_t vlen)
 {
     finish(x);
-    if (x->n == x->max) {
-        if (!x->full_said)
-            problem(x, line, "too many entries: this LABEL and the ones after it are ignored");
-        x->full_said = true;
-        return;
-    }
-    struct boot_entry *e = &x->out[x->n];
+    struct boot_entry *e = x->e;
     vs_memset(e, 0, sizeof(*e));
     e->kind = BE_EXTLINUX;
     e->line = line;
@@ -122,10 +126,10 @@ static void label(struct xparse *x, unsigned line, const char *v, size_t vlen)
         set(x, line, e->id, sizeof(e->id), v, vlen);
 }
 
-int extlinux_parse(const char *text, size_t len, struct boot_entry *out, size_t max, size_t *n,
-                   struct extlinux_conf *c, const struct be_diag *d)
+/* One pass over the text. */
+static int parse(struct xparse x, const char *text, size_t len, struct extlinux_conf *c)
 {
-    struct xparse x = {.d = d, .out = out, .max = max};
+    const struct be_diag *d = x.d;
     c->default_label[0] = c->menu_title[0] = 0;
     c->timeout = BE_TIMEOUT_UNSET;
     struct be_lines l = {text, text + len, 0, d};
@@ -146,7 +150,7 @@ int extlinux_parse(const char *text, size_t len, struct boot_entry *out, size_t 
             end--;
         if (i == end || s[i] == '#')
             continue;
-        struct boot_entry *e = &out[x.n];
+        struct boot_entry *e = x.e;
         unsigned ln = l.lineno;
         size_t k = i;
 #define VALUE s + k, end - k
@@ -193,12 +197,15 @@ int extlinux_parse(const char *text, size_t len, struct boot_entry *out, size_t 
 #undef VALUE
     }
     finish(&x);
-    /* DEFAULT names a LABEL; MENU DEFAULT marks one directly. */
-    for (size_t j = 0; j < x.n && c->default_label[0]; j++) {
-        const char *a = out[j].id, *b = c->default_label;
-        if (vs_strlen(a) == vs_strlen(b) && !vs_memcmp(a, b, vs_strlen(a)))
-            out[j].is_default = true;
-    }
-    *n = x.n;
     return x.err;
+}
+
+int extlinux_parse(const char *text, size_t len, const struct extlinux_sink *sink, struct extlinux_conf *c,
+                   const struct be_diag *d)
+{
+    /* DEFAULT may come after its LABEL: a first, silent pass finds it. */
+    struct extlinux_conf again;
+    parse((struct xparse){.e = sink->e, .default_label = ""}, text, len, c);
+    return parse((struct xparse){.d = d, .sink = sink, .e = sink->e, .default_label = c->default_label}, text, len,
+                 &again);
 }

@@ -61,7 +61,9 @@ int verscmp(const char *a, const char *b)
             (r = separator(&a, &b, '.', -1)))
             return r;
         const char *ea = a, *eb = b;
-        if (is_digit(*a) || is_digit(*b)) {
+        if (is_digit(*a) != is_digit(*b))
+            return is_digit(*a) ? 1 : -1; /* "0" too is newer than "a" */
+        if (is_digit(*a)) {
             while (*a == '0')
                 a++;
             while (*b == '0')

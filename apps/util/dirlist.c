@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Directory listings and path building shared by ls and manifest. */
+/* Directory listings and path building shared by ls, manifest and boot-entry
+ * discovery. */
 #include "dirlist.h"
 #include "sort.h"
 #include "vs_errno.h"
@@ -35,6 +36,26 @@ void name_list_free(struct app *a, struct name_list *ns)
     a->port->free(a->port->ctx, ns->v);
 }
 
+static bool is_dot(const struct vfs_dirent *de)
+{
+    return (de->namelen == 1 && de->name[0] == '.') ||
+           (de->namelen == 2 && de->name[0] == '.' && de->name[1] == '.');
+}
+
+int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    int dd = vfs_opendir(&a->vfs, dir);
+    if (dd < 0)
+        return dd;
+    struct vfs_dirent de;
+    int r;
+    while ((r = vfs_readdir(&a->vfs, dd, &de)) == 1)
+        if (!is_dot(&de))
+            fn(ctx, de.name);
+    int cerr = vfs_closedir(&a->vfs, dd);
+    return r ? r : cerr;
+}
+
 /* Every name in dir except "." and "..", sorted by bytes. */
 int name_list_read(struct app *a, const char *dir, struct name_list *ns)
 {
@@ -45,8 +66,7 @@ int name_list_read(struct app *a, const char *dir, struct name_list *ns)
     struct vfs_dirent de;
     int r;
     while ((r = vfs_readdir(&a->vfs, dd, &de)) == 1) {
-        if ((de.namelen == 1 && de.name[0] == '.') ||
-            (de.namelen == 2 && de.name[0] == '.' && de.name[1] == '.'))
+        if (is_dot(&de))
             continue;
         if (ns->n == ns->cap) {
             size_t cap = ns->cap ? ns->cap * 2 : 64;

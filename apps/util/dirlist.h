@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Directory listings and path building shared by ls and manifest. */
+/* Directory listings and path building shared by ls, manifest and boot-entry
+ * discovery. */
 #ifndef DIRLIST_H
 #define DIRLIST_H
 
@@ -15,6 +16,11 @@ struct name_list {
  * 0 or a negative errno (then nothing stays allocated). */
 int name_list_read(struct app *a, const char *dir, struct name_list *ns);
 void name_list_free(struct app *a, struct name_list *ns);
+
+/* Calls fn(ctx, name) for every name in dir except "." and "..", in the
+ * directory's own order, keeping no listing (fn may open other files).
+ * Returns 0 or the listing's negative errno. */
+int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* Writes "DIR/NAME" into out (VFS_PATH_MAX + 1 bytes).  Returns 0 or
  * -ENAMETOOLONG. */

@@ -9,7 +9,9 @@
  * field it fills is NUL-terminated inside its array; loader_conf_parse's
  * timeout is a number of seconds or one of the two markers; verscmp of two
  * halves of the input is antisymmetric and verscmp(x, x) == 0; be_glob of a
- * name against itself without special characters matches.
+ * name against itself without special characters matches; verscmp and
+ * bls_order (entries made of the input's thirds, fields split at '|') are
+ * transitive, which the bounded choice of menu entries relies on.
  *
  *   make fuzz   (or: build/fuzz/fuzz_bls tests/fuzz/corpus/bls)
  */
@@ -99,6 +101,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(be_glob(a, a));
     free(a);
     free(b);
+
+    /* Three strings, and three entries "sort-key|machine-id|version|id". */
+    char *s3[3];
+    static struct boot_entry e3[3];
+    for (int i = 0; i < 3; i++) {
+        size_t from = size * (size_t)i / 3, to = size * (size_t)(i + 1) / 3;
+        s3[i] = malloc(to - from + 1);
+        memcpy(s3[i], data + from, to - from);
+        s3[i][to - from] = 0;
+        memset(&e3[i], 0, sizeof e3[i]);
+        char *fields[4] = {e3[i].sort_key, e3[i].machine_id, e3[i].version, e3[i].id};
+        const char *p = s3[i];
+        for (int f = 0; f < 4; f++) {
+            size_t n = 0;
+            while (p[n] && p[n] != '|' && n < BE_TEXT - 1)
+                n++;
+            memcpy(fields[f], p, n);
+            p += n + (p[n] == '|');
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        REQUIRE(bls_order(&e3[i], &e3[i]) == 0);
+        for (int j = 0; j < 3; j++) {
+            int ij = bls_order(&e3[i], &e3[j]), ji = bls_order(&e3[j], &e3[i]);
+            REQUIRE((ij > 0) == (ji < 0) && (ij == 0) == (ji == 0));
+            for (int k = 0; k < 3; k++) {
+                if (verscmp(s3[i], s3[j]) <= 0 && verscmp(s3[j], s3[k]) <= 0)
+                    REQUIRE(verscmp(s3[i], s3[k]) <= 0);
+                if (ij <= 0 && bls_order(&e3[j], &e3[k]) <= 0)
+                    REQUIRE(bls_order(&e3[i], &e3[k]) <= 0);
+            }
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        free(s3[i]);
     free(t);
     return 0;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The boot-entry parsers with hostile fixtures: BLS Type #1 and its order
- * (apps/bls.c, apps/verscmp.c), loader.conf and its glob
- * (apps/entries/loaderconf.c), extlinux.conf (apps/entries/extlinux.c), the UKI section
- * reader and os-release (apps/entries/uki.c). */
+ * (apps/entries/bls.c, apps/entries/verscmp.c), loader.conf and its glob
+ * (apps/entries/loaderconf.c), extlinux.conf (apps/entries/extlinux.c), the UKI
+ * section reader and os-release (apps/entries/uki.c); and the choice of the
+ * entries a menu offers (apps/entries/entrypick.c) against a model of the
+ * specification's order. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "bootentry.h"
 #include "cases.h"
+#include "entrypick.h"
 #include "verscmp.h"
 #include "vs_errno.h"
 
@@ -44,6 +47,7 @@ static void test_verscmp(void)
         {"1.0", "1.0^p1"},       {"1-2", "1.1"},                     {"1.0", "1.0.1"},
         {"a", "1"},              {"abc", "abcd"},                    {"1.009", "1.10"},
         {"122.1", "123"},        {"1.0~rc1", "1.0~rc2"},             {"5.9", "5.9a"},
+        {"a", "0"},              {"1.a", "1.00"},
     };
     char why[200];
     int ok = 1;
@@ -55,7 +59,7 @@ static void test_verscmp(void)
             break;
         }
     }
-    check("verscmp: 6.1.0-10 newer than 6.1.0-9, ~ older, ^ newer, - before .", ok, why);
+    check("verscmp: 6.1.0-10 newer than 6.1.0-9, ~ older, ^ newer, - before ., digits newer than letters", ok, why);
     check("verscmp: equal versions, leading zeros and skipped characters",
           verscmp("6.1.0", "6.1.0") == 0 && verscmp("1.01", "1.1") == 0 && verscmp("a 1", "a1") == 0 &&
               verscmp("", "") == 0,
@@ -141,6 +145,11 @@ static void test_bls(void)
     check("bls: an empty file is one error", r == -VS_EINVAL && g.n == 1, g.msg);
 }
 
+static int by_bls_order(const void *x, const void *y)
+{
+    return bls_order(*(struct boot_entry *const *)x, *(struct boot_entry *const *)y);
+}
+
 static void test_bls_order(void)
 {
     static struct boot_entry es[7];
@@ -159,7 +168,7 @@ static void test_bls_order(void)
         strcpy(es[i].version, files[i][3]);
         v[i] = &es[i];
     }
-    bls_sort(v, 7);
+    qsort(v, 7, sizeof v[0], by_bls_order);
     const char *want[7] = {"zz-a1-new", "zz-a1-old", "zz-a2", "zz-b", "debian-6.1.0-10", "debian-6.1.0-10~rc1",
                            "debian-6.1.0-9"};
     char why[400] = "got";
@@ -195,9 +204,38 @@ static void test_loader_conf(void)
           "mismatch");
 }
 
+/* The entries an extlinux parse passes on: the first 4 kept, all counted,
+ * the ids of those marked default noted. */
+struct collected {
+    struct boot_entry out[4], scratch;
+    size_t n;
+    char defaults[64];
+};
+
+static struct boot_entry *collect(void *ctx, struct boot_entry *e)
+{
+    struct collected *k = ctx;
+    if (k->n < 4)
+        k->out[k->n] = *e;
+    k->n++;
+    if (e->is_default && strlen(k->defaults) + strlen(e->id) + 2 < sizeof k->defaults) {
+        strcat(k->defaults, " ");
+        strcat(k->defaults, e->id);
+    }
+    return e;
+}
+
+static int ext(const char *t, struct collected *k, struct extlinux_conf *c, const struct be_diag *d)
+{
+    memset(k, 0, sizeof(*k));
+    struct extlinux_sink sink = {&k->scratch, collect, k};
+    return extlinux_parse(t, strlen(t), &sink, c, d);
+}
+
 static void test_extlinux(void)
 {
-    struct boot_entry out[4];
+    static struct collected k;
+    struct boot_entry *out = k.out;
     struct extlinux_conf c;
     struct diags g = {0};
     struct be_diag d = {record, &g};
@@ -206,7 +244,8 @@ static void test_extlinux(void)
                     "LABEL first\n  MENU LABEL First system\n  KERNEL /boot/vmlinuz-1\n  INITRD /i1,/i2\n"
                     "  APPEND root=/dev/vda ro\n  FDT /dtb/a.dtb\n"
                     "label second\n  linux ../vmlinuz-2\n  fdtdir /dtbs\n  append quiet\n";
-    int r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    int r = ext(t, &k, &c, &d);
+    n = k.n;
     char why[3000];
     snprintf(why, sizeof why, "r=%d n=%zu title='%s' timeout=%d default='%s' initrds=%u", r, n, out[0].title,
              c.timeout, c.default_label, out[0].ninitrd);
@@ -225,33 +264,229 @@ static void test_extlinux(void)
 
     t = "LABEL nokernel\n  APPEND x\nLABEL ok\n  KERNEL /k\nLABEL alsobad\n  MENU DEFAULT\n";
     memset(&g, 0, sizeof g);
-    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    r = ext(t, &k, &c, &d);
+    n = k.n;
     snprintf(why, sizeof why, "r=%d n=%zu errors=%d line=%u msg=%s", r, n, g.n, g.line, g.msg);
     check("extlinux: LABELs without a kernel each reported at their LABEL line and dropped",
           r == -VS_EINVAL && n == 1 && !strcmp(out[0].id, "ok") && g.n == 2 && g.line == 5, why);
 
-    size_t big = 10000 * 24;
+    size_t big = 10000 * 24 + 64;
     char *many = malloc(big);
     many[0] = 0;
     char *p = many;
     for (int i = 0; i < 10000; i++)
         p += sprintf(p, "LABEL l%d\nKERNEL /k\n", i);
+    strcpy(p, "DEFAULT l9998\n");
     memset(&g, 0, sizeof g);
-    r = extlinux_parse(many, strlen(many), out, 4, &n, &c, &d);
-    snprintf(why, sizeof why, "r=%d n=%zu errors=%d line=%u", r, n, g.n, g.line);
-    check("extlinux: 10,000 labels give the first 4 and one error at the fifth LABEL",
-          r == -VS_EINVAL && n == 4 && g.n == 1 && g.line == 9 && !strcmp(out[3].id, "l3"), why);
+    r = ext(many, &k, &c, &d);
+    snprintf(why, sizeof why, "r=%d n=%zu errors=%d line=%u defaults=%s", r, k.n, g.n, g.line, k.defaults);
+    check("extlinux: 10,000 labels all passed on in file order, none refused; a DEFAULT after them marks its label",
+          r == 0 && k.n == 10000 && g.n == 0 && !strcmp(out[3].id, "l3") && !strcmp(k.defaults, " l9998"), why);
     free(many);
 
     t = "LABEL a\nKERNEL /k\nAPPEND \xff\nLABEL b\nKERNEL /k2\n";
     memset(&g, 0, sizeof g);
-    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    r = ext(t, &k, &c, &d);
+    n = k.n;
     check("extlinux: a non-UTF-8 line drops its entry only", n == 1 && !strcmp(out[0].id, "b") && g.line == 3,
           g.msg);
     t = "TIMEOUT -1\nLABEL a\nKERNEL /k\n";
-    r = extlinux_parse(t, strlen(t), out, 4, &n, &c, &d);
+    r = ext(t, &k, &c, &d);
+    n = k.n;
     check("extlinux: a bad TIMEOUT is reported, the entries kept", r == -VS_EINVAL && n == 1 &&
           c.timeout == BE_TIMEOUT_UNSET, g.msg);
+}
+
+/* The model of the menu's order, written from the Boot Loader
+ * Specification ("Sorting") and README: by share; in a share BLS entries and
+ * UKIs, then extlinux, the bare root's kernels, the EFI loader; among BLS
+ * entries those with a sort-key first, by sort-key (bytes, increasing),
+ * machine-id (increasing), version (decreasing); then all by file name
+ * without its suffix, as a version, decreasing, then by bytes; remaining
+ * ties in the order found. */
+static int model_group(const struct boot_entry *e)
+{
+    return e->kind == BE_BLS || e->kind == BE_UKI ? 0 : e->kind == BE_EXTLINUX ? 1 : e->kind == BE_BARE ? 2 : 3;
+}
+
+static int model_order(const struct boot_entry *a, const struct boot_entry *b)
+{
+    if (a->share != b->share)
+        return a->share < b->share ? -1 : 1;
+    if (model_group(a) != model_group(b))
+        return model_group(a) < model_group(b) ? -1 : 1;
+    if (model_group(a) == 0) {
+        int ka = a->sort_key[0] != 0, kb = b->sort_key[0] != 0, r;
+        if (ka != kb)
+            return ka ? -1 : 1;
+        if (ka && (r = strcmp(a->sort_key, b->sort_key)))
+            return r;
+        if (ka && (r = strcmp(a->machine_id, b->machine_id)))
+            return r;
+        if (ka && (r = verscmp(b->version, a->version)))
+            return r;
+        if ((r = verscmp(b->id, a->id)) || (r = strcmp(a->id, b->id)))
+            return r;
+    }
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int by_model(const void *x, const void *y)
+{
+    return model_order(*(struct boot_entry *const *)x, *(struct boot_entry *const *)y);
+}
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng_state >> 33) % n;
+}
+
+/* A random entry: ids and versions from small pools, so ties and the
+ * version rules (6.1.0-10 vs 6.1.0-9, ~, ^) come up often. */
+static void random_entry(struct boot_entry *e, uint32_t seq)
+{
+    static const char *const ids[] = {"debian-6.1.0-9", "debian-6.1.0-10", "debian-6.1.0-10~rc1", "fedora-1.0^p1",
+                                      "fedora-1.0", "e", "e9", "e10", "arch"};
+    static const char *const keys[] = {"", "", "", "a", "b", "debian"};
+    static const char *const mids[] = {"", "m1", "m2"};
+    static const char *const vers[] = {"", "6.1.0-9", "6.1.0-10", "1.0~rc1", "1.0", "1.0^p1", "6.1.0-10-amd64"};
+    static const uint8_t kinds[] = {BE_BLS, BE_BLS, BE_BLS, BE_UKI, BE_EXTLINUX, BE_BARE, BE_EFI};
+    memset(e, 0, sizeof(*e));
+    e->kind = kinds[rnd(sizeof kinds)];
+    e->share = rnd(2);
+    e->seq = seq;
+    snprintf(e->id, sizeof e->id, "%s", ids[rnd(sizeof ids / sizeof ids[0])]);
+    if (rnd(3) == 0) /* some ids unique, so more than a pool's worth differ */
+        snprintf(e->id + strlen(e->id), sizeof e->id - strlen(e->id), ".%u", rnd(50));
+    strcpy(e->sort_key, keys[rnd(sizeof keys / sizeof keys[0])]);
+    strcpy(e->machine_id, mids[rnd(3)]);
+    strcpy(e->version, vers[rnd(sizeof vers / sizeof vers[0])]);
+}
+
+/* Offers all[0..n) (default: those for which is_def holds) in their array
+ * order and compares the picker's list with the model's: the first BE_MAX
+ * in menu order, the first default replacing the last when it is not among
+ * them. */
+static bool pick_matches_model(struct boot_entry *all, size_t n, bool (*is_def)(const struct boot_entry *),
+                               char *out, size_t cap)
+{
+    static struct boot_entry slots[PICK_SLOTS];
+    struct entry_pick p;
+    struct boot_entry *got[BE_MAX];
+    entry_pick_init(&p, slots);
+    for (size_t i = 0; i < n; i++) {
+        *p.next = all[i];
+        entry_pick_offer(&p, is_def(&all[i]));
+    }
+    size_t ng = entry_pick_finish(&p, got);
+
+    struct boot_entry **model = malloc((n ? n : 1) * sizeof(*model));
+    for (size_t i = 0; i < n; i++)
+        model[i] = &all[i];
+    qsort(model, n, sizeof(*model), by_model);
+    size_t nm = n < BE_MAX ? n : BE_MAX, def = n;
+    for (size_t i = 0; i < n && def == n; i++)
+        if (is_def(model[i]))
+            def = i;
+    if (def != n && def >= BE_MAX)
+        model[BE_MAX - 1] = model[def];
+    bool ok = ng == nm && p.offered == n;
+    for (size_t i = 0; ok && i < nm; i++)
+        ok = got[i]->seq == model[i]->seq;
+    snprintf(out, cap, "n=%zu: %zu kept (model %zu), default at %zu;", n, ng, nm, def);
+    for (size_t i = 0; i < ng && i < 6; i++)
+        snprintf(out + strlen(out), cap - strlen(out), " %s/%u%s", got[i]->id, (unsigned)got[i]->seq,
+                 i < nm && got[i]->seq == model[i]->seq ? "" : "(model differs)");
+    free(model);
+    return ok;
+}
+
+static bool flagged(const struct boot_entry *e)
+{
+    return e->is_default;
+}
+
+static bool never(const struct boot_entry *e)
+{
+    (void)e;
+    return false;
+}
+
+static bool old_debian(const struct boot_entry *e)
+{
+    return e->kind == BE_BLS && be_glob("debian-6.1.0-1", e->id);
+}
+
+static void test_pick(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 63, 64, 65, 66, 127, 128, 500, 3000};
+    char why[600] = "";
+    int ok = 1, trials = 0;
+    size_t cap = 3000;
+    struct boot_entry *all = malloc(cap * sizeof(*all));
+    /* Random sets, offered in a random order (readdir's order is the
+     * server's); a few entries flagged as default candidates. */
+    for (rng_state = 31; ok && trials < 400; trials++) {
+        size_t n = sizes[trials % (sizeof sizes / sizeof sizes[0])];
+        for (size_t i = 0; i < n; i++) {
+            random_entry(&all[i], (uint32_t)rnd(1u << 30));
+            all[i].is_default = rnd(40) == 0;
+        }
+        ok = pick_matches_model(all, n, trials % 3 ? flagged : never, why, sizeof why);
+    }
+    check("pick: 400 random sets of 0 to 3000 entries (2 shares, every kind, sort-keys, version ties): the list is "
+          "the model's first 64 in menu order and its default",
+          ok, why);
+
+    /* 3000 BLS entries in byte order of their names (what a sorted listing
+     * gives), versions 6.1.0-0 to 6.1.0-2999: "6.1.0-999" sorts after
+     * "6.1.0-2999" as bytes, but is older. */
+    for (size_t i = 0; i < cap; i++) {
+        memset(&all[i], 0, sizeof all[i]);
+        all[i].kind = BE_BLS;
+        all[i].seq = (uint32_t)i;
+    }
+    char (*names)[32] = malloc(cap * sizeof(*names));
+    for (size_t i = 0; i < cap; i++)
+        snprintf(names[i], sizeof names[i], "debian-6.1.0-%zu", i);
+    qsort(names, cap, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    for (size_t i = 0; i < cap; i++)
+        strcpy(all[i].id, names[i]);
+    ok = pick_matches_model(all, cap, old_debian, why, sizeof why);
+    static struct boot_entry slots[PICK_SLOTS];
+    struct entry_pick p;
+    struct boot_entry *got[BE_MAX];
+    entry_pick_init(&p, slots);
+    for (size_t i = 0; i < cap; i++) {
+        *p.next = all[i];
+        entry_pick_offer(&p, old_debian(&all[i]));
+    }
+    size_t ng = entry_pick_finish(&p, got);
+    check("pick: 3000 entries in byte order: 6.1.0-2999 down to 6.1.0-2937, then the default 6.1.0-1 last",
+          ok && ng == 64 && !strcmp(got[0]->id, "debian-6.1.0-2999") && !strcmp(got[62]->id, "debian-6.1.0-2937") &&
+              !strcmp(got[63]->id, "debian-6.1.0-1"),
+          why);
+
+    /* The same in reverse and shuffled offering orders. */
+    for (size_t i = 0; i < cap / 2; i++) {
+        struct boot_entry t = all[i];
+        all[i] = all[cap - 1 - i];
+        all[cap - 1 - i] = t;
+    }
+    ok = pick_matches_model(all, cap, old_debian, why, sizeof why);
+    for (size_t i = cap - 1; ok && i > 0; i--) {
+        size_t j = rnd((uint32_t)i + 1);
+        struct boot_entry t = all[i];
+        all[i] = all[j];
+        all[j] = t;
+    }
+    ok = ok && pick_matches_model(all, cap, old_debian, why, sizeof why);
+    check("pick: the same entries offered in reverse and in a shuffled order: the same list", ok, why);
+    free(names);
+    free(all);
 }
 
 /* A PE image with the named sections, each of the given size, data after
@@ -340,6 +575,7 @@ int main(void)
     test_bls_order();
     test_loader_conf();
     test_extlinux();
+    test_pick();
     test_uki();
     return failures ? 1 : 0;
 }
