@@ -7,7 +7,7 @@
  * struct itself need not outlive the call, the memory it points to must.
  * Every mount of the namespace uses these sizes.  The defaults are what
  * vfs_init gives: fast, about 1.1 MiB of DMA memory a mount and 140 KiB of
- * heap at most while walking, reading and listing (README, "Embedding").
+ * heap at most while walking, reading and listing (docs/EMBEDDING.md).
  * vfs_config_small gives the small profile. */
 #ifndef VFS_CONFIG_H
 #define VFS_CONFIG_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Boot-entry discovery on the mounted shares (README: "Booting a
+/* Boot-entry discovery on the mounted shares (docs/BOOTING.md, "Booting a
  * distribution from a host directory"), in menu order, for `entries`,
  * `boot -e N`, `boot --default` and `menu`. */
 #ifndef ENTRIES_H

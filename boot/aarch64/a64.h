@@ -133,7 +133,7 @@ extern uint64_t a64_entry_el;
 struct app;
 struct app_boot;
 int a64_linux_boot(struct app *a, struct app_boot *b, const char **why);
-/* linux_jump.S: with interrupts masked, the MMU and data cache off and the
+/* boot/linux/aarch64_jump.S: with interrupts masked, the MMU and data cache off and the
  * instruction cache invalidated, enters the kernel at entry with x0 = dtb
  * and x1-x3 = 0: at EL1, or at EL2 through start.S's EL2 stub when el2. */
 _Noreturn void a64_linux_jump(uint64_t entry, uint64_t dtb, bool el2);

@@ -12,7 +12,7 @@
 
 struct app;
 
-/* What each board's runtime provides (boot/platform.h, boot/aarch64/a64.h). */
+/* What each board's runtime provides (boot/pc/platform.h, boot/aarch64/a64.h). */
 volatile void *mmio_map(uint64_t phys, uint64_t len);
 void *page_alloc(size_t npages);
 void page_free(void *p, size_t npages);

@@ -17,7 +17,7 @@
  * Every destination comes from the page allocator, so none overlaps the
  * running image, the DTB, the heap or the buffers we copy from.  Then every
  * share is unmounted (its device reset), the three regions are cleaned to
- * the point of coherency and linux_jump.S turns the MMU and data cache off
+ * the point of coherency and aarch64_jump.S turns the MMU and data cache off
  * and enters the kernel with x0 = the DTB: at EL2 when we were entered at
  * EL2 (so KVM works in the kernel), else at EL1. */
 #include <string.h>

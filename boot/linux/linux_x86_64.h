@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Booting a Linux kernel from the boot image (boot/linux.c). */
+/* Booting a Linux kernel from the boot image (boot/linux/x86_64.c). */
 #ifndef BOOT_LINUX_H
 #define BOOT_LINUX_H
 
@@ -18,7 +18,7 @@ int linux_boot(struct app *a, struct app_boot *b, const char **why);
  * built with VIRTIO_MMIO_CMDLINE_DEVICES finds the same devices. */
 void linux_set_mmio_devices(const struct vmmio_window *w, int n);
 
-/* linux_jump.S: loads a GDT with flat 64-bit __BOOT_CS (0x10) and __BOOT_DS
+/* x86_64_jump.S: loads a GDT with flat 64-bit __BOOT_CS (0x10) and __BOOT_DS
  * (0x18), switches to stack_top and jumps to entry with interrupts off and
  * %rsi = boot_params, on the current (identity) page tables. */
 _Noreturn void linux_jump(uint64_t entry, void *boot_params, void *stack_top);

@@ -17,7 +17,7 @@
  *
  * Every destination comes from the page allocator, so none overlaps the
  * running image, its stack, its page tables or the buffers we copy from.
- * Then every share is unmounted (its device reset) and linux_jump.S enters
+ * Then every share is unmounted (its device reset) and x86_64_jump.S enters
  * the kernel at load address + 0x200 with %rsi = &boot_params. */
 #include "app.h"
 #include "fmt.h"

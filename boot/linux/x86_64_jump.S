@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The jump into a Linux kernel's 64-bit entry point (boot/linux.c):
+/* The jump into a Linux kernel's 64-bit entry point (boot/linux/x86_64.c):
  * void linux_jump(uint64_t entry, void *boot_params, void *stack_top).
  *
  * The 64-bit boot protocol asks for long mode on identity-mapped page

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The IDT: every vector leads to a panic (boot/isr.S) until boot/irq.c
+/* The IDT: every vector leads to a panic (isr.S) until irq.c
  * installs a handler for the few it uses (MSI-X completions, the LAPIC
  * timer).  Interrupts stay disabled outside irq_sleep's hlt, and the legacy
  * PIC masked. */

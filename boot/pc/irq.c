@@ -2,7 +2,7 @@
 /* Interrupts for irq=msix: virtio devices signal used buffers with an MSI-X
  * message to this CPU's local APIC (xAPIC, memory-mapped), and the core
  * sleeps in irq_wait until one arrives.  Interrupts are enabled only
- * inside irq_sleep (boot/isr.S: `sti; hlt; cli`), so a message that comes
+ * inside irq_sleep (isr.S: `sti; hlt; cli`), so a message that comes
  * while the core looks at its rings stays pending and ends the next sleep
  * at once: no wake-up is lost.  Every sleep is also bounded by the LAPIC
  * timer (one-shot, calibrated against the TSC clock), so a message that

@@ -34,7 +34,7 @@ isr_common:
         andq $-16, %rsp                 /* the C calling convention */
         call panic_exception
 
-/* Interrupts that return (boot/irq.c): the vector number is pushed, the
+/* Interrupts that return (irq.c): the vector number is pushed, the
  * caller-saved registers are saved around irq_dispatch(vector), and iretq
  * resumes.  They are only ever taken in irq_sleep's hlt, but save what the
  * C calling convention may clobber all the same. */

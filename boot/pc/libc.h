@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The C library functions boot/libc.c provides to the whole image (the
+/* The C library functions boot/pc/libc.c provides to the whole image (the
  * compiler also emits calls to memcpy and memset on its own). */
 #ifndef BOOT_LIBC_H
 #define BOOT_LIBC_H

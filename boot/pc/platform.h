@@ -64,7 +64,7 @@ void kfree(void *p);
 /* Bytes of heap blocks in use now and the most ever (headers and size-class
  * rounding included; DMA memory from page_alloc is not heap). */
 void heap_usage(uint64_t *used, uint64_t *peak);
-/* MSI interrupts taken since boot (boot/irq.c). */
+/* MSI interrupts taken since boot (irq.c). */
 uint64_t irq_msi_count(void);
 
 /* Map [phys, phys + len) uncached (for device BARs above what the boot page

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Internal to boot/: how the runtime's parts are brought up, in the order
+/* Internal to boot/pc/: how the runtime's parts are brought up, in the order
  * boot_main calls them. */
 #ifndef BOOT_RUNTIME_H
 #define BOOT_RUNTIME_H
@@ -38,17 +38,17 @@ void *page_alloc_range(size_t npages, uint64_t align, uint64_t lo, uint64_t hi, 
 void paging_init(void);
 void clock_init(void);
 
-/* Points IDT entry `vector` at an interrupt entry stub (boot/isr.S). */
+/* Points IDT entry `vector` at an interrupt entry stub (isr.S). */
 void idt_set_handler(uint8_t vector, void (*entry)(void));
 
-/* boot/irq.c: MSI-X completions through the local APIC.  irq_msi_alloc
+/* irq.c: MSI-X completions through the local APIC.  irq_msi_alloc
  * sets the LAPIC up on first use and gives the message every device is
  * programmed with (0 or -ENOTSUP); irq_wait sleeps until an interrupt or
  * deadline_ns (clock_ns), capped by the LAPIC timer. */
 int irq_msi_alloc(uint64_t *msg_addr, uint32_t *msg_data);
 void irq_wait(uint64_t deadline_ns);
 
-/* boot/acpi.c: enters ACPI S5 (soft off) through the FADT's PM1 control
+/* acpi.c: enters ACPI S5 (soft off) through the FADT's PM1 control
  * blocks, or its sleep control register on hardware-reduced ACPI.  NULL
  * once the request is written (the VMM may take a moment to act), else why
  * it could not be made. */

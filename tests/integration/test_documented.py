@@ -3,7 +3,7 @@
 """Behaviour SPEC §4 and the README document that no other program tested
 (issue 16).  Every expectation comes from those texts or from the host:
 
-- `mount` of a tag that no device has: ENODEV (docs/DEPLOY.md), the run going on;
+- `mount` of a tag that no device has: ENODEV (docs/TROUBLESHOOTING.md), the run going on;
 - mount option `ro`: every change fails with EROFS *without reaching the
   device*: with the mount's trace on (`debug=2`, one line per FUSE request)
   no WRITE, CREATE, MKDIR, UNLINK, ... request line appears, and the host tree
