@@ -64,7 +64,7 @@ EXPECTED = {
     "test_aarch64_boot.py": 19,
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
-    "test_bootentries.py": 26,
+    "test_bootentries.py": 27,
     "test_boot_linux.py": 14,
     "test_current_boot_linux.py": 14,
     "test_cli.py": 50,

@@ -470,6 +470,23 @@ def test_root(kernel, base):
           "status %s; stderr %r" % (r.status, r.err.strip()[-300:]))
 
 
+def test_debian_root():
+    """A bare root laid out as Debian's: /vmlinuz and /initrd.img link into
+    /boot, which holds two kernels.  The links are the entry; /boot's kernels
+    are only looked at when there are no links."""
+    share = vstest.tmpdir()
+    os.makedirs(os.path.join(share, "boot"))
+    for ver in ("6.1.0-9-amd64", "6.1.0-10-amd64"):
+        write(os.path.join(share, "boot", "vmlinuz-" + ver), "kernel " + ver)
+        write(os.path.join(share, "boot", "initrd.img-" + ver), "initrd " + ver)
+    os.symlink("boot/vmlinuz-6.1.0-10-amd64", os.path.join(share, "vmlinuz"))
+    os.symlink("boot/initrd.img-6.1.0-10-amd64", os.path.join(share, "initrd.img"))
+    r = vstest.run("entries", shares=[share], timeout=120)
+    listed = [l for l in lines(r.out) if re.match(r"^\d+ [*-] ", l)]
+    check("bare Debian root: /vmlinuz is the one entry, /boot's kernels not listed beside it",
+          r.status == 0 and listed == ["1 * Linux, Linux 6.1.0-10-amd64 (/myfs/vmlinuz)"], r.summary())
+
+
 def main():
     if not vstest.require_image():
         return vstest.finish()
@@ -493,7 +510,7 @@ def main():
                       (test_extlinux, (kernel, base, extra, extra_token)), (test_uki, (kernel, base)),
                       (test_menu, (share,)), (test_menu_esc, (share,)), (test_efi_menu, (share,)),
                       (test_chain, (share,)),
-                      (test_root, (kernel, base))])
+                      (test_debian_root, ()), (test_root, (kernel, base))])
     return vstest.finish()
 
 
