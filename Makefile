@@ -182,16 +182,26 @@ fuzz: fuzz-build
 		grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/fuzz/fuzz_$$n.log || true; \
 	done
 
-# Silent: tools/deps says nothing when nothing is missing.
+# Silent: tools/deps says nothing when nothing is missing.  `make deps`
+# installs everything; `make run` only what it needs (tools/deps run).
 ## deps: install the Debian packages and the caches the builds and tests need
 deps:
 	@tools/deps
 
+# run, test, bench and test-distro install their packages first, then build
+# in a make of their own (the built-GOAL targets): as prerequisites, under -j,
+# a compiler could start before tools/deps had installed it.
+.PHONY: built-run built-test built-bench
 SHARE ?= $(BUILD)/demo-share
 ARGS  ?=
 ## run: boot the image under QEMU with SHARE (default: a demo share) as myfs; ARGS: the guest's command line
-run: deps all
+run:
+	@tools/deps run
+	@$(MAKE) --no-print-directory built-run
 	tools/vioshare-run --share '$(SHARE):myfs' -- '$(subst ','\'',$(ARGS))'
+# Only what `make run` boots: the PC image and the demo share.
+built-run: $(BUILD)/vioshare.elf $(BUILD)/demo-share.stamp
+	@:
 
 # The Linux peer of `make bench`: a static program run from an initramfs.
 $(HOSTB)/linux_bench: tests/bench/linux_bench.c
@@ -210,19 +220,30 @@ $(BUILD)/ovmf_bench.efi: $(BUILD)/bench/ovmf_bench.o
 BIG ?= 1024
 ROUNDS ?= 3
 ## bench: the workloads against the Linux guest, OVMF and the host (BIG, ROUNDS, HOST, POOL, SHARE)
-bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
+bench:
+	@tools/deps
+	@$(MAKE) --no-print-directory built-bench
 	$(PYTHON) tools/bench --big $(BIG) --rounds $(ROUNDS) $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
 		$(if $(filter command line,$(origin POOL)),--pool $(POOL)) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
-## test: the whole suite; ends with 'N passed, N failed'
-test: deps all lint $(HOSTB)/linux_bench
+built-bench: all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
+	@:
+
+## test: the whole suite (and make lint); ends with 'N passed, N failed'
+test:
+	@tools/deps
+	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
+built-test: all lint $(HOSTB)/linux_bench
+	@:
 
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
 # from the share as its own root (tests/distro/test_distro.py).
 .PHONY: test-distro
 ## test-distro: boot a debootstrapped Debian 12 from the share (downloads; not part of make test)
-test-distro: deps all
+test-distro:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
 	$(PYTHON) tests/distro/test_distro.py
 
 ## clean: remove build/
