@@ -5,6 +5,7 @@
 #include "cmdparse.h"
 #include "escape.h"
 #include "numparse.h"
+#include "vioshare_version.h"
 #include "vs_errno.h"
 
 #define SCRIPT_MAX (1u << 20)
@@ -27,6 +28,14 @@ bool app_add_dev(struct app *a, const struct vs_transport *tr)
     viofs_read_tag(tr, d->tag);
     d->mounted = false;
     return true;
+}
+
+void app_print_version(struct app *a)
+{
+    app_printf(a, "vioshare " VIOSHARE_VERSION);
+    if (a->build_name)
+        app_printf(a, " (%s)", a->build_name);
+    app_printf(a, "\n");
 }
 
 void app_printf(struct app *a, const char *fmt, ...)
@@ -136,6 +145,7 @@ static const struct command commands[] = {
     {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
     {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
     {"stats", cmd_stats, "stats [-r] [PATH]"},
+    {"version", cmd_version, "version"},
     {"help", cmd_help, "help [COMMAND]"},
 };
 
