@@ -59,6 +59,11 @@ TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(filter-out apps/main_pc.c,$(APPS_SRC)) $(wildcard apps/efi/*.c)
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 
+# The project's version, read from the one place it is written.
+VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2] = $$3 } END { \
+	print v["VIOSHARE_VERSION_MAJOR"] "." v["VIOSHARE_VERSION_MINOR"] "." v["VIOSHARE_VERSION_PATCH"] }' \
+	vfs/vioshare_version.h)
+
 .PHONY: all run test bench deps clean headers
 all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
@@ -214,8 +219,9 @@ test-distro: deps all
 clean:
 	rm -rf $(BUILD)
 
-# The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk
+# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports` and
+# `make install`.
+include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)
