@@ -49,7 +49,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names, nothing of
 # the wire protocol or the core's internals (fuse_proto.h, vq.h, virtiofs.h).
-PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
+PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
 	virtio/vtransport.h virtio/vpci.h virtio/vmmio.h fuse/vs_mode.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
@@ -63,6 +63,11 @@ UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
+
+# The project's version, read from the one place it is written.
+VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2] = $$3 } END { \
+	print v["VIOSHARE_VERSION_MAJOR"] "." v["VIOSHARE_VERSION_MINOR"] "." v["VIOSHARE_VERSION_PATCH"] }' \
+	vfs/vioshare_version.h)
 
 .PHONY: all run test bench deps clean headers
 ## all: build everything into build/ (the images, the library, the tools, the host tests)
@@ -250,8 +255,9 @@ test-distro:
 clean:
 	rm -rf $(BUILD)
 
-# The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk tools/dev.mk
+# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
+# `make install` and the developers' targets (help, lint).
+include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

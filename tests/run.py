@@ -69,13 +69,14 @@ EXPECTED = {
     "test_current_boot_linux.py": 14,
     "test_cli.py": 50,
     "test_docs.py": 6,
-    "test_documented.py": 52,
+    "test_documented.py": 53,
     "test_documented_more.py": 17,
     # 11: the kernel boot part skipped (no kernel in /boot: one SKIP line for 6 checks)
     "test_efi.py": (16, 11),
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,
+    "test_install.py": 15,
     "test_kvm.py": (6, 1),                # 1: the image check, then a SKIP where /dev/kvm does not open
     "test_launcher.py": 71,
     "test_libvirt.py": 27,

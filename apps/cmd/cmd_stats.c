@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `help [COMMAND]`. */
+/* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `version`,
+ * `help [COMMAND]`. */
 #include "commands.h"
 #include "numparse.h"
 #include "vs_errno.h"
@@ -132,6 +133,17 @@ int cmd_stats(struct app *a, int argc, char **argv)
     if (!reset && a->heap_usage && a->heap_usage(a, &used, &peak))
         app_printf(a, "heap: %llu bytes in use, high-water %llu bytes\n", (unsigned long long)used,
                    (unsigned long long)peak);
+    return 0;
+}
+
+int cmd_version(struct app *a, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        app_usage(a, "version", -VS_EINVAL, "usage: version");
+        return -VS_EINVAL;
+    }
+    app_print_version(a);
     return 0;
 }
 

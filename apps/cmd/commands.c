@@ -34,6 +34,7 @@ const struct app_command app_commands[] = {
     {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
     {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
     {"stats", cmd_stats, "stats [-r] [PATH]"},
+    {"version", cmd_version, "version"},
     {"help", cmd_help, "help [COMMAND]"},
 };
 

@@ -379,6 +379,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     app_init(a, port, (struct fmt_out){console_sink, st});
     a->read_char = console_input;
     a->read_ctx = st;
+    a->build_name = "x86-64 UEFI application";
+    app_print_version(a);
     a->boot = efi_boot;
     a->chain = efi_chain;
     if (EFI_ERROR(s))

@@ -68,7 +68,7 @@ FORMS = {
     "mounts": ["mounts"], "shell": ["shell"], "exit": ["exit [N]"], "mount": ["mount TAG PATH [-o OPTS]"],
     "umount": ["umount PATH"], "entries": ["entries"], "menu": ["menu [SECONDS]"],
     "chain": ["chain PATH [ARGS...]"], "options": ["options [CMDLINE...]"], "help": ["help [COMMAND]"],
-    "debug": ["debug [LEVEL]"], "stats": ["stats [-r] [PATH]"],
+    "debug": ["debug [LEVEL]"], "stats": ["stats [-r] [PATH]"], "version": ["version"],
 }
 # SPEC §4 and the README's mount options.
 MOUNT_OPTS = ["ro", "nocase", "chroot", "owner=UID:GID", "irq=poll|msix", "timeout=SECONDS", "debug=LEVEL",
@@ -179,57 +179,16 @@ def make_run_statuses(share):
 
 
 def embed_minimal_run(share):
-    """examples/embed_minimal.c, built as `make check-ports` builds it for
-    AArch64 with picolibc (against the installed headers and the port's
-    library), linked for QEMU virt's RAM (0x40000000) with picolibc's
-    semihosting crt0 (exit(main())), run on QEMU virt: virtiofsd by hand, the
-    device on virtio-mmio bus 0 (0x0a000000, the address the example names),
-    version 2 (force-legacy=false), guest RAM shared."""
+    """examples/embed_minimal.c built as `make check-ports` builds it for
+    AArch64 with picolibc, against the installed headers and the port's
+    library, and run on QEMU virt (vstest.embed_minimal_run)."""
     target = "build/ports/aarch64-picolibc/libvioshare.a"  # make knows it by this name
     lib = os.path.join(vstest.REPO, target)
     r = subprocess.run(["make", "--no-print-directory", "-C", vstest.REPO, "headers", target],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     if r.returncode != 0:
         return None, b"", "make headers %s: %s" % (lib, r.stdout.decode(errors="replace")[-300:])
-    elf = os.path.join(vstest.tmpdir(), "embed_minimal.elf")
-    argv = ["aarch64-linux-gnu-gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing",
-            "-specs=picolibc.specs", "--crt0=semihost", "--oslib=semihost", "-mcpu=cortex-a57",
-            "-I" + os.path.join(vstest.REPO, "build", "include", "vioshare"),
-            "-Wl,--defsym=__flash=0x40000000", "-Wl,--defsym=__flash_size=0x200000",
-            "-Wl,--defsym=__ram=0x40200000", "-Wl,--defsym=__ram_size=0x800000",
-            os.path.join(vstest.REPO, "examples", "embed_minimal.c"), lib, "-o", elf]
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    if r.returncode != 0:
-        return None, b"", "build failed: %s" % r.stdout.decode(errors="replace")[-300:]
-    sock = os.path.join(vstest.tmpdir(), "fs.sock")
-    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
-                             "-o", "cache=auto", "-o", "sandbox=chroot"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not vstest.wait_listening(sock, 15):
-            return None, b"", "virtiofsd never listened on %s" % sock
-        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-accel", "tcg", "-m", "256",
-                "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
-                "-global", "virtio-mmio.force-legacy=false",
-                "-chardev", "socket,id=fs0,path=" + sock,
-                "-device", "vhost-user-fs-device,bus=virtio-mmio-bus.0,queue-size=1024,chardev=fs0,tag=myfs",
-                "-semihosting-config", "enable=on,target=native",
-                "-kernel", elf, "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
-        note("run: " + " ".join(argv))
-        try:
-            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=60)
-            return r.returncode, r.stdout, r.stderr.decode(errors="replace")
-        except subprocess.TimeoutExpired as e:
-            return None, e.stdout or b"", "timed out"
-    finally:
-        vfsd.kill()
-        vfsd.wait()
-        for f in ("/var/run/virtiofsd/%s.pid" % sock.replace("/", "."),):
-            try:
-                os.unlink(f)
-            except OSError:
-                pass
+    return vstest.embed_minimal_run(share, ["-I" + os.path.join(vstest.REPO, "build", "include", "vioshare"), lib])
 
 
 # ------------------------------------------------------------------ command line run
