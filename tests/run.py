@@ -55,7 +55,7 @@ EXPECTED = {
     "test_profiles": 10,
     "test_sha256": 11,
     "test_vfs_sim": 93,
-    "test_vfs_write": 21,
+    "test_vfs_write": 22,
     "test_vmmio": 39,
     "test_vpci": 37,
     "test_vq": 29,
