@@ -242,6 +242,18 @@ test:
 built-test: all lint $(HOSTB)/linux_bench
 	@:
 
+# Not part of `make test` (minutes): test_rw.py's randomized differential over
+# SEEDS seeds from SEED_FROM (random unless given), each under the cache mode
+# seed % 3 (auto, none, always); a failing seed is named with its replay.
+SEEDS ?= 300
+.PHONY: test-seeds
+## test-seeds: test_rw's randomized differential over SEEDS seeds (default 300) from SEED_FROM; not part of make test
+test-seeds:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
+	from=$(if $(SEED_FROM),$(SEED_FROM),$$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')); \
+	VIOSHARE_RW_SEEDS=$$from-$$((from + $(SEEDS) - 1)) $(PYTHON) tests/integration/test_rw.py
+
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
 # from the share as its own root (tests/distro/test_distro.py).
 .PHONY: test-distro

@@ -115,7 +115,7 @@ struct vfs_loc {
     char name[VFS_NAME_MAX + 1];
     uint32_t namelen;
     /* WALK_CREATE: the last name exists and node is its own (else node is
-     * its parent). */
+     * its parent); WALK_OPEN: node is the directory the path names. */
     bool found;
     bool trailing_slash;
 };
@@ -126,6 +126,10 @@ struct vfs_loc {
                            if a symlink (with WALK_FOLLOW) and stop at the
                            name it leads to: its node if it exists, else
                            its parent (to create it) */
+#define WALK_OPEN 8     /* with WALK_PARENT, for open(O_CREAT): a path that
+                           names a directory rather than an entry in one
+                           ("/", a mount's root, a last "." or "..", through
+                           symlinks too) ends at that directory, found set */
 int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc);
 void vfs_loc_put(struct vfs_loc *loc);
 
