@@ -13,7 +13,6 @@ the commands imply (counts and bytes), without errors, each latency between
 1 us and the time since the mount.  Where /dev/kvm does not open as KVM each
 check prints its SKIP line (README: allowed in CI)."""
 
-import fcntl
 import os
 import re
 import sys
@@ -24,7 +23,6 @@ from vstest import check, note  # noqa: E402
 
 SIZE = 65536
 SEED = 13
-KVM_GET_API_VERSION = 0xAE00   # _IO(KVMIO, 0x00)
 
 
 # The checks after the image's, each skipped without /dev/kvm.
@@ -51,22 +49,6 @@ OPTIONAL = ("GETATTR",)
 
 ROW = re.compile(rb"^  ([A-Z0-9]+) +(\d+) +(\d+|-) +(\d+|-) +(\d+|-) +(\d+|-) +(\d+|-) +(\d+|-)$")
 SINCE = re.compile(rb"^/myfs \(tag myfs\): (\d+)\.(\d{3}) s since mount or reset", re.M)
-
-
-def kvm_unusable():
-    """Why /dev/kvm is no KVM to run on (None: it is): it does not open, or
-    is some other device (KVM_GET_API_VERSION does not give 12)."""
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError as e:
-        return "/dev/kvm cannot be opened: %s" % e
-    try:
-        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
-    except OSError as e:
-        return "/dev/kvm is no KVM device: KVM_GET_API_VERSION: %s" % e
-    finally:
-        os.close(fd)
-    return None if version == 12 else "/dev/kvm: KVM API version %d, not 12" % version
 
 
 def stats_rows(block):
@@ -112,7 +94,7 @@ def stats_wrong(block, want):
 def main():
     if not vstest.require_image():
         return vstest.finish()
-    why = kvm_unusable()
+    why = vstest.kvm_unusable()
     if why:
         for name in CHECKS:
             vstest.skip(name, why, allowed_in_ci=True)

@@ -10,6 +10,7 @@ Every name starts with the host stack the launcher runs, `[classic] ` or
 """
 
 import atexit
+import fcntl
 import hashlib
 import os
 import re
@@ -63,6 +64,25 @@ def check(name, condition, detail=""):
         sys.stdout.write("FAIL %s: %s\n" % (name, reason))
     sys.stdout.flush()
     return bool(condition)
+
+
+KVM_GET_API_VERSION = 0xAE00   # _IO(KVMIO, 0x00)
+
+
+def kvm_unusable():
+    """Why /dev/kvm is no KVM to run on (None: it is): it does not open, or
+    is some other device (KVM_GET_API_VERSION does not give 12)."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError as e:
+        return "/dev/kvm cannot be opened: %s" % e
+    try:
+        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
+    except OSError as e:
+        return "/dev/kvm is no KVM device: KVM_GET_API_VERSION: %s" % e
+    finally:
+        os.close(fd)
+    return None if version == 12 else "/dev/kvm: KVM API version %d, not 12" % version
 
 
 def skip(name, reason, allowed_in_ci=False):
