@@ -65,8 +65,8 @@ EXPECTED = {
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
     "test_bootentries.py": 27,
-    "test_boot_linux.py": 14,
-    "test_current_boot_linux.py": 14,
+    "test_boot_linux.py": 15,
+    "test_current_boot_linux.py": 15,
     "test_cli.py": 50,
     "test_docs.py": 6,
     "test_documented.py": 52,
