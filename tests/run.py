@@ -81,7 +81,7 @@ EXPECTED = {
     "test_libvirt.py": 27,
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
-    "test_msix.py": 14,
+    "test_msix.py": 15,
     "test_outputs.py": 214,             # both stacks in one program
     "test_ports.py": 12,
     "test_poweroff.py": 15,
