@@ -95,11 +95,11 @@ def test_boot_pvh_q35(share, token):
     except ValueError:
         before = []
     mounted = [l for l in before if re.match(r"^myfs on /myfs type virtiofs \(.*\)$", l)]
+    msix = r"^myfs on /myfs type virtiofs \(rw,irq=msix,timeout=30, nodes \d+, max \d+\)$"
     counted = [int(m.group(1)) for m in (re.match(r"^interrupts: (\d+) MSI since boot$", l) for l in before) if m]
     check("PVH/q35, before the hand-over: `mounts` shows the share mounted irq=msix and `stats` counts MSI-X "
           "interrupts (%s)" % (counted[0] if counted else "-"),
-          len(mounted) == 1 and re.match(r"^myfs on /myfs type virtiofs \(rw,irq=msix,timeout=30, nodes \d+, max \d+\)$",
-                                         mounted[0]) is not None and len(counted) == 1 and counted[0] > 0,
+          len(mounted) == 1 and re.match(msix, mounted[0]) and len(counted) == 1 and counted[0] > 0,
           "mounts %r, interrupts %r; %s" % (mounted, counted, r.summary()))
     try:
         i = out.index("VIOSHARE-INITRAMFS-CAT-BEGIN")
