@@ -65,11 +65,11 @@ EXPECTED = {
     "test_badinput.py": 156,
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
     "test_bootentries.py": 27,
-    "test_boot_linux.py": 14,
-    "test_current_boot_linux.py": 14,
+    "test_boot_linux.py": 15,
+    "test_current_boot_linux.py": 15,
     "test_cli.py": 50,
     "test_docs.py": 6,
-    "test_documented.py": 53,
+    "test_documented.py": 54,
     "test_documented_more.py": 17,
     "test_efi.py": 16,
     "test_faults.py": 39,
@@ -81,7 +81,7 @@ EXPECTED = {
     "test_libvirt.py": 27,
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
-    "test_msix.py": 14,
+    "test_msix.py": 15,
     "test_outputs.py": 214,             # both stacks in one program
     "test_ports.py": 12,
     "test_poweroff.py": 15,

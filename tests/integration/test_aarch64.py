@@ -50,11 +50,12 @@ def virtio_mmio_case():
     sock = os.path.join(vstest.tmpdir(), "fs.sock")
     vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
                              "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    name = "aarch64: virtio-fs on a DTB virtio,mmio transport is mounted and read (status 4 -> QEMU 9)"
     try:
-        end = time.monotonic() + 15
-        while not os.path.exists(sock) and time.monotonic() < end:
-            time.sleep(0.05)
-        time.sleep(0.2)
+        # QEMU connects at once: the socket must be listening, not just exist.
+        if not vstest.wait_listening(sock, 15):
+            check(name, False, "virtiofsd never listened on %s" % sock)
+            return
         argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256",
                 "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
                 "-chardev", "socket,id=fs0,path=" + sock,
@@ -65,8 +66,7 @@ def virtio_mmio_case():
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
         out, code = vstest.run_console(argv)
         note(out)
-        check("aarch64: virtio-fs on a DTB virtio,mmio transport is mounted and read (status 4 -> QEMU 9)",
-              code == 9 and b"mmiofs on /mmiofs" in out and b"over virtio-mmio\n" in out,
+        check(name, code == 9 and b"mmiofs on /mmiofs" in out and b"over virtio-mmio\n" in out,
               "QEMU exit %s, output %r" % (code, out[-300:]))
     finally:
         vfsd.kill()
