@@ -27,7 +27,7 @@ from vstest import check, note  # noqa: E402
 
 EFI_IMAGE = os.path.join(vstest.REPO, "build", "vioshare.efi")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
-CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd_boot.c")
+CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd", "cmd_boot.c")
 START = b"vioshare.efi: start"        # the application's first line
 ANSI = bootrun.ANSI
 TIMEOUT = 240
@@ -190,7 +190,7 @@ def check_linux(status, stamped, err, token):
 
 def test_boot(top):
     kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=version_key)
-    missing = [w for w, ok in (("apps/cmd_boot.c", os.path.isfile(CMD_BOOT)), ("/boot/vmlinuz-*", kernels),
+    missing = [w for w, ok in (("apps/cmd/cmd_boot.c", os.path.isfile(CMD_BOOT)), ("/boot/vmlinuz-*", kernels),
                                ("tools/mkinitramfs", os.path.isfile(MKINITRAMFS))) if not ok]
     if missing:
         for name in BOOT_CHECKS:
