@@ -100,6 +100,8 @@ EXPECTED = {
     "test_current_shell.py": 17,
     "test_tools.py": 56,
     "test_trace.py": 19,
+    "test_roundtrips.py": 10,
+    "test_current_roundtrips.py": 10,
     "test_tree.py": 17,
     "test_current_tree.py": 17,
 }
