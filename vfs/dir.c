@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Directory streams: READDIR replies parsed one entry at a time; the
- * virtual root lists the mounts.  Where the device offers it, READDIRPLUS
- * instead: each reply's nodes and attributes go to the node table as it
- * arrives, so the stats and walks that follow a listing ask nothing. */
+ * virtual root lists the mounts.  vfs_opendir_plus asks READDIRPLUS instead
+ * where the device offers it: each reply's nodes and attributes go to the
+ * node table as it arrives, so the stats and walks that follow a listing
+ * ask nothing. */
 #include "vfs_internal.h"
 
 /* A READDIRPLUS record is about five times a READDIR one: its buffer is
@@ -14,7 +15,7 @@ static bool plus_offered(const struct vfs_mount *m)
     return (m->conn.params.flags & FUSE_DO_READDIRPLUS) && !(m->unsupported & VFS_NOSYS_READDIRPLUS);
 }
 
-int vfs_opendir(struct vfs *v, const char *path)
+static int opendir_as(struct vfs *v, const char *path, bool want_plus)
 {
     if (vfs_files_full(v))
         return -VS_EMFILE;
@@ -27,7 +28,7 @@ int vfs_opendir(struct vfs *v, const char *path)
         return -VS_ENOTDIR;
     }
     struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
-    bool plus = loc.node && plus_offered(loc.m);
+    bool plus = want_plus && loc.node && plus_offered(loc.m);
     uint32_t size = 0;
     if (loc.node)
         size = plus ? VS_MIN(loc.m->cfg.dir_buf * PLUS_BUF_FACTOR, loc.m->conn.params.max_read) : loc.m->cfg.dir_buf;
@@ -54,6 +55,16 @@ int vfs_opendir(struct vfs *v, const char *path)
         return err;
     }
     return vfs_file_install(v, f);
+}
+
+int vfs_opendir(struct vfs *v, const char *path)
+{
+    return opendir_as(v, path, false);
+}
+
+int vfs_opendir_plus(struct vfs *v, const char *path)
+{
+    return opendir_as(v, path, true);
 }
 
 /* The virtual root's entries: one per mount, doff counting mount slots. */

@@ -322,7 +322,8 @@ static void one_op(struct fz *f, struct in *in, int *fds)
         break;
     }
     case 20: {
-        int dd = vfs_opendir(v, path(in));
+        const char *p = path(in);
+        int dd = take(in) & 1 ? vfs_opendir_plus(v, p) : vfs_opendir(v, p);
         ok_err(dd);
         if (dd >= 0) {
             struct vfs_dirent de;

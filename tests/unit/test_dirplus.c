@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Listings with READDIRPLUS through the simulated device: the requests an
+/* Listings with READDIRPLUS (vfs_opendir_plus) through the simulated device: the requests an
  * `ls -l` sends, the nodes and attributes a reply leaves in the caches and
  * their validity, every lookup the server counted given back exactly once
  * (in BATCH_FORGETs), the fallbacks to READDIR + LOOKUP, hostile records,
@@ -14,10 +14,11 @@
 #include "vfs_internal.h"
 #include "vs_errno.h"
 
-/* Lists path whole: the names (dots excluded) in *names; -errno on failure. */
+/* Lists path whole with vfs_opendir_plus: the names (dots excluded) in
+ * *names; -errno on failure. */
 static int list_all(struct env *e, const char *path, unsigned *names)
 {
-    int dd = vfs_opendir(&e->v, path);
+    int dd = vfs_opendir_plus(&e->v, path);
     if (dd < 0)
         return dd;
     struct vfs_dirent de;
@@ -125,7 +126,7 @@ static bool t_unread_entries(struct env *e)
 {
     if (!env_up(e))
         return false;
-    int dd = vfs_opendir(&e->v, "/sim/many");
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
     REQUIRE(dd >= 0, "opendir = %d", dd);
     struct vfs_dirent de;
     REQUIRE(vfs_readdir(&e->v, dd, &de) == 1, "readdir");
@@ -177,6 +178,25 @@ static bool t_enosys(struct env *e)
     return true;
 }
 
+static bool t_names_alone(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    unsigned n = 0;
+    int r;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1)
+        n++;
+    REQUIRE(vfs_closedir(&e->v, dd) == 0 && r == 0 && n == SIMFS_MANY + 2, "listing = %d, %u entries", r, n);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 0 && e->fs.ops[FUSE_READDIR] >= 2, "%lu READDIRPLUS, %lu READDIR",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
+    REQUIRE(e->v.mounts[0]->nodes == 1, "a listing of names left %u nodes (want 1: the directory)",
+            e->v.mounts[0]->nodes);
+    return true;
+}
+
 static bool t_zero_validity(struct env *e)
 {
     env_init(e);
@@ -203,7 +223,7 @@ static bool plus_fault(struct env *e, enum simfs_fault_kind kind)
     if (!env_up(e))
         return false;
     simfs_fault(&e->fs, kind, FUSE_READDIRPLUS, 1, 0);
-    int dd = vfs_opendir(&e->v, "/sim/dir");
+    int dd = vfs_opendir_plus(&e->v, "/sim/dir");
     REQUIRE(dd >= 0, "opendir = %d", dd);
     struct vfs_dirent de;
     int r, n = 0;
@@ -245,6 +265,7 @@ int main(void)
     run("closedir after one entry: every node of the reply taken (and given back at umount)", t_unread_entries);
     run("no FUSE_DO_READDIRPLUS at INIT: READDIR, and a LOOKUP per name stat'ed", t_no_flag);
     run("READDIRPLUS answered ENOSYS: READDIR from then on, remembered; listings complete", t_enosys);
+    run("vfs_opendir (names alone): READDIR even where READDIRPLUS is offered, no node taken", t_names_alone);
     run("entry and attribute validity 0: names listed are looked up again", t_zero_validity);
     run("READDIRPLUS record's namelen running past the reply: -EPROTO, lookups exact", t_f_overflow);
     run("READDIRPLUS record's namelen 0: -EPROTO, lookups exact", t_f_namelen0);

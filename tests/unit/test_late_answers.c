@@ -192,15 +192,14 @@ static bool t_late_read_no_hold(struct env *e)
     return late_teardown(e, &s);
 }
 
-/* A READDIRPLUS page (what a listing asks for when the device offers it):
- * the stream's buffer is freed at closedir. */
+/* A READDIR page: the stream's buffer is freed at closedir. */
 static bool t_late_readdir(struct env *e)
 {
     static struct second s;
     CHECK(late_setup(e, &s));
     int dd = vfs_opendir(&e->v, "/sim/many");
     REQUIRE(dd >= 0, "opendir");
-    simfs_fault(&e->fs, SIMFS_FAULT_NO_REPLY, FUSE_READDIRPLUS, 1, 0);
+    simfs_fault(&e->fs, SIMFS_FAULT_NO_REPLY, FUSE_READDIR, 1, 0);
     struct vfs_dirent de;
     int err = vfs_readdir(&e->v, dd, &de);
     REQUIRE(err == -VS_ETIMEDOUT, "readdir on a stalled device = %d", err);
@@ -420,7 +419,7 @@ int main(void)
     run("a READ answered after its timeout lands in the caller's buffer, which dma_hold kept", t_late_read);
     run("without dma_hold a late READ lands in the core's DMA memory; the caller freed its buffer",
         t_late_read_no_hold);
-    run("a READDIRPLUS answered after its timeout and closedir: no write into freed memory", t_late_readdir);
+    run("a READDIR answered after its timeout and closedir: no write into freed memory", t_late_readdir);
     run("a READLINK answered after a path walk gave up: no write into freed memory", t_late_readlink_walk);
     run("a READLINK answered after vfs_readlink gave up: no write into freed memory", t_late_readlink_call);
     run("a LOOKUP answered after umount left the device alone: lands in kept memory",

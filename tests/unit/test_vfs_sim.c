@@ -443,13 +443,9 @@ static bool list_equals_tree(struct env *e, const char *path, const char *rel)
     return true;
 }
 
-/* READDIR alone (the device does not offer READDIRPLUS; test_dirplus.c
- * covers READDIRPLUS). */
 static bool t_readdir(struct env *e)
 {
-    env_init(e);
-    e->fs.no_readdirplus_flag = true;
-    if (!env_mount(e))
+    if (!env_up(e))
         return false;
     CHECK(list_equals_tree(e, "/sim", "") && list_equals_tree(e, "/sim/dir", "dir") &&
                 list_equals_tree(e, "/sim/dir/sub", "dir/sub") && list_equals_tree(e, "/sim/link-dir", "dir"));
@@ -961,13 +957,10 @@ static bool t_r_hiprio_len(struct env *e)
     return true;
 }
 
-/* Directory faults: the stream returns only real names, then -EPROTO
- * (READDIR; test_dirplus.c has them in READDIRPLUS replies). */
+/* Directory faults: the stream returns only real names, then -EPROTO. */
 static bool dirent_fault(struct env *e, enum simfs_fault_kind kind)
 {
-    env_init(e);
-    e->fs.no_readdirplus_flag = true;
-    if (!env_mount(e))
+    if (!env_up(e))
         return false;
     simfs_fault(&e->fs, kind, FUSE_READDIR, 1, 0);
     int dd = vfs_opendir(&e->v, "/sim/dir");
