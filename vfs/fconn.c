@@ -510,8 +510,12 @@ static int free_forget_cell(const struct fconn *c)
 
 int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 {
-    if (c->dead)
-        return c->dead;
+    /* Still full when the last flush failed: room first. */
+    if (c->forget_pending == FCONN_FORGET_BATCH) {
+        int err = fconn_forget_flush(c);
+        if (err)
+            return err;
+    }
     c->forget_batch[c->forget_pending].nodeid = nodeid;
     c->forget_batch[c->forget_pending].nlookup = nlookup;
     if (++c->forget_pending < FCONN_FORGET_BATCH)
