@@ -43,7 +43,7 @@ EXPECTED = {
     "test_acpi": 28,
     "test_bootentries": 40,
     "test_cmdparse": 41,
-    "test_dirplus": 14,
+    "test_dirplus": 15,
     "test_sharepath": 3,
     "test_errno": 5,
     "test_escape_sort": 16,

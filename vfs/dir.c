@@ -152,8 +152,10 @@ static void take_plus_nodes(struct vfs_file *f)
     while (fuse_dirent_next(f->dbuf, f->dlen, &pos, true, &d) == 1) {
         struct fuse_entry_out e;
         vs_memcpy(&e, d.entry, sizeof(e));
-        if (e.nodeid != 0 && !dot_or_dotdot(d.name, d.namelen))
+        if (e.nodeid != 0 && !dot_or_dotdot(d.name, d.namelen)) {
             vn_from_dirplus(f->m, f->node, d.name, d.namelen, &e);
+            f->dtaken++;
+        }
     }
 }
 
@@ -161,6 +163,12 @@ static void take_plus_nodes(struct vfs_file *f)
 static int refill(struct vfs_file *f)
 {
     f->dpos = f->dlen = 0;
+    /* Once a stream has brought as many nodes as the cache keeps, more would
+     * only push out the first before they are used (a caller stats the
+     * names after the listing, or as it goes): the rest is READDIR, as
+     * Linux may switch from one reply to the next. */
+    if (f->dplus && f->dtaken >= f->m->cfg.node_cache)
+        f->dplus = false;
     int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, f->dsize, &f->dlen, &f->cookies,
                                &f->dplus);
     if (err)

@@ -82,6 +82,7 @@ struct vfs_file {
     uint8_t *dbuf;
     uint32_t dsize, dlen, dpos;
     bool dplus;
+    uint32_t dtaken;            /* nodes READDIRPLUS brought so far */
     uint64_t doff;
     bool deof;
     struct dir_cookies cookies;

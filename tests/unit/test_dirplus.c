@@ -112,6 +112,9 @@ static bool t_small_cache(struct env *e)
     REQUIRE(e->fs.ops[FUSE_BATCH_FORGET] >= (SIMFS_MANY - 100 - FCONN_FORGET_BATCH) / FCONN_FORGET_BATCH &&
                 e->fs.ops[FUSE_FORGET] <= 1,
             "%lu BATCH_FORGETs, %lu FORGETs while listing", e->fs.ops[FUSE_BATCH_FORGET], e->fs.ops[FUSE_FORGET]);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 1 && e->fs.ops[FUSE_READDIR] == 1,
+            "%lu READDIRPLUS, %lu READDIR (want 1 and 1: the end asked without attributes)",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
     /* The newest names are still cached; the oldest were forgotten. */
     unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
     struct vfs_stat st;
@@ -119,6 +122,31 @@ static bool t_small_cache(struct env *e)
             "lstat of the last name listed sent a LOOKUP");
     REQUIRE(vfs_lstat(&e->v, "/sim/many/f0000", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups + 1,
             "lstat of the first name listed: %lu LOOKUPs", e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+static bool t_switch_to_readdir(struct env *e)
+{
+    env_init(e);
+    /* 16 KiB READDIRPLUS replies: about 100 names each. */
+    struct vfs_config cfg = {.node_cache = 100, .dir_buf = 4096};
+    e->opts.config = &cfg;
+    if (!env_mount(e))
+        return false;
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing = %d, %u names", err, names);
+    unsigned long plus = e->fs.ops[FUSE_READDIRPLUS];
+    REQUIRE(plus >= 1 && plus <= 2 && e->fs.ops[FUSE_READDIR] >= 2,
+            "%lu READDIRPLUS (want 1 or 2: until 100 nodes came), %lu READDIR", plus, e->fs.ops[FUSE_READDIR]);
+    REQUIRE(e->fs.ops[FUSE_BATCH_FORGET] + e->fs.ops[FUSE_FORGET] <= 1, "%lu FORGET requests while listing",
+            e->fs.ops[FUSE_BATCH_FORGET] + e->fs.ops[FUSE_FORGET]);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    struct vfs_stat st;
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f0000", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups,
+            "the first name listed was not cached");
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f1499", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups + 1,
+            "lstat of a name listed by READDIR: %lu LOOKUPs", e->fs.ops[FUSE_LOOKUP] - lookups);
     return true;
 }
 
@@ -262,6 +290,8 @@ int main(void)
         t_ls_l);
     run("node cache of 100: a 1500-name listing forgets the oldest in BATCH_FORGETs; every lookup given back once",
         t_small_cache);
+    run("READDIR for the rest of a stream once it brought node_cache nodes; the first names stay cached",
+        t_switch_to_readdir);
     run("closedir after one entry: every node of the reply taken (and given back at umount)", t_unread_entries);
     run("no FUSE_DO_READDIRPLUS at INIT: READDIR, and a LOOKUP per name stat'ed", t_no_flag);
     run("READDIRPLUS answered ENOSYS: READDIR from then on, remembered; listings complete", t_enosys);
