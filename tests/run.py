@@ -43,6 +43,7 @@ EXPECTED = {
     "test_acpi": 28,
     "test_bootentries": 40,
     "test_cmdparse": 41,
+    "test_dirplus": 15,
     "test_sharepath": 3,
     "test_errno": 5,
     "test_escape_sort": 16,
@@ -98,6 +99,8 @@ EXPECTED = {
     "test_current_shell.py": 17,
     "test_tools.py": 57,
     "test_trace.py": 19,
+    "test_roundtrips.py": 10,
+    "test_current_roundtrips.py": 10,
     "test_tree.py": 17,
     "test_current_tree.py": 17,
 }

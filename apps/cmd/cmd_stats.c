@@ -79,7 +79,7 @@ static void print_mount(struct app *a, int slot)
         if (!o->count)
             continue;
         const char *name = op ? vs_fuse_opname(op) : "OTHER";
-        if (op == FUSE_FORGET) { /* no reply: nothing but the count */
+        if (op == FUSE_FORGET || op == FUSE_BATCH_FORGET) { /* no reply: nothing but the count */
             app_printf(a, "  %-12s %8llu %7s %14s %8s %8s %8s %8s\n", name, (unsigned long long)o->count, "-", "-",
                        "-", "-", "-", "-");
             continue;
@@ -94,6 +94,12 @@ static void print_mount(struct app *a, int slot)
                    (unsigned long long)(o->min_ns / 1000), (unsigned long long)vs_opstat_quantile_us(o, 500),
                    (unsigned long long)vs_opstat_quantile_us(o, 990), (unsigned long long)(o->max_ns / 1000));
     }
+    uint64_t sent = 0;
+    for (uint32_t op = 0; op < VS_STATS_OPS; op++)
+        sent += s->op[op].count;
+    app_printf(a, "  requests: %llu sent, %llu waited for, %llu not (FORGET, BATCH_FORGET, RELEASE at a close)\n",
+               (unsigned long long)sent, (unsigned long long)(sent - s->unanswered),
+               (unsigned long long)s->unanswered);
     print_pct(a, "name", s->name_hits, s->name_misses);
     print_pct(a, "attr", s->attr_hits, s->attr_misses);
     app_printf(a, "  request queue: %llu kicks, %llu not needed (event index %s)\n", (unsigned long long)mi.kicks,
