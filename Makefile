@@ -134,6 +134,13 @@ $(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/liba
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
 
+# The UEFI driver's file protocol on the host (gnu-efi's headers, the firmware's pool as malloc).
+EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c))
+$(HOSTB)/tests/test_efi_file: tests/unit/test_efi_file.c $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iboot/efi -Iboot/efi-driver -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
+		-fshort-wchar $< $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a -o $@
+
 $(HOSTB)/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_TOOL_CFLAGS) $< -o $@

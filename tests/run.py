@@ -45,6 +45,7 @@ EXPECTED = {
     "test_cmdparse": 41,
     "test_sharepath": 3,
     "test_errno": 5,
+    "test_efi_file": 8,
     "test_escape_sort": 16,
     "test_fmt": 12,
     "test_fdt_edit": 9,

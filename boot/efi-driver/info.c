@@ -155,8 +155,9 @@ EFI_STATUS vsfs_set_file_info(struct vsfs_file *f, UINTN size, const EFI_FILE_IN
         (info->Attribute & ~(UINT64)EFI_FILE_VALID_ATTR))
         return EFI_INVALID_PARAMETER;
     /* The name must end inside the record. */
+    const CHAR16 *name = info->FileName; /* FileName[1]: the record's variable tail */
     UINTN units = (info->Size - SIZE_OF_EFI_FILE_INFO) / sizeof(CHAR16), n = 0;
-    while (n < units && info->FileName[n])
+    while (n < units && name[n])
         n++;
     if (n == units)
         return EFI_INVALID_PARAMETER;
@@ -207,7 +208,7 @@ EFI_STATUS vsfs_set_file_info(struct vsfs_file *f, UINTN size, const EFI_FILE_IN
     char *dir_of = vsfs_dirname(f->path), *to = NULL;
     if (!dir_of)
         return EFI_OUT_OF_RESOURCES;
-    EFI_STATUS s = vsfs_resolve(dir_of, info->FileName, &to);
+    EFI_STATUS s = vsfs_resolve(dir_of, name, &to);
     vsfs_free(dir_of);
     if (EFI_ERROR(s))
         return s;

@@ -6,20 +6,6 @@
  * does, and never climb above the share's root. */
 #include "vsfs.h"
 
-void *vsfs_alloc(size_t n)
-{
-    void *p = NULL;
-    if (EFI_ERROR(vsfs_st->BootServices->AllocatePool(EfiBootServicesData, n ? n : 1, &p)))
-        return NULL;
-    return p;
-}
-
-void vsfs_free(void *p)
-{
-    if (p)
-        vsfs_st->BootServices->FreePool(p);
-}
-
 static size_t ucs2_strlen(const CHAR16 *s)
 {
     size_t n = 0;

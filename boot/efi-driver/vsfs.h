@@ -9,6 +9,7 @@
  * info.c      EFI_FILE_INFO, EFI_FILE_SYSTEM_INFO and the volume label
  * names.c     UEFI paths (UCS-2, backslashes) to VFS paths (UTF-8) and back
  * status.c    the one errno -> EFI_STATUS table
+ * pool.c      the system table, the GUIDs, pool memory
  *
  * Each volume is a namespace of its own (struct vfs) with the share mounted
  * at VSFS_MOUNT, on a port of its own (the DMA memory of a device comes from
@@ -96,7 +97,7 @@ char *vsfs_join(const char *dir, const char *name);
 /* status.c */
 EFI_STATUS vsfs_status(int err);
 
-/* Pool memory of the driver's type. */
+/* pool.c: pool memory of the driver's type. */
 void *vsfs_alloc(size_t n);
 void vsfs_free(void *p);
 
