@@ -45,7 +45,7 @@ EXPECTED = {
     "test_cmdparse": 41,
     "test_sharepath": 3,
     "test_errno": 5,
-    "test_efi_file": 8,
+    "test_efi_file": 9,
     "test_escape_sort": 16,
     "test_fmt": 12,
     "test_fdt_edit": 9,
@@ -72,7 +72,7 @@ EXPECTED = {
     "test_documented.py": 52,
     # 11: the kernel boot part skipped (no kernel in /boot: one SKIP line for 6 checks)
     "test_efi.py": (16, 11),
-    "test_efi_driver.py": 22,
+    "test_efi_driver.py": 23,
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,

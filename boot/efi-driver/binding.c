@@ -95,7 +95,6 @@ static EFI_STATUS EFIAPI stop(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE cont
     EFI_STATUS s = vsfs_volume_stop(volumes[i]);
     if (EFI_ERROR(s))
         return s;
-    vsfs_free(volumes[i]);
     volumes[i] = NULL;
     return EFI_SUCCESS;
 }

@@ -17,9 +17,16 @@ static bool same_guid(const EFI_GUID *a, const EFI_GUID *b)
     return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* Every call but Close on a handle of a stopped volume. */
+#define REFUSE_IF_GONE(f)            \
+    do {                             \
+        if ((f)->vol->gone)          \
+            return EFI_NO_MEDIA;     \
+    } while (0)
+
 static void drop_stream(struct vsfs_file *f)
 {
-    if (f->dd >= 0)
+    if (f->dd >= 0 && !f->vol->gone)
         vfs_closedir(&f->vol->vfs, f->dd);
     f->dd = -1;
     f->have_pending = false;
@@ -27,12 +34,14 @@ static void drop_stream(struct vsfs_file *f)
 
 static void free_file(struct vsfs_file *f)
 {
-    if (f->fd >= 0)
-        vfs_close(&f->vol->vfs, f->fd);
+    struct vsfs_volume *vol = f->vol;
+    if (f->fd >= 0 && !vol->gone)
+        vfs_close(&vol->vfs, f->fd);
     drop_stream(f);
-    f->vol->open_files--;
     vsfs_free(f->path);
     vsfs_free(f);
+    if (--vol->open_files == 0 && vol->orphaned)
+        vsfs_free(vol); /* the volume outlived its device for this handle */
 }
 
 /* ------------------------------------------------------------ Open */
@@ -47,6 +56,7 @@ static EFI_STATUS EFIAPI file_open(EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **
 {
     struct vsfs_file *f = FILE_OF(self);
     struct vfs *v = &f->vol->vfs;
+    REFUSE_IF_GONE(f);
     if (!out || !name)
         return EFI_INVALID_PARAMETER;
     bool create = mode & EFI_FILE_MODE_CREATE, write = mode & EFI_FILE_MODE_WRITE;
@@ -113,6 +123,10 @@ static EFI_STATUS EFIAPI file_delete(EFI_FILE_PROTOCOL *self)
 {
     struct vsfs_file *f = FILE_OF(self);
     struct vfs *v = &f->vol->vfs;
+    if (f->vol->gone) {
+        free_file(f);
+        return EFI_WARN_DELETE_FAILURE;
+    }
     bool allowed = f->writable && !is_root(f);
     if (f->fd >= 0)
         vfs_close(v, f->fd);
@@ -126,6 +140,7 @@ static EFI_STATUS EFIAPI file_delete(EFI_FILE_PROTOCOL *self)
 static EFI_STATUS EFIAPI file_flush(EFI_FILE_PROTOCOL *self)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (f->dir)
         return EFI_SUCCESS;
     if (!f->writable)
@@ -195,6 +210,7 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
 static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (!size || (*size && !buf))
         return EFI_INVALID_PARAMETER;
     if (f->dir)
@@ -224,6 +240,7 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
 static EFI_STATUS EFIAPI file_write(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (!size || (*size && !buf))
         return EFI_INVALID_PARAMETER;
     if (f->dir)
@@ -247,6 +264,7 @@ static EFI_STATUS EFIAPI file_write(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *
 static EFI_STATUS EFIAPI file_get_position(EFI_FILE_PROTOCOL *self, UINT64 *pos)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (!pos)
         return EFI_INVALID_PARAMETER;
     if (f->dir)
@@ -258,6 +276,7 @@ static EFI_STATUS EFIAPI file_get_position(EFI_FILE_PROTOCOL *self, UINT64 *pos)
 static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *self, UINT64 pos)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (f->dir) {
         if (pos != 0)
             return EFI_UNSUPPORTED;
@@ -280,6 +299,7 @@ static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *self, UINT64 pos)
 static EFI_STATUS EFIAPI file_get_info(EFI_FILE_PROTOCOL *self, EFI_GUID *type, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (!type || !size || (*size && !buf))
         return EFI_INVALID_PARAMETER;
     if (same_guid(type, &vsfs_guid_file_info)) {
@@ -299,6 +319,7 @@ static EFI_STATUS EFIAPI file_get_info(EFI_FILE_PROTOCOL *self, EFI_GUID *type, 
 static EFI_STATUS EFIAPI file_set_info(EFI_FILE_PROTOCOL *self, EFI_GUID *type, UINTN size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
+    REFUSE_IF_GONE(f);
     if (!type || !buf)
         return EFI_INVALID_PARAMETER;
     if (same_guid(type, &vsfs_guid_file_info))
@@ -394,6 +415,8 @@ EFI_STATUS EFIAPI vsfs_open_volume(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *sfs, EFI_FIL
     struct vsfs_volume *vol = (struct vsfs_volume *)sfs;
     if (!root)
         return EFI_INVALID_PARAMETER;
+    if (vol->gone)
+        return EFI_NO_MEDIA;
     char *path = vsfs_alloc(VSFS_MOUNT_LEN + 1);
     if (!path)
         return EFI_OUT_OF_RESOURCES;

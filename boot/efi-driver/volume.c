@@ -157,8 +157,6 @@ EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol)
     EFI_BOOT_SERVICES *bs = vsfs_st->BootServices;
     if (!vol->child)
         return EFI_SUCCESS;
-    if (vol->open_files)
-        return EFI_ACCESS_DENIED; /* a handle still in use */
     bs->CloseProtocol(vol->controller, &efi_guid_pci_io, vol->port.image, vol->child);
     EFI_STATUS s = bs->UninstallProtocolInterface(vol->child, &vsfs_guid_sfs, &vol->sfs);
     if (EFI_ERROR(s)) {
@@ -170,6 +168,7 @@ EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol)
     bs->UninstallProtocolInterface(vol->child, &efi_guid_device_path, vol->path);
     vol->child = NULL;
     vfs_umount_all(&vol->vfs);
+    vol->gone = true; /* handles still open now fail */
     return EFI_SUCCESS;
 }
 
@@ -180,5 +179,9 @@ EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol)
         return s;
     efi_port_release(&vol->port, false);
     free_names(vol);
+    if (vol->open_files)
+        vol->orphaned = true;
+    else
+        vsfs_free(vol);
     return EFI_SUCCESS;
 }

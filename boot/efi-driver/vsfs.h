@@ -39,6 +39,10 @@ struct vsfs_volume {
     CHAR16 *label;                         /* the tag */
     CHAR16 *name;                          /* "vioshare: TAG", the controller name */
     uint32_t open_files;
+    /* Unmounted by Stop: the handles still open fail with EFI_NO_MEDIA, and
+     * once the device is released too (orphaned), the last Close frees the
+     * volume, as FAT does. */
+    bool gone, orphaned;
 };
 
 struct vsfs_file {
@@ -61,6 +65,7 @@ extern EFI_GUID vsfs_guid_sfs, vsfs_guid_file_info, vsfs_guid_fs_info, vsfs_guid
  * of the child alone (the share unmounted), and of everything. */
 EFI_STATUS vsfs_volume_start(struct vsfs_volume *vol, EFI_HANDLE image);
 EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol);
+/* Frees vol, or leaves that to its last file handle's Close. */
 EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol);
 
 /* file.c: a new handle on path (taken over: freed with the handle). */

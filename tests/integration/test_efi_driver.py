@@ -16,7 +16,8 @@
    \\EFI\\BOOT\\BOOTX64.EFI boots a BLS entry whose kernel is a symlink
    (vmlinuz -> vmlinuz-VERSION), with its initrd, to the initramfs's marker.
 3. A stopped daemon: a read fails with an error within the request timeout,
-   and the shell goes on."""
+   and the shell goes on; once the daemon runs again, `reconnect -r` (the
+   driver's Stop and Start) mounts the share afresh."""
 
 import glob
 import os
@@ -240,6 +241,9 @@ def test_stopped_daemon(top):
                      "echo =B-before=", "type hello.txt", "echo =E-before=",
                      "echo VSFS-STOP-NOW", "stall 8000000",
                      "echo =B-after=", "type hello.txt", "echo =E-after=",
+                     # The daemon goes on (SIGCONT); the driver's Stop and Start mount the share afresh.
+                     "stall 3000000", "reconnect -r", "map -r", "fs1:",
+                     "echo =B-again=", "type hello.txt", "echo =E-again=",
                      "echo vioshare: exit status 0", "reset -s"]))
     os.environ["VIOSHARE_EFI_STARTUP"] = script
     try:
@@ -267,6 +271,9 @@ def test_stopped_daemon(top):
           and HELLO.decode() not in after and after.strip() != "",
           "daemons %r; before %r; after %r; waited %.0f s" % (stopped, before, after, waited))
     note("stopped daemon: the failing read took %.1f s" % waited)
+    again = between(text, "again")
+    check("stopped daemon: once it runs again, reconnect (the driver's Stop and Start) mounts the share afresh",
+          again is not None and HELLO.decode() in again, repr(again))
 
 
 def main():

@@ -378,6 +378,29 @@ static bool t_ex_calls(struct env *e)
     return down(e, root, true);
 }
 
+/* What Stop leaves (the share unmounted, vol->gone): open handles fail with
+ * EFI_NO_MEDIA, Delete closes, Close works. */
+static bool t_stopped_volume(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f, *g, *x;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open hello.txt");
+    ST_IS(open_at(root, L"dir", EFI_FILE_MODE_READ, 0, &g), EFI_SUCCESS, "Open dir");
+    vfs_umount_all(&vol.vfs);
+    vol.gone = true;
+    char buf[8];
+    UINTN n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_NO_MEDIA, "Read after Stop");
+    ST_IS(root->Open(root, &x, L"hello.txt", EFI_FILE_MODE_READ, 0), EFI_NO_MEDIA, "Open after Stop");
+    ST_IS(vol.sfs.OpenVolume(&vol.sfs, &x), EFI_NO_MEDIA, "OpenVolume after Stop");
+    ST_IS(g->Delete(g), EFI_WARN_DELETE_FAILURE, "Delete after Stop");
+    ST_IS(f->Close(f), EFI_SUCCESS, "Close after Stop");
+    ST_IS(root->Close(root), EFI_SUCCESS, "Close of the root after Stop");
+    REQUIRE(vol.open_files == 0, "%u handles counted", vol.open_files);
+    return down(e, NULL, true);
+}
+
 int main(void)
 {
     run("efi file: Read, positions, modes", t_read_positions);
@@ -388,6 +411,7 @@ int main(void)
     run("efi file: GetInfo and SetInfo (label, size, read-only, rename)", t_info);
     run("efi file: UCS-2 names to UTF-8 and back, a lone surrogate refused", t_ucs2_names);
     run("efi file: the Ex calls", t_ex_calls);
+    run("efi file: handles of a stopped volume fail with EFI_NO_MEDIA and still close", t_stopped_volume);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
 }
