@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* EFI_FILE_PROTOCOL on vioshare's VFS.  A handle names a VFS path; a
- * regular file holds a VFS fd from Open to Close, a directory a stream
- * from its first Read until SetPosition(0) or Close.  Opening relative to
+ * regular file opened for writing holds a VFS fd from Open to Close, one
+ * opened for reading from its first Read (Open + GetInfo + Close, how a
+ * loader asks for a file's size or checks it is there, then costs no
+ * OPEN and RELEASE), a directory a stream from its first Read until
+ * SetPosition(0) or Close.  Opening relative to
  * a file handle starts from the file's directory, as the FAT driver does. */
 #include "vsfs.h"
 
@@ -42,6 +45,18 @@ static void free_file(struct vsfs_file *f)
     vsfs_free(f);
     if (--vol->open_files == 0 && vol->orphaned)
         vsfs_free(vol); /* the volume outlived its device for this handle */
+}
+
+/* A file's fd, opened at the first call that needs one. */
+static int file_fd(struct vsfs_file *f)
+{
+    if (f->fd < 0) {
+        int fd = vfs_open(&f->vol->vfs, f->path, f->writable ? VFS_O_RDWR : VFS_O_RDONLY, 0);
+        if (fd < 0)
+            return fd;
+        f->fd = fd;
+    }
+    return f->fd;
 }
 
 /* ------------------------------------------------------------ Open */
@@ -94,8 +109,8 @@ static EFI_STATUS EFIAPI file_open(EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **
         err = -VS_EACCES; /* a FIFO or device: opening it could block the daemon */
     if (!err && write && !created && (st.mode & 0222) == 0)
         err = -VS_EACCES; /* the read-only attribute */
-    if (!err && fd < 0 && !VSFS_IS_DIR(st.mode)) {
-        fd = vfs_open(v, path, write ? VFS_O_RDWR : VFS_O_RDONLY, 0);
+    if (!err && fd < 0 && write && !VSFS_IS_DIR(st.mode)) { /* a reader's fd waits for its first Read */
+        fd = vfs_open(v, path, VFS_O_RDWR, 0);
         err = fd < 0 ? fd : 0;
     }
     if (err) {
@@ -216,9 +231,12 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     if (f->dir)
         return read_dir(f, size, buf);
     struct vfs *v = &f->vol->vfs;
+    int fd = file_fd(f);
+    if (fd < 0)
+        return vsfs_status(fd);
     UINTN want = *size, got = 0;
     while (got < want) {
-        int64_t r = vfs_pread(v, f->fd, (char *)buf + got, want - got, f->pos + got);
+        int64_t r = vfs_pread(v, fd, (char *)buf + got, want - got, f->pos + got);
         if (r < 0) {
             *size = 0;
             return vsfs_status((int)r);
@@ -229,7 +247,7 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     }
     if (got == 0 && f->pos > 0) {
         struct vfs_stat st;
-        if (!vfs_fstat(v, f->fd, &st) && f->pos > st.size)
+        if (!vfs_fstat(v, fd, &st) && f->pos > st.size)
             return EFI_DEVICE_ERROR; /* the spec's answer for a position past the end */
     }
     f->pos += got;
@@ -285,7 +303,7 @@ static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *self, UINT64 pos)
     }
     if (pos == ~(UINT64)0) {
         struct vfs_stat st;
-        int err = vfs_fstat(&f->vol->vfs, f->fd, &st);
+        int err = f->fd >= 0 ? vfs_fstat(&f->vol->vfs, f->fd, &st) : vfs_stat(&f->vol->vfs, f->path, &st);
         if (err)
             return vsfs_status(err);
         pos = st.size;

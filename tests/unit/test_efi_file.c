@@ -108,6 +108,18 @@ static bool t_read_positions(struct env *e)
     EFI_FILE_PROTOCOL *root, *f;
     if (!up(e, &root))
         return false;
+    /* Open + GetInfo + Close of a reader: no OPEN, no RELEASE (its fd waits for a Read). */
+    ST_IS(open_at(root, L"page.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open page.bin");
+    union {
+        EFI_FILE_INFO fi;
+        char raw[256];
+    } u;
+    UINTN size = sizeof(u);
+    ST_IS(f->GetInfo(f, &vsfs_guid_file_info, &size, &u), EFI_SUCCESS, "GetInfo");
+    f->Close(f);
+    REQUIRE(u.fi.FileSize == 4096 && e->fs.ops[FUSE_OPEN] == 0 && e->fs.ops[FUSE_RELEASE] == 0,
+            "size %llu, %lu OPEN, %lu RELEASE", (unsigned long long)u.fi.FileSize, e->fs.ops[FUSE_OPEN],
+            e->fs.ops[FUSE_RELEASE]);
     ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open");
     char buf[8];
     UINTN n = 5;
@@ -403,7 +415,7 @@ static bool t_stopped_volume(struct env *e)
 
 int main(void)
 {
-    run("efi file: Read, positions, modes", t_read_positions);
+    run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
     run("efi file: names relative to a directory, to a file, .. at the root", t_relative_names);
     run("efi file: symlinks followed inside the share, dangling and loops not found", t_symlinks);
     run("efi file: directories read as EFI_FILE_INFO records", t_read_dir);
