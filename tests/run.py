@@ -72,7 +72,7 @@ EXPECTED = {
     "test_documented.py": 52,
     # 11: the kernel boot part skipped (no kernel in /boot: one SKIP line for 6 checks)
     "test_efi.py": (16, 11),
-    "test_efi_driver.py": 23,
+    "test_efi_driver.py": 24,
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,

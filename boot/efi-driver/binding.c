@@ -12,6 +12,10 @@ static EFI_GUID guid_binding = EFI_DRIVER_BINDING_PROTOCOL_GUID;
 static EFI_GUID guid_name2 = EFI_COMPONENT_NAME2_PROTOCOL_GUID;
 
 static struct vsfs_volume *volumes[VSFS_MAX_VOLUMES];
+/* The controller Start is taking over: when the driver holding it cannot
+ * stop (VirtioFsDxe with a file open), the firmware connects the controller
+ * again from inside our DisconnectController, which must not start us twice. */
+static EFI_HANDLE starting;
 
 static int find_volume(EFI_HANDLE controller)
 {
@@ -24,7 +28,7 @@ static int find_volume(EFI_HANDLE controller)
 /* A line on ConOut: msg and the status in hex (the error bit left out). */
 static void log_status(const char *msg, EFI_STATUS s)
 {
-    char line[96], hex[17];
+    char line[160], hex[17];
     size_t n = strlen(msg), k = 0;
     uint64_t v = s & ~EFI_ERROR_MASK;
     do {
@@ -54,7 +58,7 @@ static EFI_STATUS EFIAPI supported(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE
     UINT32 id = 0;
     if (EFI_ERROR(io->Pci.Read(io, EfiPciIoWidthUint32, 0, 1, &id)) || id != VIRTIO_FS_PCI_ID)
         return EFI_UNSUPPORTED;
-    return find_volume(controller) >= 0 ? EFI_ALREADY_STARTED : EFI_SUCCESS;
+    return find_volume(controller) >= 0 || controller == starting ? EFI_ALREADY_STARTED : EFI_SUCCESS;
 }
 
 static EFI_STATUS EFIAPI start(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE controller, EFI_DEVICE_PATH *remaining)
@@ -63,7 +67,7 @@ static EFI_STATUS EFIAPI start(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE con
     int slot = 0;
     while (slot < VSFS_MAX_VOLUMES && volumes[slot])
         slot++;
-    if (find_volume(controller) >= 0)
+    if (find_volume(controller) >= 0 || controller == starting)
         return EFI_ALREADY_STARTED;
     if (slot == VSFS_MAX_VOLUMES)
         return EFI_OUT_OF_RESOURCES;
@@ -72,9 +76,16 @@ static EFI_STATUS EFIAPI start(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE con
         return EFI_OUT_OF_RESOURCES;
     memset(vol, 0, sizeof(*vol));
     vol->controller = controller;
+    starting = controller;
     EFI_STATUS s = vsfs_volume_start(vol, self->DriverBindingHandle);
+    starting = NULL;
     if (EFI_ERROR(s)) {
-        log_status("vioshare-fs: cannot start on a virtio-fs device: EFI status ", s);
+        /* ACCESS_DENIED: the driver holding it has a file open (the shell's
+         * `load` of this very driver from the share); a later connect works. */
+        log_status(s == EFI_ACCESS_DENIED ? "vioshare-fs: the virtio-fs device is busy (a file open through "
+                                            "its driver), connect again later: EFI status "
+                                          : "vioshare-fs: cannot start on a virtio-fs device: EFI status ",
+                   s);
         vsfs_free(vol);
         return s;
     }

@@ -15,7 +15,9 @@
 2. `tools/vioshare-run --efi-boot`: Debian's systemd-boot as the share's
    \\EFI\\BOOT\\BOOTX64.EFI boots a BLS entry whose kernel is a symlink
    (vmlinuz -> vmlinuz-VERSION), with its initrd, to the initramfs's marker.
-3. A stopped daemon: a read fails with an error within the request timeout,
+3. The driver loaded from the share through VirtioFsDxe (which refuses to
+   stop while the shell has the file open; the next connect takes over).
+   A stopped daemon: a read fails with an error within the request timeout,
    and the shell goes on; once the daemon runs again, `reconnect -r` (the
    driver's Stop and Start) mounts the share afresh."""
 
@@ -235,9 +237,13 @@ def test_stopped_daemon(top):
     os.mkdir(share)
     with open(os.path.join(share, "hello.txt"), "wb") as f:
         f.write(HELLO)
+    # The driver is loaded from the share itself, through VirtioFsDxe: refused
+    # while that driver has the file open, taken over by the next connect.
+    shutil.copyfile(DRIVER, os.path.join(share, "vioshare-fs.efi"))
     script = os.path.join(top, "stopped.nsh")
     with open(script, "wb") as f:
-        f.write(nsh(["@echo -off", "load fs0:\\vioshare-fs.efi", "connect -r", "map -r", "fs1:",
+        f.write(nsh(["@echo -off", "connect -r", "map -r", "load fs1:\\vioshare-fs.efi", "connect -r", "map -r",
+                     "fs1:",
                      "echo =B-before=", "type hello.txt", "echo =E-before=",
                      "echo VSFS-STOP-NOW", "stall 8000000",
                      "echo =B-after=", "type hello.txt", "echo =E-after=",
@@ -265,6 +271,11 @@ def test_stopped_daemon(top):
             pass
     live.finish(60)
     text = clean(live.out)
+    check("driver loaded from the share through VirtioFsDxe: busy at first (no crash), "
+          "then the next connect takes the share over",
+          "vioshare-fs: the virtio-fs device is busy" in text
+          and re.search(r"FS1: .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), text) is not None,
+          text[:1500])
     before, after = between(text, "before"), between(text, "after")
     check("stopped daemon: a read fails with an error (no hang, no data) and the shell goes on",
           stopped and before is not None and HELLO.decode() in before and seen and after is not None
