@@ -63,6 +63,9 @@ UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
+# The UEFI file-system driver: the core, the EFI port and boot/efi-driver/.
+EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
+EFIDRV_OBJ    := $(call obj,$(BUILD)/efi/obj,$(EFIDRV_SRC))
 
 # The project's version, read from the one place it is written.
 VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2] = $$3 } END { \
@@ -71,7 +74,7 @@ VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2]
 
 .PHONY: all run test bench deps clean headers
 ## all: build everything into build/ (the images, the library, the tools, the host tests)
-all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/vioshare-fs.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -122,6 +125,12 @@ $(BUILD)/vioshare.efi: $(EFI_OBJ)
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
 		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/efi/vioshare.so $@
 
+# A boot-service driver (PE subsystem 11): it stays resident after its entry returns.
+$(BUILD)/vioshare-fs.efi: $(EFIDRV_OBJ)
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/efi/vioshare-fs.so $(EFI_LIB)/crt0-efi-x86_64.o $(EFIDRV_OBJ) $(EFI_LIB)/libgnuefi.a
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
+		-j .reloc --target efi-bsdrv-x86_64 --subsystem=11 $(BUILD)/efi/vioshare-fs.so $@
+
 $(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86_64.ld
 	$(LD) $(GUEST_LDFLAGS) -o $@ $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a
 	$(PYTHON) tools/pvh-only.py $@ $(BUILD)/vioshare-pvh.elf
@@ -129,6 +138,13 @@ $(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86
 $(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/libapps.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
+
+# The UEFI driver's file protocol on the host (gnu-efi's headers, the firmware's pool as malloc).
+EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c))
+$(HOSTB)/tests/test_efi_file: tests/unit/test_efi_file.c $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iboot/efi -Iboot/efi-driver -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
+		-fshort-wchar $< $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a -o $@
 
 $(HOSTB)/%: tools/%.c
 	@mkdir -p $(dir $@)
