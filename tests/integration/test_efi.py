@@ -114,7 +114,8 @@ def test_basics(top):
     with open(os.path.join(other, "second.txt"), "w") as f:
         f.write("second share\n")
     r = efi_run("cat /two/second.txt; mounts", [root, (other, "two")])
-    want = (b"second share\n"
+    want = (b"vioshare %s (x86-64 UEFI application)\n" % vstest.header_version().encode() +
+            b"second share\n"
             b"myfs on /myfs type virtiofs (rw,timeout=30, nodes 0, max 0)\n"
             b"two on /two type virtiofs (rw,timeout=30, nodes 1, max 1)\n")   # one node: second.txt
     check("efi: two shares are mounted at /myfs and /two; the file read from /two, `mounts` exactly",

@@ -32,16 +32,9 @@ from vstest import check, note  # noqa: E402
 
 PREFIX = "/usr/local"           # make install's default
 CROSS_PREFIX = "/opt/vioshare-aarch64"
-VERSION_H = os.path.join(vstest.REPO, "vfs", "vioshare_version.h")
 IMAGES = ["vioshare.elf", "vioshare-pvh.elf", "vioshare.efi", "vioshare-fs.efi", "aarch64/vioshare.elf"]
 HELLO = b"hello from the installed share\n"
 OVMF = ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"]
-
-
-def header_version():
-    with open(VERSION_H) as f:
-        nums = dict(re.findall(r"^#define VIOSHARE_VERSION_(MAJOR|MINOR|PATCH) (\d+)$", f.read(), re.M))
-    return "%s.%s.%s" % (nums["MAJOR"], nums["MINOR"], nums["PATCH"])
 
 
 def make(*args):
@@ -217,7 +210,7 @@ def main():
     if not shutil.which("pkg-config"):
         check("pkg-config is installed (package pkgconf, tools/deps)", False, "not found")
         return vstest.finish()
-    version = header_version()
+    version = vstest.header_version()
     share = vstest.tmpdir()
     with open(os.path.join(share, "hello.txt"), "wb") as f:
         f.write(HELLO)

@@ -66,6 +66,13 @@ def check(name, condition, detail=""):
     return bool(condition)
 
 
+def header_version():
+    """The project's version, as vfs/vioshare_version.h writes it."""
+    with open(os.path.join(REPO, "vfs", "vioshare_version.h")) as f:
+        nums = dict(re.findall(r"^#define VIOSHARE_VERSION_(MAJOR|MINOR|PATCH) (\d+)$", f.read(), re.M))
+    return "%s.%s.%s" % (nums["MAJOR"], nums["MINOR"], nums["PATCH"])
+
+
 KVM_GET_API_VERSION = 0xAE00   # _IO(KVMIO, 0x00)
 
 
