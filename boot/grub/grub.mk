@@ -15,17 +15,16 @@ GRUB_MOD_OBJ  := $(call obj,$(GRUB_OUT)/obj,$(GRUB_MOD_SRC))
 GRUB_IMG_MODS := virtiofs normal ls cat echo test search search_label configfile linux serial \
 	terminal minicmd halt reboot
 
-.PHONY: grub
+.PHONY: grub grub-image
 ## grub: GRUB with the virtiofs module, build/grub/i386-pc/grub.img (builds GRUB into its cache once)
-grub: $(GRUB_OUT)/grub.img
-
-$(GRUB_PC)/module-flags.mk:
+grub:
 	tools/deps-grub i386-pc
+	$(MAKE) --no-print-directory grub-image
+grub-image: $(GRUB_OUT)/grub.img
 
-# Only when a grub target is asked for: other targets never need GRUB's cache.
-ifneq ($(filter grub $(BUILD)/grub/%,$(MAKECMDGOALS)),)
-include $(GRUB_PC)/module-flags.mk
-endif
+# Written by tools/deps-grub (absent until `make grub` ran it: then only the
+# grub-image targets, which `make grub` runs after it, need it).
+-include $(GRUB_PC)/module-flags.mk
 
 # GRUB's flags, then C11 for the core (GRUB's own code is gnu99).
 GRUB_MOD_CFLAGS = $(GRUB_CPPFLAGS) -DHAVE_CONFIG_H -I$(GRUB_PC) $(GRUB_CFLAGS) -std=gnu11 -Werror \
