@@ -8,6 +8,7 @@
 GRUB_DIR      ?= $(or $(VIOSHARE_GRUB_DIR),/var/cache/vioshare/grub)
 GRUB_PC       := $(GRUB_DIR)/build-i386-pc
 GRUB_OUT      := $(BUILD)/grub/i386-pc
+# The core without its virtio-mmio transport: GRUB's PCs have PCI only.
 GRUB_MOD_SRC  := $(wildcard boot/grub/*.c) $(filter-out virtio/vmmio.c,$(CORE_SRC))
 GRUB_MOD_OBJ  := $(call obj,$(GRUB_OUT)/obj,$(GRUB_MOD_SRC))
 # What the image carries besides virtiofs: GRUB's shell, the commands the
