@@ -66,7 +66,7 @@ EXPECTED = {
     "test_current_badinput.py": 50,      # only the inputs that reach virtiofsd
     "test_bootentries.py": 27,
     "test_boot_linux.py": 14,
-    "test_grub.py": 12,
+    "test_grub.py": 13,
     "test_current_boot_linux.py": 14,
     "test_cli.py": 50,
     "test_docs.py": 6,

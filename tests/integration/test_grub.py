@@ -7,15 +7,18 @@ prints a file (`cat`), finds the share by its tag (`search --label`), reads a
 dangling symlink (GRUB's error, then the script goes on), and boots a menu
 entry whose kernel path is a symlink: Debian's kernel and the test initramfs
 (tools/mkinitramfs), which mounts the same share with Linux's own driver (the
-device was handed over clean).  A share without grub.cfg: GRUB's prompt.  Notes how long GRUB took to the kernel's first line."""
+device was handed over clean).  A share without grub.cfg: GRUB's prompt; then
+virtiofsd stopped: GRUB's error and its prompt again.  Notes how long GRUB took to the kernel's first line."""
 
 import glob
 import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
@@ -25,7 +28,7 @@ from vstest import check, note  # noqa: E402
 GRUB_IMAGE = os.path.join(vstest.REPO, "build", "grub", "i386-pc", "grub.img")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 TIMEOUT = 300
-NO_CONFIG_TIMEOUT = 20
+STOPPED_LIMIT = 30    # the module's request timeout is 5 s
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
 GRUB_CFG = """\
 echo GRUB-CFG-READ
@@ -102,21 +105,40 @@ def test_boot(share, token, hello):
          % ("%.2f" % t_cfg if t_cfg else "-", "%.2f" % t_kernel if t_kernel else "-"))
 
 
-def test_no_config():
-    """GRUB 2.06 reads a missing config file without a word (normal/main.c
-    ignores the error): what must hold is its prompt, at once, no hang.  The
-    prompt line never ends, so the run ends at its (short) timeout."""
+def test_no_config_then_stopped():
+    """No grub.cfg: GRUB 2.06 reads a missing config file without a word
+    (normal/main.c ignores the error), so what must hold is its prompt.  Then
+    virtiofsd is stopped (SIGSTOP) and `ls` typed at the prompt: GRUB's error
+    once the request times out (5 s), and the prompt again, no hang."""
     share = vstest.tmpdir()
     with open(os.path.join(share, "hello.txt"), "w") as f:
         f.write("no grub.cfg here\n")
-    status, stamped, err = bootrun.run_timed("", share, NO_CONFIG_TIMEOUT, extra=["--grub"])
-    text = [l.replace("\r", "") for _, l in stamped]
-    note("\n".join(text[-10:]) or "(none)")
-    summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
-    root = next((i for i, l in enumerate(text) if l == "virtiofs: root (virtiofs/myfs)"), None)
-    prompt = next((i for i, l in enumerate(text) if l.strip() == "grub>"), None)
-    check("grub: no grub.cfg on the share: GRUB's prompt (after the early config set root)",
-          root is not None and prompt is not None and root < prompt, summary)
+    live = vstest.Live(None, [share], 120, extra=["--grub"], stdin=True)
+    stopped = []
+    try:
+        prompt = live.wait_re(rb"virtiofs: root \(virtiofs/myfs\)[^>]*grub> ", 60)
+        check("grub: no grub.cfg on the share: GRUB's prompt (after the early config set root)",
+              prompt is not None, "output tail %r" % live.out[-300:])
+        stopped = live.pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        mark = live.mark()
+        t0 = time.monotonic()
+        live.send(b"ls (virtiofs/myfs)/\r")
+        again = live.wait_re(rb"error: [^\n]*\n[^>]*grub> ", STOPPED_LIMIT, mark)
+        took = time.monotonic() - t0
+        error = again.group(0).decode(errors="replace").split("\n")[0].strip() if again else None
+        note("  stopped daemon: %r after %.1f s" % (error, took))
+        check("grub: a stopped virtiofsd is GRUB's error, then its prompt again (no hang)",
+              stopped and again is not None and "timed out" in error.lower(),
+              "daemons %r; output tail %r" % (stopped, live.out[-300:]))
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                pass
+        live.finish(0)
 
 
 def main():
@@ -144,7 +166,7 @@ def main():
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not check("tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
         return vstest.finish()
-    vstest.run_cases([(test_boot, (share, token, hello)), test_no_config], timed=True)
+    vstest.run_cases([(test_boot, (share, token, hello)), test_no_config_then_stopped], timed=True)
     return vstest.finish()
 
 
