@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* GRUB's `virtiofs` module: each share is a GRUB device (virtiofs/TAG)
+ * whose file system is vioshare's library.  The device is a dummy disk
+ * with no sectors (as procfs's is); the file system answers only for it. */
+#include <grub/dl.h>
+#include <grub/disk.h>
+#include <grub/env.h>
+#include <grub/file.h>
+#include <grub/fs.h>
+#include <grub/loader.h>
+#include <grub/misc.h>
+#include <grub/mm.h>
+#include "errors_grub.h"
+#include "shares.h"
+#include "virtiofs.h"
+
+GRUB_MOD_LICENSE("GPLv3+");
+
+#define PREFIX "virtiofs/"
+#define PREFIX_LEN (sizeof(PREFIX) - 1)
+/* No id of GRUB's own enum fits; with no sectors the disk cache, the only
+ * user of the id, never holds anything of this disk. */
+#define DISK_ID 0x7669
+
+static int disk_iterate(grub_disk_dev_iterate_hook_t hook, void *hook_data, grub_disk_pull_t pull)
+{
+    if (pull != GRUB_DISK_PULL_NONE)
+        return 0;
+    grub_vs_scan();
+    for (int i = 0; i < grub_vs_count(); i++) {
+        char name[PREFIX_LEN + VIOFS_TAG_MAX + 1];
+        grub_strcpy(name, PREFIX);
+        grub_strcpy(name + PREFIX_LEN, grub_vs_tag(i));
+        if (hook(name, hook_data))
+            return 1;
+    }
+    return 0;
+}
+
+/* Opening the device mounts the share: a stopped daemon is reported here. */
+static grub_err_t disk_open(const char *name, grub_disk_t disk)
+{
+    if (grub_strncmp(name, PREFIX, PREFIX_LEN) != 0)
+        return grub_error(GRUB_ERR_UNKNOWN_DEVICE, "not a virtiofs share");
+    grub_vs_scan();
+    int i = grub_vs_find(name + PREFIX_LEN);
+    if (i < 0)
+        return grub_error(GRUB_ERR_UNKNOWN_DEVICE, "no virtiofs share tagged `%s'", name + PREFIX_LEN);
+    int err = grub_vs_mount(i);
+    if (err)
+        return grub_vs_error(err, name);
+    disk->total_sectors = 0;
+    disk->id = DISK_ID;
+    disk->data = (void *)(grub_addr_t)(i + 1);
+    return GRUB_ERR_NONE;
+}
+
+static void disk_close(grub_disk_t disk)
+{
+    (void)disk;
+}
+
+static grub_err_t disk_read(grub_disk_t disk, grub_disk_addr_t sector, grub_size_t size, char *buf)
+{
+    (void)disk, (void)sector, (void)size, (void)buf;
+    return GRUB_ERR_OUT_OF_RANGE;
+}
+
+static grub_err_t disk_write(grub_disk_t disk, grub_disk_addr_t sector, grub_size_t size, const char *buf)
+{
+    (void)disk, (void)sector, (void)size, (void)buf;
+    return GRUB_ERR_OUT_OF_RANGE;
+}
+
+static struct grub_disk_dev virtiofs_disk = {
+    .name = "virtiofs",
+    .id = DISK_ID,
+    .disk_iterate = disk_iterate,
+    .disk_open = disk_open,
+    .disk_close = disk_close,
+    .disk_read = disk_read,
+    .disk_write = disk_write,
+};
+
+/* The share behind a device, or -1 (with GRUB_ERR_BAD_FS set) when the
+ * device is not one of ours. */
+static int share_of(grub_device_t device)
+{
+    if (!device->disk || device->disk->dev != &virtiofs_disk) {
+        grub_error(GRUB_ERR_BAD_FS, "not a virtiofs share");
+        return -1;
+    }
+    return (int)(grub_addr_t)device->disk->data - 1;
+}
+
+/* "/TAG" + path, grub_malloc'ed; NULL with GRUB's error set. */
+static char *share_path(int share, const char *path)
+{
+    const char *tag = grub_vs_tag(share);
+    grub_size_t tl = grub_strlen(tag), pl = grub_strlen(path);
+    char *p = grub_malloc(1 + tl + 1 + pl + 1);
+    if (!p)
+        return NULL;
+    p[0] = '/';
+    grub_memcpy(p + 1, tag, tl);
+    p[1 + tl] = '/';
+    grub_memcpy(p + 2 + tl, path, pl + 1);
+    return p;
+}
+
+static grub_err_t fs_dir(grub_device_t device, const char *path, grub_fs_dir_hook_t hook, void *hook_data)
+{
+    int share = share_of(device);
+    if (share < 0)
+        return grub_errno;
+    char *full = share_path(share, path);
+    if (!full)
+        return grub_errno;
+    struct vfs *v = grub_vs_vfs();
+    int dd = vfs_opendir(v, full);
+    if (dd < 0) {
+        grub_vs_error(dd, path);
+        grub_free(full);
+        return grub_errno;
+    }
+    struct vfs_dirent *de = grub_malloc(sizeof(*de));
+    int r = de ? 1 : -VS_ENOMEM;
+    while (r > 0 && (r = vfs_readdir(v, dd, de)) > 0) {
+        if (grub_strcmp(de->name, ".") == 0 || grub_strcmp(de->name, "..") == 0)
+            continue;
+        struct grub_dirhook_info info = { .dir = de->type == VS_DT_DIR };
+        if (hook(de->name, &info, hook_data))
+            break;
+    }
+    if (r < 0)
+        grub_vs_error(r, path);
+    grub_free(de);
+    vfs_closedir(v, dd);
+    grub_free(full);
+    return grub_errno;
+}
+
+/* file->data holds the descriptor + 1. */
+static int file_fd(grub_file_t file)
+{
+    return (int)(grub_addr_t)file->data - 1;
+}
+
+static grub_err_t fs_open(grub_file_t file, const char *name)
+{
+    int share = share_of(file->device);
+    if (share < 0)
+        return grub_errno;
+    char *full = share_path(share, name);
+    if (!full)
+        return grub_errno;
+    struct vfs *v = grub_vs_vfs();
+    int fd = vfs_open(v, full, VFS_O_RDONLY, 0);
+    grub_free(full);
+    if (fd < 0)
+        return grub_vs_error(fd, name);
+    struct vfs_stat st;
+    int err = vfs_fstat(v, fd, &st);
+    if (err) {
+        vfs_close(v, fd);
+        return grub_vs_error(err, name);
+    }
+    if ((st.mode & VS_S_IFMT) != VS_S_IFREG) {
+        vfs_close(v, fd);
+        return grub_error(GRUB_ERR_BAD_FILE_TYPE, N_("not a regular file"));
+    }
+    file->size = st.size;
+    file->data = (void *)(grub_addr_t)(fd + 1);
+    return GRUB_ERR_NONE;
+}
+
+static grub_ssize_t fs_read(grub_file_t file, char *buf, grub_size_t len)
+{
+    struct vfs *v = grub_vs_vfs();
+    grub_size_t done = 0;
+    while (done < len) {
+        int64_t n = vfs_pread(v, file_fd(file), buf + done, len - done, file->offset + done);
+        if (n < 0) {
+            grub_vs_error((int)n, file->name);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        done += (grub_size_t)n;
+    }
+    return (grub_ssize_t)done;
+}
+
+static grub_err_t fs_close(grub_file_t file)
+{
+    vfs_close(grub_vs_vfs(), file_fd(file));
+    return GRUB_ERR_NONE;
+}
+
+/* The label is the tag, so `search --label TAG` finds the share. */
+static grub_err_t fs_label(grub_device_t device, char **label)
+{
+    int share = share_of(device);
+    if (share < 0)
+        return grub_errno;
+    *label = grub_strdup(grub_vs_tag(share));
+    return *label ? GRUB_ERR_NONE : grub_errno;
+}
+
+static struct grub_fs virtiofs_fs = {
+    .name = "virtiofs",
+    .fs_dir = fs_dir,
+    .fs_open = fs_open,
+    .fs_read = fs_read,
+    .fs_close = fs_close,
+    .fs_label = fs_label,
+};
+
+/* Before the next OS runs: every device reset, as that OS's driver expects. */
+static grub_err_t preboot(int noreturn)
+{
+    (void)noreturn;
+    grub_vs_unmount_all();
+    return GRUB_ERR_NONE;
+}
+
+static grub_err_t preboot_rest(void)
+{
+    return GRUB_ERR_NONE;
+}
+
+static struct grub_preboot *preboot_handle;
+
+GRUB_MOD_INIT(virtiofs)
+{
+    virtiofs_fs.mod = mod;
+    grub_disk_dev_register(&virtiofs_disk);
+    grub_fs_register(&virtiofs_fs);
+    preboot_handle = grub_loader_register_preboot_hook(preboot, preboot_rest, GRUB_LOADER_PREBOOT_HOOK_PRIO_DISK);
+    /* For an early config: `set root=virtiofs/$virtiofs_first`. */
+    grub_vs_scan();
+    if (grub_vs_count() > 0)
+        grub_env_set("virtiofs_first", grub_vs_tag(0));
+}
+
+GRUB_MOD_FINI(virtiofs)
+{
+    grub_vs_unmount_all();
+    grub_loader_unregister_preboot_hook(preboot_handle);
+    grub_fs_unregister(&virtiofs_fs);
+    grub_disk_dev_unregister(&virtiofs_disk);
+}
