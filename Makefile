@@ -230,7 +230,7 @@ clean:
 	rm -rf $(BUILD)
 
 # The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk tools/dev.mk
+include boot/aarch64/aarch64.mk boot/uboot/uboot.mk examples/check-ports.mk tools/dev.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)
