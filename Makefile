@@ -215,7 +215,7 @@ bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
 		$(if $(filter command line,$(origin POOL)),--pool $(POOL)) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
 ## test: the whole suite; ends with 'N passed, N failed'
-test: deps all lint $(HOSTB)/linux_bench
+test: deps all lint $(HOSTB)/linux_bench uboot
 	$(PYTHON) tests/run.py
 
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
