@@ -7,16 +7,23 @@
   directory, `load` of a 3 MiB file whose size and `hash sha256` are compared
   with the host's, `save` of it under another name compared byte for byte,
   and the command line's exit status.
+- `sysboot` of an extlinux.conf on the share: Debian's arm64 kernel (cached by
+  tools/deps-arm64) through a symlink (/vmlinuz -> boot/vmlinuz-V) and a busybox
+  initramfs (tools/mkinitramfs), which mounts the same share with Linux's own
+  driver and prints a marker file.
 - Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
   next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
   (plus slack), the command line's status is 1 and nothing is left behind.
 
 Skips (one SKIP line per check) when build/uboot/u-boot.bin is missing."""
 
-import hashlib
+import glob
 import os
 import re
+import secrets
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -28,6 +35,7 @@ UBOOT = os.path.join(vstest.REPO, "build", "uboot", "u-boot.bin")
 ADDR = "0x40200000"
 BIG = 3 * (1 << 20) + 5
 TIMEOUT_S = 3
+ARM64_ROOT = os.path.join(os.environ.get("VIOSHARE_ARM64_DIR", "/var/cache/vioshare/arm64"), "root")
 
 
 def host_ls_lines(root):
@@ -94,6 +102,38 @@ def fs_case(share):
     check("the command line's status is 0", r.status == 0, "status %s, tail %r" % (r.status, out[-400:]))
 
 
+def sysboot_case(share):
+    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")))
+    if not kernels:
+        for what in ("kernel and initrd loaded", "the initramfs read the marker"):
+            check("sysboot: %s" % what, False, "no %s/boot/vmlinuz-* (tools/deps-arm64)" % ARM64_ROOT)
+        return
+    os.makedirs(os.path.join(share, "boot"))
+    os.makedirs(os.path.join(share, "extlinux"))
+    name = os.path.basename(kernels[-1])
+    shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
+    os.symlink("boot/" + name, os.path.join(share, "vmlinuz"))
+    token = "vioshare-uboot-proof-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), "--arch", "arm64",
+                        os.path.join(share, "boot", "initrd.img"), "proof.txt"], capture_output=True)
+    note("mkinitramfs: %s" % p.stderr.decode(errors="replace").strip())
+    with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
+        f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
+                "    append console=ttyAMA0 quiet\n")
+    r = vstest.run("sysboot virtiofs myfs any ${scriptaddr} /extlinux/extlinux.conf", [(share, "myfs")],
+                   timeout=180, extra=["--uboot", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("sysboot: kernel and initrd loaded through extlinux.conf, the kernel path a symlink",
+          p.returncode == 0 and "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
+          "mkinitramfs %s; tail %r" % (p.returncode, out[-600:]))
+    m = re.search(r"VIOSHARE-INITRAMFS-CAT-BEGIN\n(.*?)VIOSHARE-INITRAMFS-CAT-END\n", out, re.S)
+    check("sysboot: the initramfs mounted the share with Linux's driver and read the marker",
+          m and m.group(1) == token + "\n" and "VIOSHARE-INITRAMFS-EXIT 0" in out and r.status == 0,
+          "status %s; tail %r" % (r.status, out[-600:]))
+
+
 def stop_case(share):
     vstest.write_pattern(os.path.join(share, "big.bin"), 8, BIG)
     cmds = ["setenv virtiofs_timeout %d" % TIMEOUT_S, "ls virtiofs myfs /", "echo =GO=", "sleep 3",
@@ -130,11 +170,13 @@ def stop_case(share):
 
 def main():
     if not os.path.isfile(UBOOT):
-        for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "stopped daemon: mounted",
+        for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "sysboot: loaded",
+                     "sysboot: marker", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
         return
     fs_case(vstest.tmpdir("uboot-share-"))
+    sysboot_case(vstest.tmpdir("uboot-boot-"))
     stop_case(vstest.tmpdir("uboot-stop-"))
 
 
