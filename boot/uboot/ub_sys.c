@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* U-Boot's half of vioshare's port (vsu.h): PCI configuration access on
- * the buses U-Boot enumerated (which assigned the BARs), memory from its
- * malloc, its microsecond timer and its console. */
+ * the buses U-Boot enumerated (which assigned the BARs), the device tree's
+ * virtio-mmio windows, memory from its malloc, its microsecond timer and
+ * its console. */
 #include <common.h>
 #include <malloc.h>
+#include <dm/ofnode.h>
 #include <pci.h>
 #include <time.h>
 #include <linux/string.h>
+#include "vs_errno.h"
 #include "vsu.h"
 
 /* vioshare's bdf is bus << 8 | dev << 3 | fn; U-Boot's pci_dev_t is that << 8. */
@@ -44,6 +47,26 @@ int ubsys_pci_max_bus(void)
 	return pci_last_busno();
 }
 
+int ubsys_mmio_windows(unsigned long long *base, unsigned long long *size, int max)
+{
+	ofnode node;
+	int n = 0;
+
+	ofnode_for_each_compatible_node(node, "virtio,mmio") {
+		fdt_size_t len;
+		phys_addr_t addr = ofnode_get_addr_size_index(node, 0, &len);
+
+		if (addr == FDT_ADDR_T_NONE)
+			continue;
+		if (n < max) {
+			base[n] = addr;
+			size[n] = len;
+		}
+		n++;
+	}
+	return n;
+}
+
 void *ubsys_alloc(unsigned long size)
 {
 	return malloc(size);
@@ -71,4 +94,9 @@ unsigned long long ubsys_now_us(void)
 void ubsys_log(const char *msg)
 {
 	printf("%s\n", msg);
+}
+
+void ubsys_log_dev(const char *kind, unsigned long long addr, int err)
+{
+	printf("virtiofs: %s %#llx: %s (%s)\n", kind, addr, vs_errno_text(err), vs_errno_name(err));
 }

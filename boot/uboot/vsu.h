@@ -22,7 +22,7 @@ struct vsu_stat {
 };
 
 /* Mounts the share `tag` unless it is mounted: finds the virtio-fs device
- * with that tag on PCI, brings it up and speaks INIT; every request then
+ * with that tag on PCI or in a virtio-mmio window, brings it up and speaks INIT; every request then
  * fails after timeout_s seconds without an answer.  Returns 0 or -errno
  * (-ENODEV: no device has that tag). */
 int vsu_mount(const char *tag, unsigned int timeout_s);
@@ -51,11 +51,17 @@ unsigned int ubsys_pci_read(unsigned int bdf, unsigned int off, int width);
 void ubsys_pci_write(unsigned int bdf, unsigned int off, int width, unsigned int val);
 /* The highest PCI bus number U-Boot enumerated, -1 without PCI. */
 int ubsys_pci_max_bus(void);
+/* The device tree's `virtio,mmio` windows: stores up to max, returns how
+ * many there are. */
+int ubsys_mmio_windows(unsigned long long *base, unsigned long long *size, int max);
 void *ubsys_alloc(unsigned long size);
 void ubsys_free(void *p);
 /* size bytes, zeroed, aligned to 4096; NULL when out of memory. */
 void *ubsys_dma_alloc(unsigned long size);
 unsigned long long ubsys_now_us(void);
 void ubsys_log(const char *msg);
+/* A device that did not open: kind ("pci": addr is its bdf; "virtio-mmio":
+ * its window) and the error. */
+void ubsys_log_dev(const char *kind, unsigned long long addr, int err);
 
 #endif

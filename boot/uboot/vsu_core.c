@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* vioshare's half of the U-Boot port: the struct vs_port made of U-Boot's
- * services (ub_sys.c), one namespace with each share mounted at /TAG on
+ * services (ub_sys.c), the virtio-fs devices on PCI and in the device
+ * tree's virtio-mmio windows, one namespace with each share mounted at /TAG on
  * first use and kept for U-Boot's life, and the file operations U-Boot's
  * fs layer needs (ub_fs.c), by tag and share path.  Only vioshare's
  * headers here (vsu.h says why). */
 #include "vfs.h"
 #include "vpci.h"
+#include "vmmio.h"
 #include "virtiofs.h"
 #include "vsu.h"
 
@@ -85,11 +87,12 @@ static struct vs_port port = {
 	.log = port_log,
 };
 
-/* The devices found on PCI, opened once (a device stays the share's). */
+/* The virtio-fs devices found, opened once (a device stays the share's). */
 static struct {
 	bool scanned;
 	int used;
-	struct vpci_dev dev[VSU_MAX_DEVS];
+	struct vpci_dev pci[VSU_MAX_DEVS];
+	struct vmmio_dev mmio[VSU_MAX_DEVS];
 	struct vs_transport tr[VSU_MAX_DEVS];
 	char tag[VSU_MAX_DEVS][VIOFS_TAG_MAX + 1];
 } devs;
@@ -97,33 +100,34 @@ static struct {
 static struct vfs ns;
 static bool ns_ready;
 
+/* Keeps the device just opened into tr[used] (err: how opening went). */
+static void add_device(int err, const char *kind, uint64_t addr)
+{
+	if (!err)
+		err = viofs_read_tag(&devs.tr[devs.used], devs.tag[devs.used]);
+	if (err)
+		ubsys_log_dev(kind, addr, err);
+	else
+		devs.used++;
+}
+
 static void scan_devices(void)
 {
 	vs_bdf_t found[VSU_MAX_DEVS];
-	char line[80];
+	unsigned long long base[32], size[32];
 	devs.scanned = true;
 	port.pci_max_bus = ubsys_pci_max_bus();
-	if (port.pci_max_bus < 0)
-		return;
-	int n = vpci_find(&port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, VSU_MAX_DEVS);
-	for (int i = 0; i < n && i < VSU_MAX_DEVS; i++) {
-		int k = devs.used;
-		int err = vpci_open(&devs.dev[k], &port, found[i], &devs.tr[k]);
-		if (!err)
-			err = viofs_read_tag(&devs.tr[k], devs.tag[k]);
-		if (err) {
-			/* No snprintf in the core's world: the address in hex by hand. */
-			static const char hex[] = "0123456789abcdef";
-			const char *name = vs_errno_name(err);
-			size_t len = vs_strlen(name);
-			vs_memcpy(line, "virtiofs: pci function 0x0000: ", 31);
-			for (int d = 0; d < 4; d++)
-				line[25 + d] = hex[(found[i] >> (12 - 4 * d)) & 15];
-			vs_memcpy(line + 31, name, len + 1);
-			ubsys_log(line);
-			continue;
-		}
-		devs.used++;
+	int n = port.pci_max_bus < 0 ? 0 : vpci_find(&port, VPCI_DEVICE_ID(VIRTIO_ID_FS), found, VSU_MAX_DEVS);
+	for (int i = 0; i < n && i < VSU_MAX_DEVS && devs.used < VSU_MAX_DEVS; i++)
+		add_device(vpci_open(&devs.pci[devs.used], &port, found[i], &devs.tr[devs.used]), "pci", found[i]);
+	n = ubsys_mmio_windows(base, size, VS_ARRAY_SIZE(base));
+	for (int i = 0; i < n && i < (int)VS_ARRAY_SIZE(base) && devs.used < VSU_MAX_DEVS; i++) {
+		int id = vmmio_probe(&port, base[i], size[i]);
+		if (id == VIRTIO_ID_FS)
+			id = vmmio_open(&devs.mmio[devs.used], &port, base[i], size[i], &devs.tr[devs.used]);
+		else if (id >= 0)
+			continue;       /* an empty slot or another kind of device */
+		add_device(id, "virtio-mmio", base[i]);
 	}
 }
 
