@@ -100,7 +100,7 @@ EXPECTED = {
     "test_tools.py": 56,
     "test_trace.py": 19,
     "test_tree.py": 17,
-    "test_uboot.py": 12,
+    "test_uboot.py": 14,
     "test_current_tree.py": 17,
 }
 

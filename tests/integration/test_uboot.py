@@ -11,6 +11,8 @@
   tools/deps-arm64) through a symlink (/vmlinuz -> boot/vmlinuz-V) and a busybox
   initramfs (tools/mkinitramfs), which mounts the same share with Linux's own
   driver and prints a marker file.
+- The device on one of virt's virtio-mmio windows (QEMU started here: the
+  launcher always uses PCI on virt): `ls` and `load` + `hash sha256`.
 - Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
   next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
   (plus slack), the command line's status is 1 and nothing is left behind.
@@ -21,6 +23,7 @@ import glob
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -134,6 +137,65 @@ def sysboot_case(share):
           "status %s; tail %r" % (r.status, out[-600:]))
 
 
+def console_run(argv, command, limit):
+    """Runs QEMU with U-Boot on its serial console: a key at the autoboot
+    countdown, then `command` and `poweroff` at its prompts.  The output."""
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, tail, lines = b"", b"", [b"\n", command.encode() + b"\n", b"poweroff\n"]
+    end = time.monotonic() + limit
+    try:
+        while time.monotonic() < end:
+            if not select.select([p.stdout], [], [], 0.2)[0]:
+                continue
+            data = os.read(p.stdout.fileno(), 65536)
+            if not data:
+                break
+            out += data
+            tail = (tail + data)[-256:]
+            if lines and (b"Hit any key to stop autoboot" in tail if len(lines) == 3 else tail.endswith(b"=> ")):
+                tail = b""
+                p.stdin.write(lines.pop(0))
+                p.stdin.flush()
+    finally:
+        p.kill()
+        p.wait()
+    return out.decode("utf-8", "replace").replace("\r", "")
+
+
+def mmio_case(share):
+    vstest.write_pattern(os.path.join(share, "big.bin"), 9, BIG)
+    os.mkdir(os.path.join(share, "dir"))
+    want_ls = host_ls_lines(share)
+    sock = os.path.join(vstest.tmpdir(), "fs.sock")
+    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
+                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 15
+        while not os.path.exists(sock) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "512", "-bios", UBOOT,
+                "-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",
+                "-chardev", "socket,id=fs0,path=" + sock,
+                "-device", "vhost-user-fs-device,queue-size=1024,chardev=fs0,tag=myfs",
+                "-global", "virtio-mmio.force-legacy=false",
+                "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
+        command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (ADDR, ADDR)
+        out = console_run(argv, command, 60)
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+    note(out[-1500:])
+    got_ls = sorted(line for line in out.split("\n") if line.startswith("    <SYM>   ") or
+                    re.match(r"^( {12}\S.*/| +\d+   \S.*)$", line))
+    check("virtio-mmio: ls virtiofs myfs / lists the host's entries", got_ls == want_ls,
+          "got %r, want %r" % (got_ls, want_ls))
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    want = vstest.sha256_file(os.path.join(share, "big.bin"))
+    check("virtio-mmio: load + hash sha256 equals the host's", m and m.group(1) == want,
+          "got %r, want %s" % (m and m.group(0), want))
+
+
 def stop_case(share):
     vstest.write_pattern(os.path.join(share, "big.bin"), 8, BIG)
     cmds = ["setenv virtiofs_timeout %d" % TIMEOUT_S, "ls virtiofs myfs /", "echo =GO=", "sleep 3",
@@ -171,12 +233,13 @@ def stop_case(share):
 def main():
     if not os.path.isfile(UBOOT):
         for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "sysboot: loaded",
-                     "sysboot: marker", "stopped daemon: mounted",
+                     "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
         return
     fs_case(vstest.tmpdir("uboot-share-"))
     sysboot_case(vstest.tmpdir("uboot-boot-"))
+    mmio_case(vstest.tmpdir("uboot-mmio-"))
     stop_case(vstest.tmpdir("uboot-stop-"))
 
 
