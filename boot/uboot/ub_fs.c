@@ -75,6 +75,7 @@ int virtiofs_probe(struct blk_desc *desc, struct disk_partition *info)
 		fail("mount", err);
 		return -1;
 	}
+	virtiofs_quiesce_on_boot();
 	return 0;
 }
 

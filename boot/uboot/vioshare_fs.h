@@ -15,6 +15,10 @@
  * tag for virtiofs_probe and marks info as a share.  Returns 0 or -EINVAL. */
 int virtiofs_part_info(const char *tag, struct disk_partition *info);
 
+/* Makes sure the mounted shares are unmounted when U-Boot removes its
+ * devices before starting an OS (ub_quiesce.c). */
+void virtiofs_quiesce_on_boot(void);
+
 int virtiofs_probe(struct blk_desc *desc, struct disk_partition *info);
 int virtiofs_ls(const char *dirname);
 int virtiofs_exists(const char *filename);

@@ -26,6 +26,8 @@ struct vsu_stat {
  * fails after timeout_s seconds without an answer.  Returns 0 or -errno
  * (-ENODEV: no device has that tag). */
 int vsu_mount(const char *tag, unsigned int timeout_s);
+/* Unmounts every share (DESTROY, device reset); the next use mounts again. */
+void vsu_umount_all(void);
 /* Paths are the share's: "/" is its root (a missing leading '/' is added). */
 int vsu_stat(const char *tag, const char *path, int follow, struct vsu_stat *st);
 /* Reads up to len bytes at off into buf; returns the count or -errno. */

@@ -171,6 +171,12 @@ int vsu_mount(const char *tag, unsigned int timeout_s)
 	return -VS_ENODEV;
 }
 
+void vsu_umount_all(void)
+{
+	if (ns_ready)
+		vfs_umount_all(&ns);
+}
+
 /* "/TAG" + the share path, in one buffer (U-Boot runs one command at a time). */
 static char full[VFS_PATH_MAX];
 
