@@ -49,7 +49,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names, nothing of
 # the wire protocol or the core's internals (fuse_proto.h, vq.h, virtiofs.h).
-PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
+PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
 	virtio/vtransport.h virtio/vpci.h virtio/vmmio.h fuse/vs_mode.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
@@ -63,10 +63,18 @@ UNIT_BIN      := $(patsubst tests/unit/%.c,$(HOSTB)/tests/%,$(UNIT_SRC))
 TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
+# The UEFI file-system driver: the core, the EFI port and boot/efi-driver/.
+EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
+EFIDRV_OBJ    := $(call obj,$(BUILD)/efi/obj,$(EFIDRV_SRC))
+
+# The project's version, read from the one place it is written.
+VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2] = $$3 } END { \
+	print v["VIOSHARE_VERSION_MAJOR"] "." v["VIOSHARE_VERSION_MINOR"] "." v["VIOSHARE_VERSION_PATCH"] }' \
+	vfs/vioshare_version.h)
 
 .PHONY: all run test bench deps clean headers
 ## all: build everything into build/ (the images, the library, the tools, the host tests)
-all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/vioshare-fs.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,6 +125,12 @@ $(BUILD)/vioshare.efi: $(EFI_OBJ)
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
 		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/efi/vioshare.so $@
 
+# A boot-service driver (PE subsystem 11): it stays resident after its entry returns.
+$(BUILD)/vioshare-fs.efi: $(EFIDRV_OBJ)
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/efi/vioshare-fs.so $(EFI_LIB)/crt0-efi-x86_64.o $(EFIDRV_OBJ) $(EFI_LIB)/libgnuefi.a
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
+		-j .reloc --target efi-bsdrv-x86_64 --subsystem=11 $(BUILD)/efi/vioshare-fs.so $@
+
 $(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86_64.ld
 	$(LD) $(GUEST_LDFLAGS) -o $@ $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a
 	$(PYTHON) tools/pvh-only.py $@ $(BUILD)/vioshare-pvh.elf
@@ -124,6 +138,13 @@ $(BUILD)/vioshare.elf: $(BOOT_OBJ) $(APPS_OBJ) $(BUILD)/libvioshare.a linker/x86
 $(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/libapps.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
+
+# The UEFI driver's file protocol on the host (gnu-efi's headers, the firmware's pool as malloc).
+EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c))
+$(HOSTB)/tests/test_efi_file: tests/unit/test_efi_file.c $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iboot/efi -Iboot/efi-driver -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
+		-fshort-wchar $< $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a -o $@
 
 $(HOSTB)/%: tools/%.c
 	@mkdir -p $(dir $@)
@@ -182,16 +203,26 @@ fuzz: fuzz-build
 		grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/fuzz/fuzz_$$n.log || true; \
 	done
 
-# Silent: tools/deps says nothing when nothing is missing.
+# Silent: tools/deps says nothing when nothing is missing.  `make deps`
+# installs everything; `make run` only what it needs (tools/deps run).
 ## deps: install the Debian packages and the caches the builds and tests need
 deps:
 	@tools/deps
 
+# run, test, bench and test-distro install their packages first, then build
+# in a make of their own (the built-GOAL targets): as prerequisites, under -j,
+# a compiler could start before tools/deps had installed it.
+.PHONY: built-run built-test built-bench
 SHARE ?= $(BUILD)/demo-share
 ARGS  ?=
 ## run: boot the image under QEMU with SHARE (default: a demo share) as myfs; ARGS: the guest's command line
-run: deps all
+run:
+	@tools/deps run
+	@$(MAKE) --no-print-directory built-run
 	tools/vioshare-run --share '$(SHARE):myfs' -- '$(subst ','\'',$(ARGS))'
+# Only what `make run` boots: the PC image and the demo share.
+built-run: $(BUILD)/vioshare.elf $(BUILD)/demo-share.stamp
+	@:
 
 # The Linux peer of `make bench`: a static program run from an initramfs.
 $(HOSTB)/linux_bench: tests/bench/linux_bench.c
@@ -210,27 +241,51 @@ $(BUILD)/ovmf_bench.efi: $(BUILD)/bench/ovmf_bench.o
 BIG ?= 1024
 ROUNDS ?= 3
 ## bench: the workloads against the Linux guest, OVMF and the host (BIG, ROUNDS, HOST, POOL, SHARE)
-bench: deps all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
+bench:
+	@tools/deps
+	@$(MAKE) --no-print-directory built-bench
 	$(PYTHON) tools/bench --big $(BIG) --rounds $(ROUNDS) $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
 		$(if $(filter command line,$(origin POOL)),--pool $(POOL)) $(if $(filter command line,$(origin SHARE)),$(SHARE))
 
-## test: the whole suite; ends with 'N passed, N failed'
-test: deps all lint $(HOSTB)/linux_bench uboot
+built-bench: all $(HOSTB)/linux_bench $(BUILD)/ovmf_bench.efi
+	@:
+
+## test: the whole suite (and make lint); ends with 'N passed, N failed'
+test:
+	@tools/deps
+	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
+built-test: all lint $(HOSTB)/linux_bench uboot
+	@:
+
+# Not part of `make test` (minutes): test_rw.py's randomized differential over
+# SEEDS seeds from SEED_FROM (random unless given), each under the cache mode
+# seed % 3 (auto, none, always); a failing seed is named with its replay.
+SEEDS ?= 300
+.PHONY: test-seeds
+## test-seeds: test_rw's randomized differential over SEEDS seeds (default 300) from SEED_FROM; not part of make test
+test-seeds:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
+	from=$(if $(SEED_FROM),$(SEED_FROM),$$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')); \
+	VIOSHARE_RW_SEEDS=$$from-$$((from + $(SEEDS) - 1)) $(PYTHON) tests/integration/test_rw.py
 
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
 # from the share as its own root (tests/distro/test_distro.py).
 .PHONY: test-distro
 ## test-distro: boot a debootstrapped Debian 12 from the share (downloads; not part of make test)
-test-distro: deps all
+test-distro:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
 	$(PYTHON) tests/distro/test_distro.py
 
 ## clean: remove build/
 clean:
 	rm -rf $(BUILD)
 
-# The AArch64 image (build/aarch64/vioshare.elf) and `make check-ports`.
-include boot/aarch64/aarch64.mk boot/uboot/uboot.mk examples/check-ports.mk tools/dev.mk
+# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
+# `make install` and the developers' targets (help, lint).
+include boot/aarch64/aarch64.mk boot/uboot/uboot.mk examples/check-ports.mk install.mk tools/dev.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

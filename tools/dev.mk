@@ -18,13 +18,13 @@ LINT_A64  := --target=aarch64-linux-gnu -nostdinc -isystem /usr/lib/picolibc/aar
 	-isystem $(shell clang -print-resource-dir 2>/dev/null)/include $(INCS) -Iboot/aarch64 -Iboot/linux
 LINT_SETS := pc efi a64
 LINT_SRC_pc  := $(CORE_SRC) $(APPS_SRC) $(filter %.c,$(BOOT_SRC))
-LINT_SRC_efi := $(wildcard boot/efi/*.c)
+LINT_SRC_efi := $(wildcard boot/efi/*.c boot/efi-driver/*.c)
 LINT_SRC_a64 := $(filter-out $(CORE_SRC) $(APPS_SRC) boot/common/%,$(filter %.c,$(A64_SRC)))
 LINT_FLAGS_pc  := $(LINT_PC)
 LINT_FLAGS_efi := $(LINT_EFI)
 LINT_FLAGS_a64 := $(LINT_A64)
 
-## lint: clang's static analyzer over the PC, EFI and AArch64 code; any warning fails (part of make test)
+## lint: clang's static analyzer over the PC, EFI (application and driver) and AArch64 code; any warning fails (part of make test)
 lint:
 	@command -v clang >/dev/null || { echo "lint: clang not found (package clang; tools/deps installs it)" >&2; exit 1; }
 	@rm -rf $(LINT) && mkdir -p $(LINT)

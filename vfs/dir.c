@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Directory streams: READDIR replies parsed one entry at a time; the
- * virtual root lists the mounts. */
+ * virtual root lists the mounts.  vfs_opendir_plus asks READDIRPLUS instead
+ * where the device offers it: each reply's nodes and attributes go to the
+ * node table as it arrives, so the stats and walks that follow a listing
+ * ask nothing. */
 #include "vfs_internal.h"
 
-int vfs_opendir(struct vfs *v, const char *path)
+/* A READDIRPLUS record is about five times a READDIR one: its buffer is
+ * this many dir_buf (at most a reply's max_pages). */
+#define PLUS_BUF_FACTOR 4
+
+static bool plus_offered(const struct vfs_mount *m)
+{
+    return (m->conn.params.flags & FUSE_DO_READDIRPLUS) && !(m->unsupported & VFS_NOSYS_READDIRPLUS);
+}
+
+static int opendir_as(struct vfs *v, const char *path, bool want_plus)
 {
     if (vfs_files_full(v))
         return -VS_EMFILE;
@@ -16,7 +28,11 @@ int vfs_opendir(struct vfs *v, const char *path)
         return -VS_ENOTDIR;
     }
     struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
-    uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, loc.m->cfg.dir_buf) : 0;
+    bool plus = want_plus && loc.node && plus_offered(loc.m);
+    uint32_t size = 0;
+    if (loc.node)
+        size = plus ? VS_MIN(loc.m->cfg.dir_buf * PLUS_BUF_FACTOR, loc.m->conn.params.max_read) : loc.m->cfg.dir_buf;
+    uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, size) : 0;
     if (!f || (loc.node && !buf)) {
         v->port->free(v->port->ctx, f);
         v->port->free(v->port->ctx, buf);
@@ -28,6 +44,8 @@ int vfs_opendir(struct vfs *v, const char *path)
     f->node = loc.node;
     f->is_dir = true;
     f->dbuf = buf;
+    f->dsize = size;
+    f->dplus = plus;
     if (loc.node)
         err = vfs_fuse_open(loc.m, loc.node, FUSE_OPENDIR, 0, &f->fh);
     if (err) {
@@ -37,6 +55,16 @@ int vfs_opendir(struct vfs *v, const char *path)
         return err;
     }
     return vfs_file_install(v, f);
+}
+
+int vfs_opendir(struct vfs *v, const char *path)
+{
+    return opendir_as(v, path, false);
+}
+
+int vfs_opendir_plus(struct vfs *v, const char *path)
+{
+    return opendir_as(v, path, true);
 }
 
 /* The virtual root's entries: one per mount, doff counting mount slots. */
@@ -69,22 +97,19 @@ static int cookie_check(struct dir_cookies *g, uint64_t off)
     return 0;
 }
 
-int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
-                     uint32_t size, uint32_t *got, struct dir_cookies *g)
+static int readdir_call(struct vfs_mount *m, uint32_t opcode, uint64_t nodeid, uint64_t fh, uint64_t off,
+                        void *buf, uint32_t size, uint32_t *got)
 {
-    int err = cookie_check(g, off);
-    if (err)
-        return err;
     struct fuse_read_in in;
     vs_memset(&in, 0, sizeof(in));
     in.fh = fh;
     in.offset = off;
     in.size = VS_MIN(size, m->conn.params.max_read);
     struct fconn_req r = {
-        .opcode = FUSE_READDIR, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in),
+        .opcode = opcode, .nodeid = nodeid, .arg = &in, .arg_len = sizeof(in),
         .rdata = buf, .rdata_len = in.size,
     };
-    err = fconn_call(&m->conn, &r);
+    int err = fconn_call(&m->conn, &r);
     if (err)
         return err;
     if (r.reply_got)
@@ -93,13 +118,63 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
     return 0;
 }
 
+int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
+                     uint32_t size, uint32_t *got, struct dir_cookies *g, bool *plus)
+{
+    int err = cookie_check(g, off);
+    if (err)
+        return err;
+    if (*plus) {
+        err = readdir_call(m, FUSE_READDIRPLUS, nodeid, fh, off, buf, size, got);
+        if (err != -VS_ENOSYS)
+            return err;
+        m->unsupported |= VFS_NOSYS_READDIRPLUS;
+        *plus = false;
+    }
+    return readdir_call(m, FUSE_READDIR, nodeid, fh, off, buf, size, got);
+}
+
+static bool dot_or_dotdot(const char *name, uint32_t len)
+{
+    return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
+}
+
+/* Takes every node of a READDIRPLUS reply into the table, once, when it
+ * arrives (whether the caller reads that far or not): the device counted a
+ * lookup of each.  "." and ".." are not taken, as in Linux (virtiofsd names
+ * no node for them).  A node without memory is forgotten at once and just
+ * not cached.  A record that fails validation ends it; the stream fails
+ * there when the caller reaches it, as with READDIR. */
+static void take_plus_nodes(struct vfs_file *f)
+{
+    uint32_t pos = 0;
+    struct fuse_dirent_view d;
+    while (fuse_dirent_next(f->dbuf, f->dlen, &pos, true, &d) == 1) {
+        struct fuse_entry_out e;
+        vs_memcpy(&e, d.entry, sizeof(e));
+        if (e.nodeid != 0 && !dot_or_dotdot(d.name, d.namelen)) {
+            vn_from_dirplus(f->m, f->node, d.name, d.namelen, &e);
+            f->dtaken++;
+        }
+    }
+}
+
 /* Fetches the next READDIR reply into f->dbuf. */
 static int refill(struct vfs_file *f)
 {
     f->dpos = f->dlen = 0;
-    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, f->m->cfg.dir_buf, &f->dlen, &f->cookies);
+    /* Once a stream has brought as many nodes as the cache keeps, more would
+     * only push out the first before they are used (a caller stats the
+     * names after the listing, or as it goes): the rest is READDIR, as
+     * Linux may switch from one reply to the next. */
+    if (f->dplus && f->dtaken >= f->m->cfg.node_cache)
+        f->dplus = false;
+    int err = vfs_fuse_readdir(f->m, f->node->nodeid, f->fh, f->doff, f->dbuf, f->dsize, &f->dlen, &f->cookies,
+                               &f->dplus);
     if (err)
         return err;
+    if (f->dplus)
+        take_plus_nodes(f);
     f->dpos = 0;
     f->deof = f->dlen == 0;
     return 0;
@@ -123,7 +198,7 @@ int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
                 return 0;
         }
         struct fuse_dirent_view d;
-        int r = fuse_dirent_next(f->dbuf, f->dlen, &f->dpos, false, &d);
+        int r = fuse_dirent_next(f->dbuf, f->dlen, &f->dpos, f->dplus, &d);
         if (r < 0)
             return r;
         if (r == 0)

@@ -3,7 +3,7 @@
 #include "fconn.h"
 #include "vs_errno.h"
 
-#define FORGET_CELL 64
+#define FORGET_CELL FCONN_FORGET_CELL
 /* A LOOKUP's name or a rename's first name, with its NUL. */
 #define NAME_MAX_BYTES 256
 /* How often a wait looks at the device status for DEVICE_NEEDS_RESET. */
@@ -16,7 +16,7 @@
 #define NUDGE_NS 1000000000ull
 
 /* INIT flags we offer: big requests and the features the VFS relies on. */
-#define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS)
+#define OFFERED_FLAGS (FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS | FUSE_DO_READDIRPLUS)
 
 static size_t slot_bytes(const struct fconn *c)
 {
@@ -425,9 +425,12 @@ int fconn_send(struct fconn *c, struct fconn_req *r)
         return -VS_EINVAL;
     struct fconn_slot *s = 0;
     int err = fconn_submit(c, r, &s);
-    if (!err)
-        s->req = 0; /* nobody waits: reap_requests checks and frees it */
-    return err;
+    if (err)
+        return err;
+    s->req = 0; /* nobody waits: reap_requests checks and frees it */
+    if (c->stats)
+        c->stats->unanswered++;
+    return 0;
 }
 
 void fconn_drain(struct fconn *c)
@@ -507,7 +510,24 @@ static int free_forget_cell(const struct fconn *c)
 
 int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
 {
-    int err = wait_detached(c, nodeid);
+    /* Still full when the last flush failed: room first. */
+    if (c->forget_pending == FCONN_FORGET_BATCH) {
+        int err = fconn_forget_flush(c);
+        if (err)
+            return err;
+    }
+    c->forget_batch[c->forget_pending].nodeid = nodeid;
+    c->forget_batch[c->forget_pending].nlookup = nlookup;
+    if (++c->forget_pending < FCONN_FORGET_BATCH)
+        return 0;
+    return fconn_forget_flush(c);
+}
+
+int fconn_forget_flush(struct fconn *c)
+{
+    if (!c->forget_pending)
+        return 0;
+    int err = wait_detached(c, 0);
     if (err)
         return err;
     struct waiting w = wait_start(c, c->timeout_ns);
@@ -523,24 +543,40 @@ int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
         if (err)
             return err;
     }
+    uint32_t n = c->forget_pending;
+    const struct fuse_forget_one *first = &c->forget_batch[0];
     uint8_t *buf = c->forget_mem + cell * FORGET_CELL;
-    struct fuse_forget_in *f = (struct fuse_forget_in *)(buf + sizeof(struct fuse_in_header));
-    uint32_t len = (uint32_t)(sizeof(struct fuse_in_header) + sizeof(*f));
+    uint8_t *arg = buf + sizeof(struct fuse_in_header);
+    uint32_t opcode, len;
     vs_memset(buf, 0, FORGET_CELL);
-    f->nlookup = nlookup;
-    fuse_encode_in_header((struct fuse_in_header *)buf, FUSE_FORGET, c->next_unique++, nodeid, len);
+    if (n == 1) {
+        struct fuse_forget_in f = {.nlookup = first->nlookup};
+        vs_memcpy(arg, &f, sizeof(f));
+        opcode = FUSE_FORGET;
+        len = (uint32_t)(sizeof(struct fuse_in_header) + sizeof(f));
+    } else {
+        struct fuse_batch_forget_in b = {.count = n};
+        vs_memcpy(arg, &b, sizeof(b));
+        vs_memcpy(arg + sizeof(b), c->forget_batch, n * sizeof(*first));
+        opcode = FUSE_BATCH_FORGET;
+        len = (uint32_t)(sizeof(struct fuse_in_header) + sizeof(b) + n * sizeof(*first));
+    }
+    /* A BATCH_FORGET names no node: its header's is 0, as Linux sends it. */
+    fuse_encode_in_header((struct fuse_in_header *)buf, opcode, c->next_unique++, n == 1 ? first->nodeid : 0, len);
     struct vq_buf b = {c->forget_addr + (uint64_t)cell * FORGET_CELL, len};
     /* The cell's index is recovered from the token's offset in forget_mem. */
     if (vq_add(&c->dev->hiprio, &b, 1, 0, c->forget_mem + cell))
         return fail(c, -VS_EIO);
     c->forget_busy[cell] = true;
-    fconn_note_forget(c, nodeid, nlookup);
+    c->forget_pending = 0;
+    fconn_note_forget(c, opcode, first->nodeid, first->nlookup, n);
     vq_kick(&c->dev->hiprio);
     return 0;
 }
 
 void fconn_drain_forgets(struct fconn *c)
 {
+    fconn_forget_flush(c);
     struct waiting w = wait_start(c, c->timeout_ns);
     while (!c->dead && vq_in_flight(&c->dev->hiprio)) {
         if (reap_forgets(c) || wait_turn(c, &w))

@@ -25,7 +25,12 @@
 /* The limit on data per request (the configuration's may be lower, and the
  * device's). */
 #define FCONN_MAX_IO (1u << 20)
-#define FCONN_FORGET_CELLS 64
+/* Hiprio buffers of FORGET / BATCH_FORGET requests, and the lookups one
+ * BATCH_FORGET returns: as many as fit a cell of FCONN_FORGET_CELL bytes. */
+#define FCONN_FORGET_CELLS 4
+#define FCONN_FORGET_CELL 2048
+#define FCONN_FORGET_BATCH ((FCONN_FORGET_CELL - sizeof(struct fuse_in_header) - \
+                             sizeof(struct fuse_batch_forget_in)) / sizeof(struct fuse_forget_one))
 
 /* What a connection may use (from struct vfs_config). */
 struct fconn_limits {
@@ -84,6 +89,9 @@ struct fconn {
     uint64_t forget_addr;
     uint32_t forget_cells;      /* at most FCONN_FORGET_CELLS, one per hiprio entry */
     bool forget_busy[FCONN_FORGET_CELLS];
+    /* Lookups to return, sent together when the batch is full or flushed. */
+    struct fuse_forget_one forget_batch[FCONN_FORGET_BATCH];
+    uint32_t forget_pending;
     /* Tracing and statistics (trace.c): the level (VS_TRACE_*), the name
      * trace lines start with (the mount point; may be NULL), the counters
      * (NULL without lim.stats: then nothing is counted or traced). */
@@ -160,24 +168,31 @@ void fconn_drain(struct fconn *c);
  * device is reset next.  Returns 0, or the error of a device that failed. */
 int fconn_destroy(struct fconn *c);
 
-/* Tells the device to drop `nlookup` lookups of nodeid (FORGET on the hiprio
- * queue; there is no reply), after any detached request about the node has
- * been answered: the hiprio queue would overtake it.  Returns 0 or the
- * connection's error. */
+/* Queues `nlookup` lookups of nodeid for the device to drop.  They go with
+ * the others queued when FCONN_FORGET_BATCH are waiting or at
+ * fconn_forget_flush: late is safe, the device merely keeps the node a
+ * little longer.  Returns 0 or the connection's error. */
 int fconn_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
+/* Sends what fconn_forget queued: one FORGET, or one BATCH_FORGET for
+ * several, on the hiprio queue (there is no reply), after every detached
+ * request has been answered: the hiprio queue would overtake one about a
+ * node forgotten.  Returns 0 or the connection's error. */
+int fconn_forget_flush(struct fconn *c);
 
-/* Waits until every FORGET submitted has come back (before a reset). */
+/* Sends the queued lookups and waits until every FORGET submitted has come
+ * back (before a reset). */
 void fconn_drain_forgets(struct fconn *c);
 
 /* trace.c: the engine's statistics and trace hooks.  note_submit after a
  * request is queued, note_done when its reply has been checked (err is what
- * the request returns), note_forget after a FORGET is queued, note_fail when
+ * the request returns), note_forget after a FORGET or a BATCH_FORGET of
+ * `count` nodes is queued (nodeid and nlookup: the first's), note_fail when
  * the connection dies (only called with c->trace set).  fconn_log prints a
  * line through the port's log hook, prefixed with c->name. */
 void fconn_note_submit(struct fconn *c, struct fconn_slot *s, const struct fconn_req *r, uint32_t out_len,
                        uint32_t in_len);
 void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err);
-void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup);
+void fconn_note_forget(struct fconn *c, uint32_t opcode, uint64_t nodeid, uint64_t nlookup, uint32_t count);
 void fconn_note_fail(struct fconn *c, int err);
 /* A line (whether tracing or not) with both queues' indices when a request
  * times out: which side stopped, and whether the last kick was sent. */

@@ -142,13 +142,16 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
                           uint64_t *fh, bool *created)
 {
     *created = false;
-    int err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT, loc);
+    int err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT | WALK_OPEN, loc);
     if (err)
         return err;
-    if (loc->trailing_slash) {
+    if (loc->trailing_slash || (loc->found && (flags & VFS_O_EXCL))) {
+        err = loc->trailing_slash ? -VS_EISDIR : -VS_EEXIST;
         vfs_loc_put(loc);
-        return -VS_EISDIR;
+        return err;
     }
+    if (loc->found)
+        return 0; /* a directory itself ("/", a mount's root, ".", ".."): the caller's EISDIR */
     /* Most creations are of new names: try CREATE with O_EXCL at once and
      * look up only if the name exists.  Not with nocase, where an existing
      * name in another case must be found first. */
@@ -166,7 +169,7 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
     if (!err && vn_is_link(n) && !(flags & (VFS_O_NOFOLLOW | VFS_O_EXCL))) {
         vn_put(m, n);
         vfs_loc_put(loc);
-        err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT | WALK_CREATE, loc);
+        err = vfs_resolve(v, path, WALK_FOLLOW | WALK_PARENT | WALK_CREATE | WALK_OPEN, loc);
         if (err || loc->found)
             return err;
         m = loc->m;

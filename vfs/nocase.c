@@ -30,9 +30,10 @@ static int find_match(struct vfs_mount *m, struct vnode *dir, const char *name, 
     err = buf ? -VS_ENOENT : -VS_ENOMEM;
     uint64_t off = 0;
     struct dir_cookies cookies = {0};
+    bool plus = false; /* names alone: the match is looked up after */
     while (err == -VS_ENOENT) {
         uint32_t got, pos = 0;
-        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, m->cfg.dir_buf, &got, &cookies);
+        int r = vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, m->cfg.dir_buf, &got, &cookies, &plus);
         if (r || got == 0) {
             err = r ? r : -VS_ENOENT;
             break;

@@ -3,7 +3,7 @@
  *
  * Every FUSE request a mount sends is counted by opcode: how many, how many
  * failed, the bulk bytes they moved (WRITE payload sent plus variable reply
- * data received: READ, READDIR, READLINK), and their latency (submit to
+ * data received: READ, READDIR, READDIRPLUS, READLINK), and their latency (submit to
  * reply, the port's clock): exact min/max, and a histogram from which the
  * median and the 99th percentile are estimated.
  *
@@ -46,6 +46,9 @@ struct vs_stats {
     uint32_t inflight_max;  /* the most there were at once */
     uint64_t name_hits, name_misses; /* path walk: names found in the cache / not */
     uint64_t attr_hits, attr_misses; /* stat: attributes still valid / GETATTR sent */
+    /* Of the requests counted in op[], those nobody waits for: FORGET and
+     * BATCH_FORGET (no reply), RELEASE and RELEASEDIR at a close. */
+    uint64_t unanswered;
     struct vs_opstat op[VS_STATS_OPS];
 };
 

@@ -239,18 +239,21 @@ void fconn_note_done(struct fconn *c, struct fconn_slot *s, int err)
     }
 }
 
-void fconn_note_forget(struct fconn *c, uint64_t nodeid, uint64_t nlookup)
+void fconn_note_forget(struct fconn *c, uint32_t opcode, uint64_t nodeid, uint64_t nlookup, uint32_t count)
 {
     if (!c->stats)
         return;
-    c->stats->op[FUSE_FORGET].count++;
+    c->stats->op[vs_stats_slot(opcode)].count++;
+    c->stats->unanswered++;
     if (c->trace >= VS_TRACE_REQUESTS) {
         struct line l;
         start(c, &l);
-        put_s(&l, "FORGET");
+        put_s(&l, vs_fuse_opname(opcode));
         put_kv(&l, "node", nodeid);
         put_kv(&l, "unique", c->next_unique - 1);
         put_kv(&l, "nlookup", nlookup);
+        if (opcode == FUSE_BATCH_FORGET)
+            put_kv(&l, "nodes", count);
         put_s(&l, " (hiprio, no reply)");
         emit(c, &l);
     }

@@ -219,6 +219,12 @@ int vfs_utimens(struct vfs *v, const char *path, const struct vfs_timespec ts[2]
 /* Directory streams share the fd table. readdir returns 1 with *de filled,
  * 0 at the end.  "." and ".." are returned as the device gives them. */
 int vfs_opendir(struct vfs *v, const char *path);
+/* The same for a caller that will stat (or open) most of the names: where the
+ * device offers READDIRPLUS, the listing brings each name's node and
+ * attributes into the caches with the device's validity, so those calls
+ * send nothing while it lasts.  A listing of names alone is cheaper with
+ * vfs_opendir (the device need not look every name up). */
+int vfs_opendir_plus(struct vfs *v, const char *path);
 int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de);
 int vfs_closedir(struct vfs *v, int dd);
 

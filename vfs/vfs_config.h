@@ -7,7 +7,8 @@
  * struct itself need not outlive the call, the memory it points to must.
  * Every mount of the namespace uses these sizes.  The defaults are what
  * vfs_init gives: fast, about 1.1 MiB of DMA memory a mount and 140 KiB of
- * heap at most while walking, reading and listing (docs/EMBEDDING.md).
+ * heap at most while walking, reading and listing names, plus the node
+ * cache, which a READDIRPLUS listing can fill (docs/EMBEDDING.md).
  * vfs_config_small gives the small profile. */
 #ifndef VFS_CONFIG_H
 #define VFS_CONFIG_H
@@ -36,7 +37,9 @@ struct vfs_config {
      * oldest is forgotten (1..65536; 0: 2048), about 300 bytes each. */
     uint32_t node_cache;
     /* Bytes one READDIR asks for, the buffer of each open directory stream
-     * (1024..max_io; 0: min(64 KiB, max_io)). */
+     * (1024..max_io; 0: min(64 KiB, max_io)).  A vfs_opendir_plus stream
+     * (READDIRPLUS, where the device offers it) asks for and holds 4 times
+     * as much, at most the device's max_pages. */
     uint32_t dir_buf;
     /* The longest path and symlink target (256..4096, at most max_io;
      * 0: 4096).  A walk takes 2 * (path_max + 1) bytes of scratch plus a

@@ -58,6 +58,7 @@ struct vfs_mount {
 #define VFS_NOSYS_CREATE 1u     /* MKNOD and OPEN instead */
 #define VFS_NOSYS_FLUSH 2u      /* nothing to flush: success */
 #define VFS_NOSYS_FSYNC 4u      /* success */
+#define VFS_NOSYS_READDIRPLUS 8u /* READDIR, and LOOKUP for the attributes */
 
 /* The cookies a directory stream has asked READDIR for lately: a device whose
  * cookies go round in a circle would have us list forever. */
@@ -76,9 +77,12 @@ struct vfs_file {
     uint32_t flags;             /* VFS_O_* it was opened with */
     bool is_dir;
     bool written;               /* a WRITE or truncate since open: FLUSH at close */
-    /* Directory stream: one READDIR reply and where we are in it. */
+    /* Directory stream: one READDIR or READDIRPLUS reply (dplus) and where
+     * we are in it; dbuf holds dsize bytes. */
     uint8_t *dbuf;
-    uint32_t dlen, dpos;
+    uint32_t dsize, dlen, dpos;
+    bool dplus;
+    uint32_t dtaken;            /* nodes READDIRPLUS brought so far */
     uint64_t doff;
     bool deof;
     struct dir_cookies cookies;
@@ -115,7 +119,7 @@ struct vfs_loc {
     char name[VFS_NAME_MAX + 1];
     uint32_t namelen;
     /* WALK_CREATE: the last name exists and node is its own (else node is
-     * its parent). */
+     * its parent); WALK_OPEN: node is the directory the path names. */
     bool found;
     bool trailing_slash;
 };
@@ -126,6 +130,10 @@ struct vfs_loc {
                            if a symlink (with WALK_FOLLOW) and stop at the
                            name it leads to: its node if it exists, else
                            its parent (to create it) */
+#define WALK_OPEN 8     /* with WALK_PARENT, for open(O_CREAT): a path that
+                           names a directory rather than an entry in one
+                           ("/", a mount's root, a last "." or "..", through
+                           symlinks too) ends at that directory, found set */
 int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc);
 void vfs_loc_put(struct vfs_loc *loc);
 
@@ -138,10 +146,11 @@ int vfs_fuse_release(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t
 /* The same without waiting for the reply (it is checked when it comes). */
 int vfs_release_detached(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint32_t opcode);
 /* READDIR of `size` bytes at cookie off into buf; the bytes received in *got.
- * -EPROTO when off was asked for recently in this stream (g) or the stream
- * has gone on for VFS_DIR_MAX_REPLIES replies. */
+ * With *plus, READDIRPLUS instead, or READDIR (and *plus cleared) when the
+ * device answers ENOSYS.  -EPROTO when off was asked for recently in this
+ * stream (g) or the stream has gone on for VFS_DIR_MAX_REPLIES replies. */
 int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
-                     uint32_t size, uint32_t *got, struct dir_cookies *g);
+                     uint32_t size, uint32_t *got, struct dir_cookies *g, bool *plus);
 
 /* nocase.c: after an exact LOOKUP of name in dir found nothing, the entry of
  * dir whose name matches ignoring ASCII case, looked up (-ENOENT if none). */
@@ -152,6 +161,10 @@ int vn_lookup_nocase(struct vfs_mount *m, struct vnode *dir, const char *name, u
  * the name with their validity, returns it with a reference. */
 int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
                   const struct fuse_entry_out *e, struct vnode **out);
+/* The same for an entry of a READDIRPLUS reply of dir: the node goes to the
+ * table unreferenced (the oldest unreferenced may be forgotten to make room). */
+int vn_from_dirplus(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len,
+                    const struct fuse_entry_out *e);
 
 /* dcache.c: names and attributes within their validity. */
 uint64_t vn_now(const struct vfs_mount *m);

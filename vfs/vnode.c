@@ -56,7 +56,8 @@ static void unhash(struct vfs_mount *m, struct vnode *n)
         *p = n->hnext;
 }
 
-/* Returns n's lookups to the device and frees it. */
+/* Returns n's lookups to the device and frees it.  Those of a removed node
+ * go at once, the others with the next batch. */
 static void release(struct vfs_mount *m, struct vnode *n)
 {
     unhash(m, n);
@@ -64,6 +65,8 @@ static void release(struct vfs_mount *m, struct vnode *n)
     m->nodes--;
     if (n->nlookup)
         fconn_forget(&m->conn, n->nodeid, n->nlookup);
+    if (n->removed)
+        fconn_forget_flush(&m->conn);
     m->conn.port->free(m->conn.port->ctx, n);
 }
 
@@ -182,6 +185,16 @@ int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32
     vn_dentry_set(m, n, parent, name, len, vn_expiry(m, e->entry_valid, e->entry_valid_nsec));
     *out = n;
     return 0;
+}
+
+int vn_from_dirplus(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len,
+                    const struct fuse_entry_out *e)
+{
+    struct vnode *n;
+    int err = vn_from_entry(m, dir->nodeid, name, len, e, &n);
+    if (!err)
+        vn_put(m, n);
+    return err;
 }
 
 int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_in *in)

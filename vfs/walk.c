@@ -122,6 +122,10 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
         }
         bool dots = (nlen == 1 && name[0] == '.') || (nlen == 2 && name[0] == '.' && name[1] == '.');
         bool stop = parent && last;
+        /* For open(O_CREAT): a last ".", ".." or mount name is no name to
+         * create; the walk goes on to the directory it names. */
+        if (stop && (flags & WALK_OPEN) && (dots || (w.depth == 0 && find_mount(v, name, nlen))))
+            stop = false;
         if (stop) {
             if (dots)
                 err = -VS_EINVAL;
@@ -200,8 +204,12 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
         }
     }
 
-    if (!err && parent && !named)
-        err = -VS_EBUSY; /* "/" or a mount point itself */
+    if (!err && parent && !named) {
+        if (flags & WALK_OPEN)
+            loc->found = true; /* a directory: "/", a mount's root, or reached by "." or ".." */
+        else
+            err = -VS_EBUSY; /* "/" or a mount point itself */
+    }
     if (!err && !parent && w.depth && want_dir && !vn_is_dir(top(&w)))
         err = -VS_ENOTDIR;
     loc->trailing_slash = want_dir;

@@ -95,7 +95,7 @@ int cmd_ls(struct app *a, int argc, char **argv)
         return 0;
     }
     struct name_list ns;
-    err = name_list_read(a, path, &ns);
+    err = name_list_read(a, path, lng, &ns);
     if (err) {
         app_error(a, "ls", path, err);
         return err;

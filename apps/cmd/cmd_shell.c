@@ -156,7 +156,7 @@ static void complete_path(struct lineedit *e, const char *word, size_t n)
     vs_memcpy(full, raw, slash);
     full[slash > 1 ? slash - 1 : 1] = 0;
     struct name_list ns;
-    if (name_list_read(a, full, &ns)) {
+    if (name_list_read(a, full, false, &ns)) {
         app_printf(a, "\a");
         goto out;
     }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `help [COMMAND]`. */
+/* Operator commands: `debug [LEVEL]`, `stats [-r] [PATH]`, `version`,
+ * `help [COMMAND]`. */
 #include "commands.h"
 #include "numparse.h"
 #include "vs_errno.h"
@@ -78,7 +79,7 @@ static void print_mount(struct app *a, int slot)
         if (!o->count)
             continue;
         const char *name = op ? vs_fuse_opname(op) : "OTHER";
-        if (op == FUSE_FORGET) { /* no reply: nothing but the count */
+        if (op == FUSE_FORGET || op == FUSE_BATCH_FORGET) { /* no reply: nothing but the count */
             app_printf(a, "  %-12s %8llu %7s %14s %8s %8s %8s %8s\n", name, (unsigned long long)o->count, "-", "-",
                        "-", "-", "-", "-");
             continue;
@@ -93,6 +94,12 @@ static void print_mount(struct app *a, int slot)
                    (unsigned long long)(o->min_ns / 1000), (unsigned long long)vs_opstat_quantile_us(o, 500),
                    (unsigned long long)vs_opstat_quantile_us(o, 990), (unsigned long long)(o->max_ns / 1000));
     }
+    uint64_t sent = 0;
+    for (uint32_t op = 0; op < VS_STATS_OPS; op++)
+        sent += s->op[op].count;
+    app_printf(a, "  requests: %llu sent, %llu waited for, %llu not (FORGET, BATCH_FORGET, RELEASE at a close)\n",
+               (unsigned long long)sent, (unsigned long long)(sent - s->unanswered),
+               (unsigned long long)s->unanswered);
     print_pct(a, "name", s->name_hits, s->name_misses);
     print_pct(a, "attr", s->attr_hits, s->attr_misses);
     app_printf(a, "  request queue: %llu kicks, %llu not needed (event index %s)\n", (unsigned long long)mi.kicks,
@@ -132,6 +139,17 @@ int cmd_stats(struct app *a, int argc, char **argv)
     if (!reset && a->heap_usage && a->heap_usage(a, &used, &peak))
         app_printf(a, "heap: %llu bytes in use, high-water %llu bytes\n", (unsigned long long)used,
                    (unsigned long long)peak);
+    return 0;
+}
+
+int cmd_version(struct app *a, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        app_usage(a, "version", -VS_EINVAL, "usage: version");
+        return -VS_EINVAL;
+    }
+    app_print_version(a);
     return 0;
 }
 

@@ -13,7 +13,7 @@ const struct app_command app_commands[] = {
     {"echo", cmd_echo, "echo TEXT..."},
     {"run", cmd_run, "run SCRIPT"},
     {"mounts", cmd_mounts, "mounts"},
-    {"mount", cmd_mount, "mount TAG PATH [-o ro,nocase,chroot,owner=UID:GID,irq=poll|msix,timeout=SECONDS,debug=LEVEL,profile=small|default]"},
+    {"mount", cmd_mount, "mount TAG PATH [-o OPTS]   (OPTS: ro,nocase,chroot,owner=UID:GID,irq=poll|msix,timeout=SECONDS,debug=LEVEL,profile=small|default)"},
     {"umount", cmd_umount, "umount PATH"},
     {"exit", cmd_exit, "exit [N]"},
     {"mkdir", cmd_mkdir, "mkdir PATH"},
@@ -34,6 +34,7 @@ const struct app_command app_commands[] = {
     {"options", cmd_options, "options [CMDLINE...]   (for a bare distribution root's entries)"},
     {"debug", cmd_debug, "debug [LEVEL]   (0 off, 1 events, 2 requests, 3 virtqueues)"},
     {"stats", cmd_stats, "stats [-r] [PATH]"},
+    {"version", cmd_version, "version"},
     {"help", cmd_help, "help [COMMAND]"},
 };
 

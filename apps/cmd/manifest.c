@@ -93,7 +93,7 @@ static int mf_walk(struct mf *m, const char *rel)
         dir = m->full;
     }
     if (!err)
-        err = name_list_read(a, dir, &ns);
+        err = name_list_read(a, dir, true, &ns);
     if (err) {
         app_error(a, "manifest", dir, err);
         return err;

@@ -83,7 +83,7 @@ static void bare_root(struct finder *f, const char *root, const char *tag)
         return;
     struct name_list ns = {0};
     char *kernel = a->port->alloc(a->port->ctx, 2 * (VFS_PATH_MAX + 1));
-    if (kernel && !finder_in_share(f, root, "/boot", f->resolved) && !name_list_read(a, f->resolved, &ns)) {
+    if (kernel && !finder_in_share(f, root, "/boot", f->resolved) && !name_list_read(a, f->resolved, true, &ns)) {
         char *initrd = kernel + VFS_PATH_MAX + 1;
         vs_sort(ns.v, ns.n, sizeof(ns.v[0]), kernels_first, NULL);
         for (size_t i = 0; i < ns.n && is_kernel(ns.v[i]); i++) {

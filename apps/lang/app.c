@@ -5,6 +5,7 @@
 #include "app.h"
 #include "cmdparse.h"
 #include "escape.h"
+#include "vioshare_version.h"
 #include "vs_errno.h"
 
 #define SCRIPT_MAX (1u << 20)
@@ -27,6 +28,14 @@ bool app_add_dev(struct app *a, const struct vs_transport *tr)
     viofs_read_tag(tr, d->tag);
     d->mounted = false;
     return true;
+}
+
+void app_print_version(struct app *a)
+{
+    app_printf(a, "vioshare " VIOSHARE_VERSION);
+    if (a->build_name)
+        app_printf(a, " (%s)", a->build_name);
+    app_printf(a, "\n");
 }
 
 void app_printf(struct app *a, const char *fmt, ...)

@@ -82,12 +82,17 @@ struct app {
     /* `options WORDS...`: the command line of a bare distribution root's
      * entries (entries.c); NULL: root=TAG rootfstype=virtiofs rw. */
     char *entry_options;
+    /* What this program is ("x86-64 boot image", ...), for the banner and
+     * `version`; NULL: nothing said.  Set by the platform. */
+    const char *build_name;
 };
 
 /* Prepares a; the caller then adds devices with app_add_dev. */
 void app_init(struct app *a, const struct vs_port *port, struct fmt_out out);
 /* Records a device (its tag read through tr); false when the table is full. */
 bool app_add_dev(struct app *a, const struct vs_transport *tr);
+/* Prints `vioshare VERSION (BUILD_NAME)`: the banner, and `version`. */
+void app_print_version(struct app *a);
 /* Mounts every device at /TAG (an error is reported and the device skipped);
  * with no device at all, says so on the console. */
 void app_mount_all(struct app *a);

@@ -44,7 +44,7 @@ static bool is_dot(const struct vfs_dirent *de)
 
 int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *name), void *ctx)
 {
-    int dd = vfs_opendir(&a->vfs, dir);
+    int dd = vfs_opendir_plus(&a->vfs, dir);
     if (dd < 0)
         return dd;
     struct vfs_dirent de;
@@ -57,10 +57,10 @@ int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *n
 }
 
 /* Every name in dir except "." and "..", sorted by bytes. */
-int name_list_read(struct app *a, const char *dir, struct name_list *ns)
+int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list *ns)
 {
     vs_memset(ns, 0, sizeof(*ns));
-    int dd = vfs_opendir(&a->vfs, dir);
+    int dd = attrs ? vfs_opendir_plus(&a->vfs, dir) : vfs_opendir(&a->vfs, dir);
     if (dd < 0)
         return dd;
     struct vfs_dirent de;

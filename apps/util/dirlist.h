@@ -12,14 +12,16 @@ struct name_list {
     size_t n, cap;
 };
 
-/* Reads every name in dir except "." and "..", sorted by raw bytes.  Returns
- * 0 or a negative errno (then nothing stays allocated). */
-int name_list_read(struct app *a, const char *dir, struct name_list *ns);
+/* Reads every name in dir except "." and "..", sorted by raw bytes; with
+ * `attrs`, for a caller that stats or opens them next (vfs_opendir_plus).
+ * Returns 0 or a negative errno (then nothing stays allocated). */
+int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list *ns);
 void name_list_free(struct app *a, struct name_list *ns);
 
 /* Calls fn(ctx, name) for every name in dir except "." and "..", in the
- * directory's own order, keeping no listing (fn may open other files).
- * Returns 0 or the listing's negative errno. */
+ * directory's own order, keeping no listing (fn may open other files: the
+ * listing brings their attributes, vfs_opendir_plus).  Returns 0 or the
+ * listing's negative errno. */
 int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* Writes "DIR/NAME" into out (VFS_PATH_MAX + 1 bytes).  Returns 0 or

@@ -28,6 +28,8 @@ int app_main(void)
 {
     struct app *a = &the_app;
     bport_app_init(a);
+    a->build_name = "AArch64 boot image";
+    app_print_version(a);
     a->heap_usage = heap_stats;
     a->boot = a64_linux_boot;
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The EFI application's porting layer (port_efi.c) and what main_efi.c
- * needs from it.
+/* The core's porting layer under UEFI (port_efi.c), shared by the EFI
+ * application (boot/efi/main_efi.c: one port for every virtio-fs function)
+ * and the file-system driver (boot/efi-driver/: one port per device it binds).
  *
- * PCI: every EFI_PCI_IO_PROTOCOL handle of PCI segment 0 is listed with its
+ * PCI: the application lists every EFI_PCI_IO_PROTOCOL handle of PCI segment 0 with its
  * real bus/device/function (PciIo->GetLocation), so the bdf the core passes
  * is the device's true address; pci_read/pci_write look the bdf up in that
  * table and go through PciIo->Pci.Read/Write (absent functions read as all
@@ -39,7 +40,8 @@ struct efi_dma_buf;
 
 struct efi_port {
     struct vs_port port;
-    EFI_HANDLE image;
+    EFI_HANDLE image;               /* the agent of our OpenProtocol calls */
+    EFI_MEMORY_TYPE pool_type;      /* the image's data type (loader or boot services) */
     EFI_SYSTEM_TABLE *st;
     struct efi_pci_fn *fns;
     int nfns;
@@ -52,8 +54,14 @@ struct efi_port {
     EFI_EVENT ebs_event;
 };
 
-/* Lists the PCI functions, calibrates the clock, fills p->port. */
+/* Calibrates the clock, fills p->port; no PCI function yet. */
 EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+/* The application: lists every PCI function (efi_port_claim takes one). */
+EFI_STATUS efi_port_list_pci(struct efi_port *p);
+/* The driver: the port's one function is `handle`, whose PciIo the driver's
+ * Start already opened BY_DRIVER with p->image as the agent; enables it as
+ * efi_port_claim does and gives its bdf.  Returns 0 or a negative errno. */
+int efi_port_adopt(struct efi_port *p, EFI_HANDLE handle, EFI_PCI_IO_PROTOCOL *io, vs_bdf_t *bdf);
 /* Takes the function at bdf away from the firmware's drivers
  * (DisconnectController, then OpenProtocol BY_DRIVER|EXCLUSIVE) and enables
  * memory decoding, bus mastering and 64-bit DMA through PciIo->Attributes.
@@ -63,7 +71,8 @@ int efi_port_claim(struct efi_port *p, vs_bdf_t bdf);
 void efi_port_track(struct efi_port *p, const struct vs_transport *tr);
 /* Resets the tracked devices, hands the claimed functions back to the
  * firmware (CloseProtocol, and ConnectController when `reconnect`), closes the
- * event.  Called once before the application returns. */
+ * event, frees the function table.  Called once: before the application
+ * returns, or by the driver's Stop. */
 void efi_port_release(struct efi_port *p, bool reconnect);
 /* Writes a line to ConOut (for the port's log hook and main's messages). */
 void efi_con_write(EFI_SYSTEM_TABLE *st, const char *s, size_t n);

@@ -375,10 +375,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     efi_con_write(st, "\n" START_MARKER, sizeof("\n" START_MARKER) - 1);
 
     EFI_STATUS s = efi_port_init(&the_port, image, st);
+    if (!EFI_ERROR(s))
+        s = efi_port_list_pci(&the_port);
     const struct vs_port *port = &the_port.port;
     app_init(a, port, (struct fmt_out){console_sink, st});
     a->read_char = console_input;
     a->read_ctx = st;
+    a->build_name = "x86-64 UEFI application";
+    app_print_version(a);
     a->boot = efi_boot;
     a->chain = efi_chain;
     if (EFI_ERROR(s))

@@ -121,6 +121,24 @@ static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
     return (volatile void *)(uintptr_t)phys;
 }
 
+/* Memory decoding, bus mastering and 64-bit DMA through the PciIo
+ * attributes (the old ones saved for the release); the function becomes the
+ * port's DMA device if it has none yet. */
+static bool enable(struct efi_port *p, struct efi_pci_fn *f)
+{
+    uint64_t supported = 0, want;
+    f->io->Attributes(f->io, EfiPciIoAttributeOperationGet, 0, &f->saved_attrs);
+    f->io->Attributes(f->io, EfiPciIoAttributeOperationSupported, 0, &supported);
+    want = (EFI_PCI_IO_ATTRIBUTE_MEMORY | EFI_PCI_IO_ATTRIBUTE_BUS_MASTER | EFI_PCI_IO_ATTRIBUTE_DUAL_ADDRESS_CYCLE) &
+           supported;
+    if (EFI_ERROR(f->io->Attributes(f->io, EfiPciIoAttributeOperationEnable, want, NULL)))
+        return false;
+    f->claimed = true;
+    if (!p->dma_io)
+        p->dma_io = f->io;
+    return true;
+}
+
 int efi_port_claim(struct efi_port *p, vs_bdf_t bdf)
 {
     struct efi_pci_fn *f = fn_of(p, bdf);
@@ -141,22 +159,35 @@ int efi_port_claim(struct efi_port *p, vs_bdf_t bdf)
     } else if (p->port.log) {
         p->port.log(p, "warning: cannot open PciIo exclusively; using it shared");
     }
-    uint64_t supported = 0, want;
-    f->io->Attributes(f->io, EfiPciIoAttributeOperationGet, 0, &f->saved_attrs);
-    f->io->Attributes(f->io, EfiPciIoAttributeOperationSupported, 0, &supported);
-    want = (EFI_PCI_IO_ATTRIBUTE_MEMORY | EFI_PCI_IO_ATTRIBUTE_BUS_MASTER | EFI_PCI_IO_ATTRIBUTE_DUAL_ADDRESS_CYCLE) &
-           supported;
-    s = f->io->Attributes(f->io, EfiPciIoAttributeOperationEnable, want, NULL);
-    if (EFI_ERROR(s)) {
-        if (f->by_driver)
-            bs->CloseProtocol(f->handle, &efi_guid_pci_io, p->image, f->handle);
-        f->by_driver = false;
-        bs->ConnectController(f->handle, NULL, NULL, TRUE);
+    if (enable(p, f))
+        return 0;
+    if (f->by_driver)
+        bs->CloseProtocol(f->handle, &efi_guid_pci_io, p->image, f->handle);
+    f->by_driver = false;
+    bs->ConnectController(f->handle, NULL, NULL, TRUE);
+    return -VS_EIO;
+}
+
+int efi_port_adopt(struct efi_port *p, EFI_HANDLE handle, EFI_PCI_IO_PROTOCOL *io, vs_bdf_t *bdf)
+{
+    UINTN seg, bus, dev, fn;
+    if (EFI_ERROR(io->GetLocation(io, &seg, &bus, &dev, &fn)) || seg != 0 || bus > 255 || dev > 31 || fn > 7)
+        return -VS_ENODEV; /* a vs_bdf_t has no segment: segment 0 only */
+    if (EFI_ERROR(p->st->BootServices->AllocatePool(p->pool_type, sizeof(*p->fns), (void **)&p->fns)))
+        return -VS_ENOMEM;
+    struct efi_pci_fn *f = &p->fns[0];
+    p->st->BootServices->SetMem(f, sizeof(*f), 0);
+    f->handle = handle;
+    f->io = io;
+    f->bdf = *bdf = VS_BDF(bus, dev, fn);
+    p->nfns = 1;
+    if (!enable(p, f)) {
+        p->nfns = 0;
+        p->st->BootServices->FreePool(p->fns);
+        p->fns = NULL;
         return -VS_EIO;
     }
-    f->claimed = true;
-    if (!p->dma_io)
-        p->dma_io = f->io;
+    f->by_driver = true; /* efi_port_release closes it */
     return 0;
 }
 
@@ -181,7 +212,7 @@ static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
     struct efi_port *p = ctx;
     EFI_BOOT_SERVICES *bs = p->st->BootServices;
     struct efi_dma_buf *b = NULL;
-    if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, sizeof(*b), (void **)&b)))
+    if (EFI_ERROR(bs->AllocatePool(p->pool_type, sizeof(*b), (void **)&b)))
         return NULL;
     b->pages = pages_for(size ? size : 1);
     b->mapping = NULL;
@@ -262,7 +293,7 @@ static void *alloc(void *ctx, size_t size)
 {
     struct efi_port *p = ctx;
     void *q = NULL;
-    if (EFI_ERROR(p->st->BootServices->AllocatePool(EfiLoaderData, size ? size : 1, &q)))
+    if (EFI_ERROR(p->st->BootServices->AllocatePool(p->pool_type, size ? size : 1, &q)))
         return NULL;
     return q;
 }
@@ -337,8 +368,19 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
         .relax = relax,
         .log = log_line,
     };
+    /* The pool type of the image's own data: EfiLoaderData for the
+     * application, EfiBootServicesData for the driver. */
+    EFI_LOADED_IMAGE *li = NULL;
+    p->pool_type = EfiLoaderData;
+    if (!EFI_ERROR(bs->HandleProtocol(image, &efi_guid_loaded_image, (void **)&li)))
+        p->pool_type = li->ImageDataType;
     calibrate(p);
+    return EFI_SUCCESS;
+}
 
+EFI_STATUS efi_port_list_pci(struct efi_port *p)
+{
+    EFI_BOOT_SERVICES *bs = p->st->BootServices;
     UINTN n = 0;
     EFI_HANDLE *handles = NULL;
     EFI_STATUS s = bs->LocateHandleBuffer(ByProtocol, &efi_guid_pci_io, NULL, &n, &handles);
@@ -348,7 +390,7 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
         return s;
     if (n > EFI_PORT_MAX_FNS)
         n = EFI_PORT_MAX_FNS;
-    s = bs->AllocatePool(EfiLoaderData, n * sizeof(*p->fns) + 1, (void **)&p->fns);
+    s = bs->AllocatePool(p->pool_type, n * sizeof(*p->fns) + 1, (void **)&p->fns);
     if (EFI_ERROR(s)) {
         bs->FreePool(handles);
         return s;
@@ -356,7 +398,7 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
     for (UINTN i = 0; i < n; i++) {
         EFI_PCI_IO_PROTOCOL *io = NULL;
         UINTN seg, bus, dev, fn;
-        if (EFI_ERROR(bs->OpenProtocol(handles[i], &efi_guid_pci_io, (void **)&io, image, NULL,
+        if (EFI_ERROR(bs->OpenProtocol(handles[i], &efi_guid_pci_io, (void **)&io, p->image, NULL,
                                        EFI_OPEN_PROTOCOL_GET_PROTOCOL)))
             continue;
         if (EFI_ERROR(io->GetLocation(io, &seg, &bus, &dev, &fn)) || seg != 0 || bus > 255 || dev > 31 || fn > 7)
@@ -417,4 +459,8 @@ void efi_port_release(struct efi_port *p, bool reconnect)
             bs->ConnectController(f->handle, NULL, NULL, TRUE);
     }
     p->dma_io = NULL;
+    if (p->fns)
+        bs->FreePool(p->fns);
+    p->fns = NULL;
+    p->nfns = 0;
 }

@@ -47,6 +47,8 @@ int app_main(void)
 {
     struct app *a = &the_app;
     bport_app_init(a);
+    a->build_name = "x86-64 boot image";
+    app_print_version(a);
     a->heap_usage = heap_stats;
     a->interrupts = msi_count;
     a->boot = linux_boot;

@@ -17,6 +17,7 @@ Environment: DISTRO_MIRROR (default http://deb.debian.org/debian)."""
 import glob
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -106,6 +107,10 @@ def main():
         return vstest.finish()
     if os.geteuid() != 0:
         check("running as root (debootstrap, chroot)", False, "run make test-distro as root")
+        return vstest.finish()
+    if not os.path.exists(STAMP) and shutil.which("debootstrap") is None:
+        check("debootstrap installed", False, "debootstrap not found: install the Debian package debootstrap "
+              "(tools/deps does)")
         return vstest.finish()
     kver = make_root()
     if not kver:

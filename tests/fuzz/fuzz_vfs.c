@@ -124,6 +124,7 @@ static const uint32_t opcodes[] = {
     0, FUSE_LOOKUP, FUSE_GETATTR, FUSE_SETATTR, FUSE_OPEN, FUSE_READ, FUSE_WRITE, FUSE_CREATE, FUSE_MKDIR,
     FUSE_MKNOD, FUSE_SYMLINK, FUSE_LINK, FUSE_UNLINK, FUSE_RMDIR, FUSE_RENAME, FUSE_RENAME2, FUSE_FSYNC,
     FUSE_FLUSH, FUSE_RELEASE, FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR, FUSE_READLINK, FUSE_STATFS,
+    FUSE_READDIRPLUS,
 };
 
 static void ok_err(int64_t r)
@@ -321,7 +322,8 @@ static void one_op(struct fz *f, struct in *in, int *fds)
         break;
     }
     case 20: {
-        int dd = vfs_opendir(v, path(in));
+        const char *p = path(in);
+        int dd = take(in) & 1 ? vfs_opendir_plus(v, p) : vfs_opendir(v, p);
         ok_err(dd);
         if (dd >= 0) {
             struct vfs_dirent de;
@@ -397,6 +399,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (setup & 1)
         f.fs.init_max_write = 4096u << (setup >> 1 & 7);
     f.fs.entry_valid = f.fs.attr_valid = setup & 0x10 ? 0 : 1;
+    /* Listings by READDIR + LOOKUP (no flag, or ENOSYS) or READDIRPLUS. */
+    f.fs.no_readdirplus_flag = (setup & 0xc0) == 0x40;
+    f.fs.readdirplus_enosys = (setup & 0xc0) == 0x80;
     simdev_init(&f.d, &f.hp);
     simdev_set_handler(&f.d, handler, &f);
     f.hp.relax_hook = simdev_relax;

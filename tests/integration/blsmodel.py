@@ -2,7 +2,7 @@
 """A model of the boot menu's order and of the entries it keeps, written from
 the Boot Loader Specification ("Sorting"), the UAPI Version Format
 Specification and README ("Booting a distribution from a host directory"),
-independently of apps/bls.c, apps/verscmp.c and apps/entrypick.c.
+independently of apps/entries/bls.c, verscmp.c and entrypick.c.
 
 An entry is a dict: id (file name without .conf), sort_key, machine_id,
 version, seq (the order found in: /loader/entries before

@@ -27,7 +27,7 @@ from vstest import check, note  # noqa: E402
 
 EFI_IMAGE = os.path.join(vstest.REPO, "build", "vioshare.efi")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
-CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd_boot.c")
+CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd", "cmd_boot.c")
 START = b"vioshare.efi: start"        # the application's first line
 ANSI = bootrun.ANSI
 TIMEOUT = 240
@@ -114,9 +114,11 @@ def test_basics(top):
     with open(os.path.join(other, "second.txt"), "w") as f:
         f.write("second share\n")
     r = efi_run("cat /two/second.txt; mounts", [root, (other, "two")])
-    app = app_output(r.out) or b""
-    check("efi: two shares are mounted at /myfs and /two",
-          r.status == 0 and b"second share" in app and b"/myfs" in app and b"/two" in app, r.summary())
+    want = (b"second share\n"
+            b"myfs on /myfs type virtiofs (rw,timeout=30, nodes 0, max 0)\n"
+            b"two on /two type virtiofs (rw,timeout=30, nodes 1, max 1)\n")   # one node: second.txt
+    check("efi: two shares are mounted at /myfs and /two; the file read from /two, `mounts` exactly",
+          r.status == 0 and app_output(r.out) == want, r.summary())
 
 
 def test_shell_q35(top):
@@ -163,27 +165,36 @@ def first_kernel_line(stamped):
     return next(((s, l) for s, l in stamped if KERNEL_LINE.match(l)), (None, None))
 
 
-def check_linux(what, status, stamped, err, token):
+# test_boot's checks, each skipped where it cannot run.
+BOOT_INITRAMFS = "efi boot: tools/mkinitramfs builds the test initramfs"
+BOOT_INIT = "efi boot: the kernel runs the initramfs /init"
+BOOT_MOUNT = "efi boot: Linux's virtiofs driver mounts the same share and reads the file"
+BOOT_EXIT = "efi boot: the initramfs exits through isa-debug-exit with status 0"
+BOOT_STUB = "efi boot: the EFI stub takes the initrd from LINUX_EFI_INITRD_MEDIA_GUID"
+BOOT_NOEXEC = "efi boot: a file that is no EFI image fails with ENOEXEC (status 1), the share stays usable"
+BOOT_CHECKS = (BOOT_INITRAMFS, BOOT_INIT, BOOT_MOUNT, BOOT_EXIT, BOOT_STUB, BOOT_NOEXEC)
+
+
+def check_linux(status, stamped, err, token):
     text = [l for _, l in stamped]
     summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
-    check("%s: the kernel runs the initramfs /init" % what, "VIOSHARE-INITRAMFS-OK" in text, summary)
+    check(BOOT_INIT, "VIOSHARE-INITRAMFS-OK" in text, summary)
     try:
         i = text.index("VIOSHARE-INITRAMFS-CAT-BEGIN")
         body = text[i + 1:text.index("VIOSHARE-INITRAMFS-CAT-END", i)]
     except ValueError:
         body = None
-    check("%s: Linux's virtiofs driver mounts the same share and reads the file" % what,
-          body is not None and token in [l.strip() for l in body], summary)
-    check("%s: the initramfs exits through isa-debug-exit with status 0" % what,
-          status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text, summary)
+    check(BOOT_MOUNT, body is not None and token in [l.strip() for l in body], summary)
+    check(BOOT_EXIT, status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text, summary)
 
 
 def test_boot(top):
     kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=version_key)
-    missing = [w for w, ok in (("apps/cmd_boot.c", os.path.isfile(CMD_BOOT)), ("/boot/vmlinuz-*", kernels),
+    missing = [w for w, ok in (("apps/cmd/cmd_boot.c", os.path.isfile(CMD_BOOT)), ("/boot/vmlinuz-*", kernels),
                                ("tools/mkinitramfs", os.path.isfile(MKINITRAMFS))) if not ok]
     if missing:
-        vstest.skip("efi boot: a kernel and initramfs from the share (6 checks)", "no %s" % ", ".join(missing))
+        for name in BOOT_CHECKS:
+            vstest.skip(name, "no %s" % ", ".join(missing))
         return
     share = os.path.join(top, "boot")
     os.mkdir(share)
@@ -195,7 +206,9 @@ def test_boot(top):
     vstest.write_pattern(os.path.join(share, "notkernel.bin"), 7, 64 * 1024)
     p = subprocess.run([MKINITRAMFS, os.path.join(share, "initrd.img"), "proof.txt"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if not check("efi boot: tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
+    if not check(BOOT_INITRAMFS, p.returncode == 0, p.stderr[-400:]):
+        for name in BOOT_CHECKS[1:]:
+            vstest.skip(name, "no initramfs to boot")
         return
     cmdline = "console=ttyS0 panic=-1 no_timer_check"
 
@@ -203,12 +216,11 @@ def test_boot(top):
     # LINUX_EFI_INITRD_MEDIA_GUID.
     status, stamped, err = bootrun.run_timed("boot /myfs/vmlinuz initrd=/myfs/initrd.img " + cmdline, share,
                                              BOOT_TIMEOUT, ["--efi"])
-    check_linux("efi boot", status, stamped, err, token)
+    check_linux(status, stamped, err, token)
     t_app = next((s for s, l in stamped if l == START.decode()), None)
     t_kernel, first = first_kernel_line(stamped)
     stub = next((l for _, l in stamped if "LINUX_EFI_INITRD_MEDIA_GUID" in l), None)
-    check("efi boot: the EFI stub takes the initrd from LINUX_EFI_INITRD_MEDIA_GUID", stub is not None,
-          "no such line from the stub")
+    check(BOOT_STUB, stub is not None, "no such line from the stub")
 
     # OVMF's own UEFI shell loading the same kernel from the same share.
     script = os.path.join(top, "startup.nsh")
@@ -235,7 +247,7 @@ def test_boot(top):
     r = efi_run("-boot /myfs/notkernel.bin; cat /myfs/proof.txt; boot /myfs/notkernel.bin", [share])
     app = app_output(r.out) or b""
     lines = app.split(b"\n")
-    check("efi boot: a file that is no EFI image fails with ENOEXEC (status 1), the share stays usable",
+    check(BOOT_NOEXEC,
           r.status == 1 and token.encode() in lines
           and any(l.startswith(b"error: boot: /myfs/notkernel.bin: ENOEXEC (") for l in lines), r.summary())
 

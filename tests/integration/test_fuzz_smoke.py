@@ -46,8 +46,12 @@ def main():
         return vstest.finish()
     r = subprocess.run(["make", "-s", "fuzz-build"], cwd=REPO, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
+    built = r.stdout.decode(errors="replace")
+    # clang's sanitizer and libFuzzer runtimes come in a package of their own, only recommended.
+    runtime = re.search(r"cannot find \S*(libclang_rt\.[\w.-]+\.a)", built)
     if not check("fuzz harnesses build (make fuzz-build)", r.returncode == 0,
-                 r.stdout.decode(errors="replace")[-400:]):
+                 "clang's runtime %s is missing: install the Debian package libclang-rt-N-dev for clang N "
+                 "(tools/deps installs libclang-rt-14-dev)" % runtime.group(1) if runtime else built[-400:]):
         note(r.stdout)
         return vstest.finish()
     secs = seconds()

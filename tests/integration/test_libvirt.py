@@ -14,12 +14,19 @@ libvirt must log the end as a guest shutdown.  Domains: the boot image on pc
 and on q35 (there without <binary>: libvirt's own choice of virtiofsd), on pc
 with the current stack (QEMU 10 as `<emulator>`, virtiofsd 1.13 as `<binary
 path>`, both the stack's wrappers), under
-KVM where /dev/kvm opens (a SKIP line elsewhere), the boot image without
-<acpi/> (it cannot power off: it must say so), and the EFI application under
-OVMF from a FAT esp.img."""
+KVM where /dev/kvm opens (a SKIP line per check elsewhere), the boot image
+without <acpi/> (it cannot power off: it must say so, its vCPU halted while the
+domain runs on), and the EFI application under OVMF from a FAT esp.img.
+
+Every virsh call has a time limit; one that runs out is a FAIL line naming the
+call.  The first `virsh version` may take long: libvirtd answers it once it has
+probed every installed QEMU for its capabilities (about 11 s on a new machine,
+whose /var/cache/libvirt/qemu/capabilities is empty)."""
 
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -39,13 +46,21 @@ CURRENT_QEMU = os.path.join(CURRENT_BIN, "qemu-system-x86_64")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 STATUS_LINE = "vioshare: exit status %d"
+FIRST_ANSWER_LIMIT = 120  # seconds for libvirtd's first answer (its QEMU capability probe included)
+X86_EFLAGS_IF = 0x200     # RFLAGS.IF: interrupts enabled
+GONE_LIMIT = 20           # seconds for libvirt's virtiofsd and QEMU to go once their domains are gone
 
 started = []  # the daemons this test started, stopped at the end
 
 
 def virsh(*args, timeout=60):
-    r = subprocess.run(["virsh", "-c", URI] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=timeout)
+    """(status, output); status None when the call ran out of time (the
+    output then says so)."""
+    try:
+        r = subprocess.run(["virsh", "-c", URI] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "virsh %s: no answer in %.1f s" % (" ".join(args), timeout)
     return r.returncode, r.stdout.decode("utf-8", "replace")
 
 
@@ -60,19 +75,24 @@ def running(pidfile):
 
 def start_daemons():
     """virtlogd and libvirtd in the foreground as children of this test
-    (unless already running); True once virsh reaches libvirtd."""
+    (unless already running); (True, "") once virsh reaches libvirtd, else
+    (False, why)."""
     for binary, pidfile in ((VIRTLOGD, "/run/virtlogd.pid"), (LIBVIRTD, "/run/libvirtd.pid")):
         if running(pidfile):
             note("%s is already running: used and left running" % binary)
             continue
         log = open(os.path.join(vstest.tmpdir(), os.path.basename(binary) + ".log"), "wb")
         started.append(subprocess.Popen([binary], stdin=subprocess.DEVNULL, stdout=log, stderr=log))
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        if virsh("version", timeout=10)[0] == 0:
-            return True
+    start = time.monotonic()
+    while True:
+        left = FIRST_ANSWER_LIMIT - (time.monotonic() - start)
+        code, out = virsh("version", timeout=max(left, 1))
+        if code == 0:
+            note("libvirtd answered after %.1f s" % (time.monotonic() - start))
+            return True, ""
+        if time.monotonic() - start >= FIRST_ANSWER_LIMIT:
+            return False, "no answer from libvirtd in %d s: %s" % (FIRST_ANSWER_LIMIT, out.strip())
         time.sleep(0.3)
-    return False
 
 
 def stop_daemons():
@@ -169,16 +189,19 @@ def efi_domain(name, top, share):
 
 def make_esp(top, cmdline):
     """esp.img as the README builds it: vioshare.efi and a startup.nsh that
-    runs it and then powers off (`reset -s`)."""
+    runs it and then powers off (`reset -s`).  None, or why it failed."""
     esp = os.path.join(top, "esp")
     os.mkdir(esp)
     shutil.copy(os.path.join(vstest.REPO, "build", "vioshare.efi"), esp)
     with open(os.path.join(esp, "startup.nsh"), "w", newline="") as f:
         f.write("@echo -off\r\nfs0:\\vioshare.efi %s\r\nreset -s\r\n" % cmdline)
     img = os.path.join(top, "esp.img")
-    subprocess.run(["mkfs.vfat", "-C", img, "8192"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["mcopy", "-i", img, os.path.join(esp, "vioshare.efi"), os.path.join(esp, "startup.nsh"),
-                    "::/"], check=True)
+    for argv in (["mkfs.vfat", "-C", img, "8192"],
+                 ["mcopy", "-i", img, os.path.join(esp, "vioshare.efi"), os.path.join(esp, "startup.nsh"), "::/"]):
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            return "%s failed (status %d): %s" % (argv[0], r.returncode, r.stdout.decode(errors="replace")[-300:])
+    return None
 
 
 def read_console(top, name):
@@ -189,36 +212,75 @@ def read_console(top, name):
         return ""
 
 
+class Run:
+    """What run_domain saw: virsh create's status and output, the console
+    text, the seconds from virsh create to the domain's end (None: still
+    running, destroyed), libvirt's log of the domain, whether the vCPU was
+    seen halted while the domain ran (with `halted`), and why the watch was cut
+    short (a virsh call that ran out of time), or None."""
+
+    def __init__(self, code, out):
+        self.code, self.out = code, out
+        self.console, self.seconds, self.qlog = "", None, ""
+        self.parked, self.problem = False, None
+
+
+def state(name):
+    """(virsh domstate's status, the state): status 1 once the transient
+    domain is gone, None when virsh ran out of time."""
+    code, out = virsh("domstate", name, timeout=30)
+    return code, out.strip()
+
+
+def parked(name, end):
+    """After the console shows `halted`: polls QEMU's register dump until the
+    vCPU is halted with interrupts off (the image ends in cli; hlt: it can do
+    nothing more), then asks whether the domain is still running.
+    (True, "") or (False, why)."""
+    regs = ""
+    while time.monotonic() < end:
+        code, regs = virsh("qemu-monitor-command", name, "--hmp", "info registers", timeout=30)
+        if code is None:
+            return False, regs
+        m = re.search(r"[RE]FL=([0-9a-f]+) .* HLT=(\d)", regs)
+        if code == 0 and m and m.group(2) == "1" and not int(m.group(1), 16) & X86_EFLAGS_IF:
+            code, st = state(name)
+            return code == 0 and st == "running", "after the vCPU halted, virsh domstate says %r" % st
+        time.sleep(0.2)
+    m = re.search(r"[RE]FL=\S+ .*", regs)
+    return False, "the vCPU was never seen halted with interrupts off (last: %r)" % (m.group(0) if m else regs[-200:])
+
+
 def run_domain(name, top, xml, limit, halted=None):
-    """virsh create, then wait until the transient domain is gone (or, with
-    `halted`, until the console shows that text and a second more has
-    passed).  Returns (virsh create's status and output, console text,
-    seconds to the end or None if it was still running and had to be
-    destroyed, libvirt's log of the domain)."""
+    """virsh create, then wait until the transient domain is gone, at most
+    `limit` seconds (or, with `halted`, until the console shows that text and
+    the domain is seen parked: see parked()).  Returns a Run."""
     path = os.path.join(top, name + ".xml")
     with open(path, "w") as f:
         f.write(xml)
     start = time.monotonic()
-    code, out = virsh("create", path)
-    seconds = None
-    if code == 0:
-        seen = None
-        while time.monotonic() - start < limit:
-            if virsh("domstate", name, timeout=10)[0] != 0:
-                seconds = time.monotonic() - start
+    r = Run(*virsh("create", path))
+    if r.code == 0:
+        end = start + limit
+        while time.monotonic() < end:
+            code, st = state(name)
+            if code is None:
+                r.problem = st
                 break
-            if halted and seen is None and halted in read_console(top, name):
-                seen = time.monotonic()
-            if seen is not None and time.monotonic() - seen > 1:
+            if code != 0:
+                r.seconds = time.monotonic() - start
+                break
+            if halted and halted in read_console(top, name):
+                ok, why = parked(name, end)
+                r.parked, r.problem = ok, None if ok else why
                 break
             time.sleep(0.2)
-        if seconds is None:
+        if r.seconds is None:
             virsh("destroy", name)
-    console = read_console(top, name)
-    qlog = ""
+    r.console = read_console(top, name)
     try:
         with open("/var/log/libvirt/qemu/%s.log" % name) as f:
-            qlog = f.read()
+            r.qlog = f.read()
     except OSError:
         pass
     for log in ("%s.log", "%s-fs0-virtiofsd.log"):
@@ -226,38 +288,50 @@ def run_domain(name, top, xml, limit, halted=None):
             os.unlink("/var/log/libvirt/qemu/" + log % name)
         except OSError:
             pass
-    note("%s: virsh create: %s; %s" % (name, out.strip(), "ended after %.1f s" % seconds if seconds else
+    note("%s: virsh create: %s; %s" % (name, r.out.strip(), "ended after %.1f s" % r.seconds if r.seconds else
                                          "still running, destroyed"))
-    note(console[-1500:])
-    return code, out, console, seconds, qlog
+    note(r.console[-1500:])
+    return r
 
 
 def lines(text):
     return [l.rstrip() for l in text.split("\n") if l.strip()]
 
 
-def check_run(what, result, status):
-    code, out, console, seconds, qlog = result
-    ls = lines(console)
-    check("%s: virsh create accepts the domain" % what, code == 0, out.strip())
-    check("%s: the guest lists the share (hello.txt, sub)" % what,
-          any(l.endswith(" hello.txt") for l in ls) and any(l.endswith(" sub") for l in ls), ls[-6:])
+def host_listing(share):
+    """The fields of each line `ls -l` prints for the share's root, from the
+    host's lstat (names sorted by their bytes, times in UTC)."""
+    rows = []
+    for name in sorted(os.listdir(share), key=os.fsencode):
+        st = os.lstat(os.path.join(share, name))
+        mtime = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(st.st_mtime_ns // 10 ** 9))
+        rows.append([stat.filemode(st.st_mode), str(st.st_nlink), str(st.st_uid), str(st.st_gid),
+                     str(st.st_size)] + mtime.split(" ") + [name])
+    return rows
+
+
+def run_checks(what, status):
+    """The names of check_run's checks, in order (a skipped run prints one SKIP line for each)."""
+    return ["%s: virsh create accepts the domain" % what,
+            "%s: the guest lists the share as the host has it (ls -l: hello.txt, sub)" % what,
+            "%s: the guest's last line is '%s'" % (what, STATUS_LINE % status),
+            "%s: the domain ends by itself, as a guest shutdown" % what]
+
+
+def check_run(what, r, share, status):
+    accepted, listed, last, ended = run_checks(what, status)
+    ls = lines(r.console)
+    check(accepted, r.code == 0, r.out.strip())
     vioshare = [l for l in ls if not l.startswith("Reset with")]  # the UEFI shell's `reset -s` says so
-    check("%s: the guest's last line is '%s'" % (what, STATUS_LINE % status),
-          vioshare and vioshare[-1] == STATUS_LINE % status, ls[-3:])
-    check("%s: the domain ends by itself, as a guest shutdown" % what,
-          seconds is not None and "shutting down, reason=shutdown" in qlog,
-          "seconds %r, libvirt log tail %r" % (seconds, qlog[-300:]))
-    if seconds is not None:
-        note("TIME %s: %.1f s from virsh create to the domain's end" % (what, seconds))
-
-
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
+    want = host_listing(share)
+    # The listing: the lines right before the status line.
+    got = [l.split() for l in vioshare[-1 - len(want):-1]]
+    check(listed, got == want, "guest %r, host %r" % (got, want))
+    check(last, vioshare and vioshare[-1] == STATUS_LINE % status, ls[-3:])
+    check(ended, r.seconds is not None and "shutting down, reason=shutdown" in r.qlog,
+          r.problem or "seconds %r, libvirt log tail %r" % (r.seconds, r.qlog[-300:]))
+    if r.seconds is not None:
+        note("TIME %s: %.1f s from virsh create to the domain's end" % (what, r.seconds))
 
 
 def leftovers(top):
@@ -292,53 +366,62 @@ def main():
     shutil.copy(vstest.IMAGE, os.path.join(top, "vioshare.elf"))
     tag = "vioshare-test-%d" % os.getpid()
     try:
-        if not check("virtlogd and libvirtd start and answer virsh", start_daemons()):
+        up, why = start_daemons()
+        if not check("virtlogd and libvirtd start and answer virsh", up, why):
             return vstest.finish()
         for machine, status, virtiofsd in (("pc", 3, VIRTIOFSD), ("q35", 0, None)):
             name = "%s-%s" % (tag, machine)
             xml = elf_domain(name, top, share, machine, "ls -l /myfs; exit %d" % status, virtiofsd=virtiofsd)
             what = "boot image, %s%s" % (machine, "" if virtiofsd else ", virtiofsd found by libvirt")
-            check_run(what, run_domain(name, top, xml, 120), status)
+            check_run(what, run_domain(name, top, xml, 120), share, status)
 
         if check("the current stack is installed (tools/deps-current)",
                  os.path.exists(CURRENT_VIRTIOFSD) and os.path.exists(CURRENT_QEMU), "%s is missing" % CURRENT_BIN):
             name = tag + "-current"
             xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 5", virtiofsd=CURRENT_VIRTIOFSD,
                              emulator=CURRENT_QEMU)
-            res = run_domain(name, top, xml, 120)
-            check_run("boot image, pc, QEMU 10 and virtiofsd 1.13", res, 5)
-            qlog = res[4]
-            check("boot image, pc, current stack: libvirt ran the stack's QEMU 10", CURRENT_QEMU in qlog,
-                  "libvirt's log of the domain does not name %s: %r" % (CURRENT_QEMU, qlog[-300:]))
+            r = run_domain(name, top, xml, 120)
+            check_run("boot image, pc, QEMU 10 and virtiofsd 1.13", r, share, 5)
+            check("boot image, pc, current stack: libvirt ran the stack's QEMU 10", CURRENT_QEMU in r.qlog,
+                  "libvirt's log of the domain does not name %s: %r" % (CURRENT_QEMU, r.qlog[-300:]))
 
-        if kvm_usable():
+        no_kvm = vstest.kvm_unusable()
+        if not no_kvm:
             name = tag + "-kvm"
             # Nested KVM here is slow to touch guest memory: a small guest.
             xml = elf_domain(name, top, share, "pc", "ls -l /myfs; exit 6", accel="kvm", mib=128)
-            check_run("boot image, pc, KVM", run_domain(name, top, xml, 180), 6)
+            check_run("boot image, pc, KVM", run_domain(name, top, xml, 180), share, 6)
         else:
-            vstest.skip("boot image, pc, KVM (4 checks)", "/dev/kvm cannot be opened here")
+            for what in run_checks("boot image, pc, KVM", 6):
+                vstest.skip(what, no_kvm, allowed_in_ci=True)
 
         name = tag + "-noacpi"
-        code, out, console, seconds, _ = run_domain(
-            name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 120,
-            halted="vioshare: cannot power off")
-        ls = lines(console)
-        check("boot image without <acpi/>: the status line, then why it cannot power off; the domain stays up",
+        r = run_domain(name, top, elf_domain(name, top, share, "pc", "ls -l /myfs", acpi=False), 120,
+                       halted="vioshare: cannot power off")
+        ls = lines(r.console)
+        check("boot image without <acpi/>: the status line, then why it cannot power off; its vCPU halts "
+              "and the domain stays up",
               len(ls) >= 2 and ls[-2] == STATUS_LINE % 0 and
-              ls[-1].startswith("vioshare: cannot power off: no ACPI RSDP") and seconds is None,
-              "seconds %r, last lines %r" % (seconds, ls[-2:]))
+              ls[-1].startswith("vioshare: cannot power off: no ACPI RSDP") and r.parked and r.seconds is None,
+              "%s; seconds %r, last lines %r" % (r.problem, r.seconds, ls[-2:]))
 
-        make_esp(top, "ls -l /myfs; exit 4")
         name = tag + "-efi"
-        check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), 4)
+        esp_failed = make_esp(top, "ls -l /myfs; exit 4")
+        if esp_failed:
+            for what in run_checks("EFI app under OVMF", 4):
+                check(what, False, esp_failed)
+        else:
+            check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), share, 4)
     finally:
         for suffix in ("pc", "q35", "current", "kvm", "noacpi", "efi"):
-            if virsh("domstate", "%s-%s" % (tag, suffix), timeout=10)[0] == 0:
+            if state("%s-%s" % (tag, suffix))[0] == 0:
                 virsh("destroy", "%s-%s" % (tag, suffix))
         stop_daemons()
-    time.sleep(1)
+    end = time.monotonic() + GONE_LIMIT
     left = leftovers(top)
+    while left and time.monotonic() < end:
+        time.sleep(0.1)
+        left = leftovers(top)
     check("nothing left running (libvirt's virtiofsd and QEMU, the daemons this test started)",
           not left and all(p.poll() is not None for p in started), "pids %r" % left)
     return vstest.finish()

@@ -27,13 +27,16 @@ FAKES = {
     "fake_count": ("PASS a\nPASS b\nPASS c\n", "sys.exit(0)", 2),
     "fake_atleast": ("PASS a\nPASS b\nPASS c\n", "sys.exit(0)", ">= 2"),
     "fake_skip": ("PASS a\nSKIP b: no kernel\n", "sys.exit(0)", 2),
+    # one SKIP line per check it could not run; SKIP_ALLOWED names it in the CI cases
+    "fake_skip_allowed": ("PASS a\nSKIP b: no kvm\nSKIP c: no kvm\n", "sys.exit(0)", 3),
     "fake_undeclared": ("PASS a\n", "sys.exit(0)", None),
     "fake_silent": ("", "sys.exit(0)", 1),
 }
 
 
-def run_fakes(names, env_ci):
-    """Runs run.main over the named fakes; returns (exit status, stdout lines, run dir)."""
+def run_fakes(names, env_ci, skip_allowed=frozenset()):
+    """Runs run.main over the named fakes (SKIP_ALLOWED: skip_allowed); returns
+    (exit status, stdout lines, run dir)."""
     top = vstest.tmpdir("vstest-runner-")
     progs = []
     for name in names:
@@ -42,9 +45,10 @@ def run_fakes(names, env_ci):
         with open(path, "w") as f:
             f.write("import os, sys, time\nsys.stdout.write(%r)\nsys.stdout.flush()\n%s\n" % (out, end))
         progs.append((name, [sys.executable, path], 3))
-    saved = (run.programs, run.LOGS, dict(run.EXPECTED), os.environ.get("CI"))
+    saved = (run.programs, run.LOGS, dict(run.EXPECTED), os.environ.get("CI"), run.SKIP_ALLOWED)
     run.programs = lambda pattern: progs
     run.LOGS = os.path.join(top, "logs")
+    run.SKIP_ALLOWED = frozenset(skip_allowed)
     for name in names:
         if FAKES[name][2] is not None:
             run.EXPECTED[name] = FAKES[name][2]
@@ -57,7 +61,7 @@ def run_fakes(names, env_ci):
         with contextlib.redirect_stdout(buf):
             status = run.main(["run.py"])
     finally:
-        run.programs, run.LOGS = saved[0], saved[1]
+        run.programs, run.LOGS, run.SKIP_ALLOWED = saved[0], saved[1], saved[4]
         run.EXPECTED.clear()
         run.EXPECTED.update(saved[2])
         if saved[3] is None:
@@ -76,7 +80,7 @@ def main():
     status, lines, latest = run_fakes(list(FAKES), env_ci=False)
     out = "\n".join(lines)
     check("runner: the last line is 'N passed, N failed, N skipped' with every count",
-          lines[-1] == "11 passed, 7 failed, 1 skipped", lines[-1:])
+          lines[-1] == "12 passed, 7 failed, 3 skipped", lines[-1:])
     check("runner: exit status 1 when something failed", status == 1, status)
     check("runner: a clean program's PASS lines are counted",
           "fake_ok: 2 passed, 0 failed" in line_for(lines, "fake_ok"), line_for(lines, "fake_ok"))
@@ -107,6 +111,19 @@ def main():
     status, lines, _ = run_fakes(["fake_ok", "fake_skip"], env_ci=True)
     check("runner: with CI set a SKIP line fails the run", status == 1 and lines[-1] == "3 passed, 1 failed, 1 skipped"
           and any(l.startswith("FAIL fake_skip: 1 checks skipped, not allowed in CI") for l in lines), lines[-3:])
+    status, lines, _ = run_fakes(["fake_ok", "fake_skip_allowed"], env_ci=True,
+                                 skip_allowed={"fake_skip_allowed"})
+    check("runner: with CI set the SKIP lines of a program SKIP_ALLOWED names pass, counted as skipped; exit 0",
+          status == 0 and lines[-1] == "3 passed, 0 failed, 2 skipped"
+          and "fake_skip_allowed: 1 passed, 0 failed, 2 skipped" in line_for(lines, "fake_skip_allowed"),
+          (status, lines[-3:]))
+    status, lines, _ = run_fakes(["fake_skip", "fake_skip_allowed"], env_ci=True,
+                                 skip_allowed={"fake_skip_allowed"})
+    check("runner: with CI set SKIP_ALLOWED spares only the program it names",
+          status == 1 and lines[-1] == "2 passed, 1 failed, 3 skipped"
+          and "fake_skip: 1 passed, 1 failed, 1 skipped" in line_for(lines, "fake_skip")
+          and "fake_skip_allowed: 1 passed, 0 failed, 2 skipped" in line_for(lines, "fake_skip_allowed"),
+          lines[-4:])
     status, lines, _ = run_fakes(["fake_ok"], env_ci=False)
     check("runner: 'N passed, N failed' alone when nothing was skipped; exit 0",
           status == 0 and lines[-1] == "2 passed, 0 failed", (status, lines[-1:]))

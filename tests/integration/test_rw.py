@@ -35,9 +35,10 @@ import vstest  # noqa: E402
 from vstest import check, note, pattern_py  # noqa: E402
 
 MIB = 1 << 20
-# (seed, cache mode); VIOSHARE_RW_SEEDS=7,8:always runs other seeds (cache auto
-# unless given).  Besides these, one fresh random seed per run, printed;
-# VIOSHARE_RW_SEED=N replays it.
+# (seed, cache mode); VIOSHARE_RW_SEEDS=7,8:always,100-399 runs other seeds
+# (cache auto unless given; each seed of a range A-B with the cache mode a
+# fresh seed gets, seed % 3: make test-seeds).  Besides these, one fresh
+# random seed per run, printed; VIOSHARE_RW_SEED=N replays it.
 SEEDS = ((1, "auto"), (2, "none"), (3, "always"), (4, "auto"), (5, "auto"))
 OPS = 300
 BUDGET = 8 * MIB           # bytes of file data written per seed (write/append/cp)
@@ -991,6 +992,7 @@ SEED_CHECKS = ("the host gives the errnos the generator predicts",
 
 
 def test_seed(seed, cache="auto"):
+    """The seed's SEED_CHECKS; True when all passed."""
     name = "seed %d (cache %s)" % (seed, cache)
     ref = vstest.tmpdir("vstest-rw-ref-").encode()
     guest = vstest.tmpdir("vstest-rw-guest-").encode()
@@ -1002,7 +1004,7 @@ def test_seed(seed, cache="auto"):
         for c in SEED_CHECKS:
             check("%s: %s" % (name, c), False, "the generator failed on the host: %s" % e)
         save_log("test_rw-seed%d.script" % seed, "".join(l + "\n" for l in gen.lines))
-        return
+        return False
     note("seed %d: %d lines, %.1f MiB of data, %d probes, ops %s" % (
         seed, len(gen.lines), gen.data / MIB, len(gen.probes),
         " ".join("%s=%d" % kv for kv in sorted(gen.counts.items()))))
@@ -1065,6 +1067,24 @@ def test_seed(seed, cache="auto"):
     m = re.search(rb"^myfs on /myfs type virtiofs \(rw,timeout=30, nodes (\d+), max (\d+)\)", r.out, re.M)
     if m:
         note("%s: node cache now %s, max %s" % (name, m.group(1).decode(), m.group(2).decode()))
+    return all(c for c, _ in results)
+
+
+def fresh_cache(seed):
+    return ("auto", "none", "always")[seed % 3]
+
+
+def seeds_given(spec):
+    """VIOSHARE_RW_SEEDS: [(seed, cache mode)] of "7,8:always,100-399"."""
+    out = []
+    for item in spec.split(","):
+        if not item.strip():
+            continue
+        word, _, cache = item.strip().partition(":")
+        first, _, last = word.partition("-")
+        for seed in range(int(first), int(last or first) + 1):
+            out.append((seed, cache or (fresh_cache(seed) if last else "auto")))
+    return out
 
 
 def test_data_on_host():
@@ -1149,23 +1169,24 @@ def main():
         return vstest.finish()
     want = pattern_py(977, 4099)
     check("reference pattern: tools/pattern equals the SPEC formula", pattern(977, 4099) == want)
-    seeds = list(SEEDS)
-    if os.environ.get("VIOSHARE_RW_SEEDS"):
-        seeds = [(int(x.split(":")[0]), (x.split(":") + ["auto"])[1])
-                 for x in os.environ["VIOSHARE_RW_SEEDS"].split(",") if x.strip()]
+    seeds = seeds_given(os.environ["VIOSHARE_RW_SEEDS"]) if os.environ.get("VIOSHARE_RW_SEEDS") else list(SEEDS)
     # One fresh seed per run besides the fixed ones (VIOSHARE_RW_SEED=N replays it).
     fresh = os.environ.get("VIOSHARE_RW_SEED")
     fresh = int(fresh) if fresh else int.from_bytes(os.urandom(4), "little")
-    fresh_cache = ("auto", "none", "always")[fresh % 3]
-    note("fresh seed %d (cache %s): replay with VIOSHARE_RW_SEED=%d" % (fresh, fresh_cache, fresh))
-    seeds.append((fresh, fresh_cache))
+    note("fresh seed %d (cache %s): replay with VIOSHARE_RW_SEED=%d" % (fresh, fresh_cache(fresh), fresh))
+    seeds.append((fresh, fresh_cache(fresh)))
+    failed = []
     for seed, cache in seeds:
         start = time.monotonic()
         try:
-            test_seed(seed, cache=cache)
+            ok = test_seed(seed, cache=cache)
         except Exception as e:
-            check("seed %d" % seed, False, "exception %s: %s" % (type(e).__name__, e))
+            ok = check("seed %d" % seed, False, "exception %s: %s" % (type(e).__name__, e))
+        if not ok:
+            failed.append("%d:%s" % (seed, cache))
         note("seed %d took %.1f s" % (seed, time.monotonic() - start))
+    note("%d seeds run, %d failed%s" % (len(seeds), len(failed),
+                                         ": replay with VIOSHARE_RW_SEEDS=%s" % ",".join(failed) if failed else ""))
     try:
         test_data_on_host()
     except Exception as e:

@@ -248,6 +248,9 @@ def test_deps():
     r = run([os.path.join(TOOLS, "deps")])
     check("deps: nothing missing, quiet", r.returncode == 0 and not r.stdout and not r.stderr,
           "status %d %r %r" % (r.returncode, r.stdout, r.stderr))
+    r = run([os.path.join(TOOLS, "deps"), "run"])
+    check("deps run (what make run needs): nothing missing, quiet",
+          r.returncode == 0 and not r.stdout and not r.stderr, "status %d %r %r" % (r.returncode, r.stdout, r.stderr))
     r = run([os.path.join(TOOLS, "deps"), "--bogus"])
     check("deps rejects arguments", r.returncode == 2 and b"usage" in r.stderr, r.stderr)
 

@@ -10,6 +10,7 @@ Every name starts with the host stack the launcher runs, `[classic] ` or
 """
 
 import atexit
+import fcntl
 import hashlib
 import os
 import re
@@ -63,6 +64,25 @@ def check(name, condition, detail=""):
         sys.stdout.write("FAIL %s: %s\n" % (name, reason))
     sys.stdout.flush()
     return bool(condition)
+
+
+KVM_GET_API_VERSION = 0xAE00   # _IO(KVMIO, 0x00)
+
+
+def kvm_unusable():
+    """Why /dev/kvm is no KVM to run on (None: it is): it does not open, or
+    is some other device (KVM_GET_API_VERSION does not give 12)."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError as e:
+        return "/dev/kvm cannot be opened: %s" % e
+    try:
+        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
+    except OSError as e:
+        return "/dev/kvm is no KVM device: KVM_GET_API_VERSION: %s" % e
+    finally:
+        os.close(fd)
+    return None if version == 12 else "/dev/kvm: KVM API version %d, not 12" % version
 
 
 def skip(name, reason, allowed_in_ci=False):
@@ -243,11 +263,12 @@ def between(out, begin, end):
     return b"".join(l + b"\n" for l in body)
 
 
-def launcher_argv(args, shares=(), cache=None, machine=None, timeout=120, extra=()):
-    """tools/vioshare-run's command line.  shares: [(dir, tag)] or [dir] (tag
-    myfs, or a "dir:tag" string); args: the guest command line (a string or a
-    list of words, given after --), None for none."""
-    argv = [LAUNCHER]
+def launcher_argv(args, shares=(), cache=None, machine=None, timeout=120, extra=(), launcher=LAUNCHER):
+    """tools/vioshare-run's command line (or another copy's, launcher: an
+    installed one).  shares: [(dir, tag)] or [dir] (tag myfs, or a "dir:tag"
+    string); args: the guest command line (a string or a list of words,
+    given after --), None for none."""
+    argv = [launcher]
     for s in shares:
         argv += ["--share", "%s:%s" % (s[0], s[1]) if isinstance(s, (tuple, list)) else s]
     if cache:
@@ -261,15 +282,18 @@ def launcher_argv(args, shares=(), cache=None, machine=None, timeout=120, extra=
 
 
 def note_run(argv, image=None):
-    """The log's line for a launcher run."""
+    """The log's line for a launcher run (the launcher named when it is not
+    the checkout's)."""
     note("run: %s%s" % ("VIOSHARE_IMAGE=%s " % image if image else "",
-                        " ".join(repr(a) if " " in a or not a else a for a in argv[1:])))
+                        " ".join(repr(a) if " " in a or not a else a
+                                 for a in argv[0 if argv[0] != LAUNCHER else 1:])))
 
 
 def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=None,
-        stdin=subprocess.DEVNULL, extra=()):
-    """Runs tools/vioshare-run (launcher_argv) to its end.  Returns a Result."""
-    argv = launcher_argv(args, shares, cache, machine, timeout, extra)
+        stdin=subprocess.DEVNULL, extra=(), launcher=LAUNCHER, cwd=None):
+    """Runs tools/vioshare-run (launcher_argv), from the directory cwd (default:
+    this one), to its end.  Returns a Result."""
+    argv = launcher_argv(args, shares, cache, machine, timeout, extra, launcher)
     e = dict(os.environ)
     e.pop("VIOSHARE_IMAGE", None)
     if image:
@@ -278,7 +302,7 @@ def run(args, shares=(), cache=None, machine=None, timeout=120, image=None, env=
         e.update(env)
     note_run(argv, image)
     start = time.monotonic()
-    p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, cwd=cwd)
     try:
         out, err = p.communicate(timeout=timeout + 60)
     except subprocess.TimeoutExpired:
@@ -309,6 +333,56 @@ def run_console(argv, timeout=120):
         return r.stdout.replace(b"\r\n", b"\n"), r.returncode
     except subprocess.TimeoutExpired:
         return b"(timed out)", None
+
+
+def embed_minimal_run(share, vioshare_flags):
+    """examples/embed_minimal.c (the small profile on picolibc's malloc,
+    virtio-mmio) built for AArch64 with vioshare_flags (the headers' -I, the
+    library: an AArch64 picolibc build of it), linked for QEMU virt's RAM
+    (0x40000000) with picolibc's semihosting crt0 (exit(main())), and run on
+    QEMU virt: virtiofsd by hand serving share as tag myfs, the device on
+    virtio-mmio bus 0 (0x0a000000, the address the example names), version 2
+    (force-legacy=false), guest RAM shared.  Returns (QEMU's status, stdout,
+    stderr as text: the semihosting console, where the example prints), or
+    (None, b"", the reason) when it could not be built or run."""
+    elf = os.path.join(tmpdir(), "embed_minimal.elf")
+    argv = ["aarch64-linux-gnu-gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing",
+            "-specs=picolibc.specs", "--crt0=semihost", "--oslib=semihost", "-mcpu=cortex-a57",
+            "-Wl,--defsym=__flash=0x40000000", "-Wl,--defsym=__flash_size=0x200000",
+            "-Wl,--defsym=__ram=0x40200000", "-Wl,--defsym=__ram_size=0x800000",
+            os.path.join(REPO, "examples", "embed_minimal.c")] + list(vioshare_flags) + ["-o", elf]
+    note("build: " + " ".join(argv))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    if r.returncode != 0:
+        return None, b"", "build failed: %s" % r.stdout.decode(errors="replace")[-300:]
+    sock = os.path.join(tmpdir(), "fs.sock")
+    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
+                             "-o", "cache=auto", "-o", "sandbox=chroot"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_listening(sock, 15):
+            return None, b"", "virtiofsd never listened on %s" % sock
+        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-accel", "tcg", "-m", "256",
+                "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
+                "-global", "virtio-mmio.force-legacy=false",
+                "-chardev", "socket,id=fs0,path=" + sock,
+                "-device", "vhost-user-fs-device,bus=virtio-mmio-bus.0,queue-size=1024,chardev=fs0,tag=myfs",
+                "-semihosting-config", "enable=on,target=native",
+                "-kernel", elf, "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
+        note("run: " + " ".join(argv))
+        try:
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=60)
+            return r.returncode, r.stdout, r.stderr.decode(errors="replace")
+        except subprocess.TimeoutExpired as e:
+            return None, e.stdout or b"", "timed out"
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+        try:
+            os.unlink("/var/run/virtiofsd/%s.pid" % sock.replace("/", "."))
+        except OSError:
+            pass
 
 
 def leftovers(launcher_pid, wait=5.0):

@@ -392,6 +392,8 @@ static void do_init(struct simfs *fs, const uint8_t *arg, uint32_t alen, struct 
     r.flags = in.flags & SUPPORTED_FLAGS;
     if (fs->init_no_max_pages)
         r.flags &= ~FUSE_MAX_PAGES;
+    if (fs->no_readdirplus_flag)
+        r.flags &= ~FUSE_DO_READDIRPLUS;
     r.max_background = 16;
     r.congestion_threshold = 12;
     r.max_write = fs->init_max_write;
@@ -446,27 +448,53 @@ static void do_lookup(struct simfs *fs, int dir, const uint8_t *arg, uint32_t al
     sfs_reply_entry(fs, fs->nodes[c].inode, fk, o);
 }
 
-static void do_forget(struct simfs *fs, uint64_t nodeid, const uint8_t *arg, uint32_t alen)
+/* Gives back nlookup lookups of nodeid (FORGET, or one of a BATCH_FORGET). */
+static void forget_one(struct simfs *fs, uint64_t nodeid, uint64_t nlookup)
 {
-    struct fuse_forget_in f;
     fs->forgets++;
-    if (alen < sizeof(f)) {
-        sfs_bug(fs, "FORGET of %u bytes", alen);
-        return;
-    }
-    memcpy(&f, arg, sizeof(f));
     int i = sfs_node_index(fs, nodeid);
     if (i <= 0) {
         sfs_bug(fs, "FORGET of %s node %#llx", i == 0 ? "the root" : "an unknown", (unsigned long long)nodeid);
         return;
     }
-    if (f.nlookup == 0)
+    if (nlookup == 0)
         sfs_bug(fs, "FORGET of 0 lookups of %s", fs->nodes[i].name);
     struct simfs_node *n = &fs->nodes[i];
-    n->lookups -= (int64_t)f.nlookup;
-    fs->lookups_now -= (int64_t)f.nlookup;
+    n->lookups -= (int64_t)nlookup;
+    fs->lookups_now -= (int64_t)nlookup;
     if (n->lookups < 0)
         sfs_bug(fs, "lookup count of %s went to %lld", n->name, (long long)n->lookups);
+}
+
+static void do_forget(struct simfs *fs, uint64_t nodeid, const uint8_t *arg, uint32_t alen)
+{
+    struct fuse_forget_in f;
+    if (alen < sizeof(f)) {
+        sfs_bug(fs, "FORGET of %u bytes", alen);
+        return;
+    }
+    memcpy(&f, arg, sizeof(f));
+    forget_one(fs, nodeid, f.nlookup);
+}
+
+static void do_batch_forget(struct simfs *fs, const uint8_t *arg, uint32_t alen)
+{
+    struct fuse_batch_forget_in b;
+    if (alen < sizeof(b)) {
+        sfs_bug(fs, "BATCH_FORGET of %u bytes", alen);
+        return;
+    }
+    memcpy(&b, arg, sizeof(b));
+    if (b.count == 0 || (uint64_t)alen != sizeof(b) + (uint64_t)b.count * sizeof(struct fuse_forget_one)) {
+        sfs_bug(fs, "BATCH_FORGET of %u nodes in %u bytes", b.count, alen);
+        return;
+    }
+    fs->batch_forgets++;
+    for (uint32_t k = 0; k < b.count; k++) {
+        struct fuse_forget_one f;
+        memcpy(&f, arg + sizeof(b) + k * sizeof(f), sizeof(f));
+        forget_one(fs, f.nodeid, f.nlookup);
+    }
 }
 
 static void do_read(struct simfs *fs, int node, const uint8_t *arg, uint32_t alen, uint32_t writable,
@@ -521,7 +549,64 @@ static void put_dirent(struct out *o, uint64_t ino, uint64_t off, uint32_t type,
     sfs_put(o, zero, (uint32_t)(fuse_dirent_size(namelen) - FUSE_NAME_OFFSET - namelen));
 }
 
-static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t alen, uint32_t writable,
+/* A READDIRPLUS record: "." and ".." name no node (nodeid 0, the inode
+ * number and type alone, as virtiofsd sends them); any other counts one
+ * lookup of the inode, unless `counted` is false. */
+static void put_direntplus(struct simfs *fs, struct out *o, int child, uint64_t ino, uint64_t off, uint32_t type,
+                           const char *name, uint32_t namelen)
+{
+    struct fuse_entry_out e;
+    memset(&e, 0, sizeof(e));
+    if (child >= 0) {
+        const struct simfs_node *n = &fs->nodes[child];
+        e.nodeid = n->nodeid;
+        e.entry_valid = fs->entry_valid;
+        e.attr_valid = fs->attr_valid;
+        sfs_fill_attr(fs, n, &e.attr);
+        fs->nodes[child].lookups++;
+        if (++fs->lookups_now > fs->lookups_max)
+            fs->lookups_max = fs->lookups_now;
+    } else {
+        e.attr.ino = ino;
+        e.attr.mode = type << 12;
+    }
+    sfs_put(o, &e, sizeof(e));
+    put_dirent(o, ino, off, type, name, namelen);
+}
+
+/* Faults on the last record of a READDIRPLUS reply (at `at`, naming inode
+ * `counted`, or -1 for "." and ".."): a record spoilt by any of them is one
+ * no client can take, so its lookup is not counted. */
+static void plus_fault(struct simfs *fs, struct out *o, uint32_t at, int counted, enum simfs_fault_kind fk)
+{
+    struct fuse_entry_out e;
+    memcpy(&e, o->buf + at, sizeof(e));
+    switch (fk) {
+    case SIMFS_FAULT_DIRENTPLUS_ROOT:
+        e.nodeid = FUSE_ROOT_ID;
+        break;
+    case SIMFS_FAULT_DIRENTPLUS_ATTR:
+        e.attr.mode &= ~VS_S_IFMT;
+        break;
+    case SIMFS_FAULT_DIRENTPLUS_NSEC:
+        e.entry_valid_nsec = 1000000000u;
+        break;
+    case SIMFS_FAULT_DIRENT_OVERFLOW:
+    case SIMFS_FAULT_DIRENT_NAMELEN0:
+    case SIMFS_FAULT_DIRENT_SLASH:
+    case SIMFS_FAULT_DIRENT_NUL:
+        break;
+    default:
+        return;
+    }
+    memcpy(o->buf + at, &e, sizeof(e));
+    if (counted >= 0) {
+        fs->nodes[counted].lookups--;
+        fs->lookups_now--;
+    }
+}
+
+static void do_readdir(struct simfs *fs, int node, bool plus, const uint8_t *arg, uint32_t alen, uint32_t writable,
                        enum simfs_fault_kind fk, struct out *o)
 {
     struct fuse_read_in in;
@@ -544,12 +629,14 @@ static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t 
     uint32_t limit = in.size;
     uint64_t index = 0;
     uint32_t last_at = 0;
+    int last_counted = -1;
     int c = d->first_child;
     const struct simfs_node *parent = d->parent >= 0 ? &fs->nodes[d->parent] : d;
     for (;; index++) {
         const char *name;
         uint64_t ino;
         uint32_t type;
+        int inode = -1;
         if (index == 0) {
             name = ".", ino = d->ino, type = VS_DT_DIR;
         } else if (index == 1) {
@@ -558,20 +645,29 @@ static void do_readdir(struct simfs *fs, int node, const uint8_t *arg, uint32_t 
             if (c < 0)
                 break;
             name = fs->nodes[c].name;
-            ino = fs->nodes[fs->nodes[c].inode].ino;
-            type = fuse_mode_to_dt(fs->nodes[fs->nodes[c].inode].mode);
+            inode = fs->nodes[c].inode;
+            ino = fs->nodes[inode].ino;
+            type = fuse_mode_to_dt(fs->nodes[inode].mode);
             c = fs->nodes[c].next_sibling;
         }
         if (index < in.offset)
             continue;
         uint32_t namelen = (uint32_t)strlen(name);
-        if (o->len - HDR + fuse_dirent_size(namelen) > limit)
+        if (o->len - HDR + (plus ? fuse_direntplus_size(namelen) : fuse_dirent_size(namelen)) > limit)
             break;
         last_at = o->len;
-        put_dirent(o, ino, index + 1, type, name, namelen);
+        last_counted = inode;
+        if (plus)
+            put_direntplus(fs, o, inode, ino, index + 1, type, name, namelen);
+        else
+            put_dirent(o, ino, index + 1, type, name, namelen);
     }
     if (last_at == 0)
         return;
+    if (plus)
+        plus_fault(fs, o, last_at, last_counted, fk);
+    if (plus)
+        last_at += FUSE_NAME_OFFSET_DIRENTPLUS - FUSE_NAME_OFFSET;
     /* Faults on the last entry of the reply. */
     uint8_t *e = o->buf + last_at;
     uint32_t namelen;
@@ -646,6 +742,8 @@ static const char *opname(uint32_t op)
     case FUSE_INIT: return "INIT";
     case FUSE_OPENDIR: return "OPENDIR";
     case FUSE_READDIR: return "READDIR";
+    case FUSE_READDIRPLUS: return "READDIRPLUS";
+    case FUSE_BATCH_FORGET: return "BATCH_FORGET";
     case FUSE_RELEASEDIR: return "RELEASEDIR";
     case FUSE_DESTROY: return "DESTROY";
     case FUSE_MKNOD: return "MKNOD";
@@ -683,12 +781,15 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
     const uint8_t *arg = req + IN_HDR;
     uint32_t alen = req_len - IN_HDR;
 
-    if (h.opcode == FUSE_FORGET) {
+    if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET) {
         if (queue != 0)
-            sfs_bug(fs, "FORGET on queue %u", queue);
+            sfs_bug(fs, "%s on queue %u", opname(h.opcode), queue);
         if (writable)
-            sfs_bug(fs, "FORGET with %u writable bytes", writable);
-        do_forget(fs, h.nodeid, arg, alen);
+            sfs_bug(fs, "%s with %u writable bytes", opname(h.opcode), writable);
+        if (h.opcode == FUSE_FORGET)
+            do_forget(fs, h.nodeid, arg, alen);
+        else
+            do_batch_forget(fs, arg, alen);
         return 0;
     }
     if (queue != 1)
@@ -835,7 +936,13 @@ uint32_t simfs_handle(void *ctx, uint16_t queue, const uint8_t *req, uint32_t re
         break;
     }
     case FUSE_READDIR:
-        do_readdir(fs, node, arg, alen, writable, fk, &o);
+        do_readdir(fs, node, false, arg, alen, writable, fk, &o);
+        break;
+    case FUSE_READDIRPLUS:
+        if (fs->readdirplus_enosys)
+            o.error = -VS_ENOSYS;
+        else
+            do_readdir(fs, node, true, arg, alen, writable, fk, &o);
         break;
     case FUSE_READLINK:
         do_readlink(fs, node, writable, fk, &o);

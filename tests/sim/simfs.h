@@ -8,8 +8,9 @@
  * errors a Linux host gives (EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, EINVAL for
  * a directory moved under itself...); ENOSYS for what it does not serve.  It
  * serves a tree that starts as simfs_init builds it and keeps the books a
- * test needs: each node's lookup count (+1 per successful LOOKUP or new
- * entry, -nlookup per FORGET), open handles, INIT and DESTROY.  What the
+ * test needs: each node's lookup count (+1 per successful LOOKUP, new
+ * entry or READDIRPLUS entry but "." and "..", -nlookup per FORGET or per
+ * node of a BATCH_FORGET), open handles, INIT and DESTROY.  What the
  * client does wrong (a count going negative, a node used after it was
  * forgotten, a READ larger than max_pages allows, a WRITE larger than
  * max_write, an unknown handle, a WRITE through a read-only handle, a
@@ -55,6 +56,11 @@ enum simfs_fault_kind {
     SIMFS_FAULT_DIRENT_NAMELEN0,
     SIMFS_FAULT_DIRENT_SLASH,   /* a '/' in the name */
     SIMFS_FAULT_DIRENT_NUL,     /* a NUL in the name */
+    /* READDIRPLUS: applied to the last entry of the reply, whose lookup is
+     * then not counted (the four READDIR faults above apply too). */
+    SIMFS_FAULT_DIRENTPLUS_ROOT, /* the entry names the root (nodeid 1) */
+    SIMFS_FAULT_DIRENTPLUS_ATTR, /* attr.mode without a valid file type */
+    SIMFS_FAULT_DIRENTPLUS_NSEC, /* entry_valid_nsec of a whole second */
     /* STATFS. */
     SIMFS_FAULT_STATFS_BAD,     /* bfree > blocks */
 };
@@ -105,11 +111,15 @@ struct simfs {
     uint32_t entry_valid, attr_valid;
     /* CREATE / FSYNC answered ENOSYS, as by daemons without them. */
     bool no_create, no_fsync;
+    /* INIT does not grant FUSE_DO_READDIRPLUS / READDIRPLUS answered ENOSYS. */
+    bool no_readdirplus_flag, readdirplus_enosys;
 
     /* State. */
     bool initialized, destroyed;
     uint32_t max_pages;         /* settled by INIT */
-    unsigned long requests, inits, destroys, forgets;
+    unsigned long requests, inits, destroys;
+    unsigned long forgets;      /* nodes given back, by FORGET or in a BATCH_FORGET */
+    unsigned long batch_forgets; /* BATCH_FORGET requests */
     unsigned long ops[64];      /* per opcode (< 64) */
     struct simfs_handle *handles;
     unsigned nhandles, hcap;

@@ -120,6 +120,40 @@ static bool t_create_through_links(struct env *e)
     return true;
 }
 
+/* O_CREAT of a path that names a directory itself, not a name in one: the
+ * directory ("/", the mount's root, a last "." or "..", directly or as a
+ * symlink's target) is not created but refused as Linux does, EISDIR
+ * (EEXIST with O_EXCL).  The randomized differential (test_rw.py) found
+ * `write dir/self/self` with self -> "." giving EINVAL. */
+static bool t_create_dir_itself(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    const char *links[][2] = {
+        {".", "/sim/dir/self"}, {"..", "/sim/dir/dotdot"}, {"/sim", "/sim/dir/root"}, {"/", "/sim/dir/top"},
+        {"self/.", "/sim/dir/selfdot"},
+    };
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+        ERR_IS(vfs_symlink(&e->v, links[i][0], links[i][1]), 0, links[i][1]);
+    const char *paths[] = {
+        "/sim/dir/self/self", "/sim/dir/self", "/sim/dir/dotdot", "/sim/dir/root", "/sim/dir/top",
+        "/sim/dir/selfdot",   "/sim/dir/self/dotdot", "/sim/dir/.", "/sim/dir/..", "/sim", "/sim/.", "/",
+    };
+    unsigned long before = e->fs.ops[FUSE_CREATE] + e->fs.ops[FUSE_MKNOD];
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        ERR_IS(vfs_open(&e->v, paths[i], VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC, 0644), -VS_EISDIR, paths[i]);
+        ERR_IS(vfs_open(&e->v, paths[i], VFS_O_RDONLY | VFS_O_CREAT, 0644), -VS_EISDIR, paths[i]);
+    }
+    ERR_IS(vfs_open(&e->v, "/sim/dir/.", VFS_O_WRONLY | VFS_O_CREAT | VFS_O_EXCL, 0644), -VS_EEXIST, "dir/. O_EXCL");
+    ERR_IS(vfs_open(&e->v, "/sim", VFS_O_WRONLY | VFS_O_CREAT | VFS_O_EXCL, 0644), -VS_EEXIST, "/sim O_EXCL");
+    REQUIRE(e->fs.ops[FUSE_CREATE] + e->fs.ops[FUSE_MKNOD] == before, "%lu CREATE or MKNOD sent",
+            e->fs.ops[FUSE_CREATE] + e->fs.ops[FUSE_MKNOD] - before);
+    CHECK(is_type(e, "dir/self", VS_S_IFLNK | 0777) && is_type(e, "dir", VS_S_IFDIR | 0755));
+    /* A plain name still is created, through the same links. */
+    CHECK(creates(e, "/sim/dir/self/made", 0) && is_type(e, "dir/made", VS_S_IFREG | 0600));
+    return true;
+}
+
 static bool t_write_pwrite(struct env *e)
 {
     if (!env_up(e))
@@ -717,6 +751,9 @@ int main(void)
     run("O_CREAT through symlinks: a dangling one's target made (relative, absolute, chained); O_EXCL EEXIST, "
         "O_NOFOLLOW ELOOP; an existing target opened; ELOOP, ENOENT, EISDIR",
         t_create_through_links);
+    run("O_CREAT of a directory itself (\"/\", the mount's root, \".\", \"..\", as symlink targets too): EISDIR, "
+        "EEXIST with O_EXCL; nothing created",
+        t_create_dir_itself);
     run("write and pwrite: the bytes on the server, holes of zeros, the position moved by write only",
         t_write_pwrite);
     run("a write of 1 MiB + 5 with max_write 64 KiB: 17 WRITEs, every byte on the server", t_write_split);

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""The UEFI file-system driver build/vioshare-fs.efi under OVMF (TCG).
+
+1. OVMF's UEFI shell loads the driver, which takes the share from OVMF's
+   VirtioFsDxe (its device path ends in vioshare's vendor node); the shell's
+   ls, type, cp, mkdir, rm and `echo > file` work on it and the host sees the
+   results; a non-ASCII name opens, one UCS-2 cannot hold is left out of the
+   listing, `..` stops at the share's root, a dangling symlink fails to open,
+   symlinks and hard links open; `vol` shows the tag as the label.  Then the
+   shell starts a Linux kernel from the share with initrd=\\initrd.img: the
+   EFI stub reads the initrd through the driver (the loaded image's device),
+   and the initramfs mounts the same share with Linux's own driver (the
+   device was reset at ExitBootServices).
+2. `tools/vioshare-run --efi-boot`: Debian's systemd-boot as the share's
+   \\EFI\\BOOT\\BOOTX64.EFI boots a BLS entry whose kernel is a symlink
+   (vmlinuz -> vmlinuz-VERSION), with its initrd, to the initramfs's marker.
+3. The driver loaded from the share through VirtioFsDxe (which refuses to
+   stop while the shell has the file open; the next connect takes over).
+   A stopped daemon: a read fails with an error within the request timeout,
+   and the shell goes on; once the daemon runs again, `reconnect -r` (the
+   driver's Stop and Start) mounts the share afresh."""
+
+import glob
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootrun  # noqa: E402
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
+MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
+SYSTEMD_BOOT = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+OVMF = ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")
+VENDOR_NODE = "VenMedia(7A3C1D52-9B4E-4F06-8D21-5E6F903BA4C7"
+CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
+TIMEOUT = 200
+HELLO = b"Hello from the share.\n"
+CAFE = "caf\u00e9.txt"
+
+
+def nsh(lines):
+    """A UEFI shell script: UTF-16 with its byte-order mark, CR LF lines."""
+    return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
+
+
+# The checks test_shell and test_systemd_boot make (each skipped one prints its own SKIP line).
+SHELL_CHECKS = 14
+SDBOOT_CHECKS = 5
+
+
+def skip_checks(what, n, reason):
+    for i in range(n):
+        vstest.skip("%s: check %d of %d" % (what, i + 1, n), reason)
+
+
+def clean(out):
+    return bootrun.ANSI.sub(b"", out).replace(b"\r", b"").decode("utf-8", "replace")
+
+
+def between(text, tag):
+    b, e = "=B-%s=\n" % tag, "=E-%s=" % tag
+    i = text.find(b)
+    j = text.find(e, i + len(b)) if i >= 0 else -1
+    return None if j < 0 else text[i + len(b):j]
+
+
+def kernel():
+    found = sorted(glob.glob("/boot/vmlinuz-*"))
+    return found[-1] if found else None
+
+
+def make_initrd(share, token):
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    p = subprocess.run([MKINITRAMFS, os.path.join(share, "initrd.img"), "proof.txt"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return check("tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:])
+
+
+def check_linux(what, status, text, token):
+    lines = [l.strip() for l in text.split("\n")]
+    summary = "status %s; last lines %r" % (status, lines[-8:])
+    check("%s: the kernel runs the initramfs from the share" % what, "VIOSHARE-INITRAMFS-OK" in lines, summary)
+    body = bootrun.cat_body(lines)
+    check("%s: Linux's own virtiofs driver mounts the share after ExitBootServices (device reset) "
+          "and exits 0" % what, status == 0 and body is not None and token in body
+          and "VIOSHARE-INITRAMFS-EXIT 0" in lines, summary)
+
+
+# ------------------------------------------------------------------ 1. the UEFI shell
+
+def make_shell_share(share):
+    def write(rel, data):
+        path = os.path.join(share, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    write("hello.txt", HELLO)
+    write(CAFE, b"a non-ASCII name\n")
+    write("x\U0001F600.txt", b"no UCS-2 name\n")
+    write("rmme.txt", b"to be removed\n")
+    os.makedirs(os.path.join(share, "rmdir"))
+    os.symlink("hello.txt", os.path.join(share, "link"))
+    os.symlink("does/not/exist", os.path.join(share, "dangling"))
+    os.makedirs(os.path.join(share, "dir"))
+    os.link(os.path.join(share, "hello.txt"), os.path.join(share, "dir", "hard"))
+
+
+def test_shell(top):
+    k = kernel()
+    if not k or not os.path.isfile(MKINITRAMFS):
+        skip_checks("shell", SHELL_CHECKS, "no /boot/vmlinuz-* or tools/mkinitramfs")
+        return
+    share = os.path.join(top, "shell")
+    os.mkdir(share)
+    make_shell_share(share)
+    shutil.copyfile(k, os.path.join(share, "vmlinuz.efi"))
+    token = "vioshare-efi-driver-" + secrets.token_hex(8)
+    if not make_initrd(share, token):
+        return
+    # Files at the root the shell can name: hello, cafe, rmme, link, dangling,
+    # vmlinuz.efi, initrd.img, proof.txt; directories: dir, rmdir.
+    script = os.path.join(top, "shell.nsh")
+    with open(script, "wb") as f:
+        f.write(nsh(["@echo -off",
+                     "load fs0:\\vioshare-fs.efi",
+                     "connect -r",
+                     "map -r",
+                     "fs1:",
+                     "echo =B-ls=", "ls", "echo =E-ls=",
+                     "echo =B-type=", "type hello.txt", "type link", "type dir\\hard", "echo =E-type=",
+                     "cp " + CAFE + " copied.txt",
+                     "mkdir newdir",
+                     "cp hello.txt newdir\\h2.txt",
+                     "rm rmme.txt",
+                     "rm rmdir",
+                     "echo written by the shell > echoed.txt",
+                     "echo =B-dotdot=", "type \\..\\..\\proof.txt", "echo =E-dotdot=",
+                     "echo =B-dangling=", "type dangling", "echo =E-dangling=",
+                     "echo =B-vol=", "vol", "echo =E-vol=",
+                     "fs1:\\vmlinuz.efi initrd=\\initrd.img " + CMDLINE,
+                     "echo vioshare: exit status 1",
+                     "reset -s"]))
+    r = vstest.run("", [share], timeout=TIMEOUT, extra=("--efi-boot",), env={"VIOSHARE_EFI_STARTUP": script})
+    text = clean(r.out)
+
+    check("shell: the driver takes the share from VirtioFsDxe (FS1 ends in vioshare's vendor node)",
+          re.search(r"FS1: .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), text) is not None,
+          r.summary())
+    ls = between(text, "ls") or ""
+    names = set(l.split()[-1] for l in ls.split("\n") if re.match(r"\d\d/\d\d/\d{4}", l))
+    want = {"hello.txt", "caf\u00e9.txt", "rmme.txt", "link", "dangling", "vmlinuz.efi", "initrd.img",
+            "proof.txt", "dir", "rmdir"}
+    check("shell: ls lists the root's 8 files and 2 directories UCS-2 can name (not the one outside the BMP)",
+          re.search(r"^\s*8 File\(s\)", ls, re.M) and re.search(r"^\s*2 Dir\(s\)", ls, re.M)
+          and {n for n in want if n.isascii()} <= names, ls[-600:])
+    typed = between(text, "type")
+    check("shell: type reads a file, a symlink to it and a hard link to it",
+          typed is not None and [l for l in typed.split("\n") if l.strip()] == [HELLO.decode().strip()] * 3,
+          repr(typed))
+
+    def host(rel):
+        try:
+            with open(os.path.join(share, rel), "rb") as f:
+                return f.read()
+        except OSError as e:
+            return e
+    check("shell: cp of a file with a non-ASCII name: the host sees the copy", host("copied.txt") ==
+          b"a non-ASCII name\n", repr(host("copied.txt")))
+    check("shell: mkdir and cp into it: the host sees the directory and the file",
+          host("newdir/h2.txt") == HELLO, repr(host("newdir/h2.txt")))
+    check("shell: rm of a file and of an empty directory: gone on the host",
+          not os.path.lexists(os.path.join(share, "rmme.txt")) and not os.path.lexists(os.path.join(share, "rmdir")),
+          sorted(os.listdir(share)))
+    echoed = host("echoed.txt")
+    check("shell: echo > file: the host has the shell's UCS-2 text", isinstance(echoed, bytes)
+          and echoed.startswith(b"\xff\xfe") and echoed[2:].decode("utf-16-le", "replace") == "written by the shell\r\n",
+          repr(echoed))
+    dotdot = between(text, "dotdot")
+    check("shell: \\..\\..\\proof.txt stops at the share's root", dotdot is not None and token in dotdot, repr(dotdot))
+    dangling = between(text, "dangling")
+    check("shell: a dangling symlink does not open (an error, the shell goes on)",
+          dangling is not None and dangling.strip() != "" and "does/not" not in dangling
+          and between(text, "vol") is not None, repr(dangling))
+    vol = between(text, "vol") or ""
+    check("shell: vol shows the tag as the volume label", re.search(r"\bmyfs\b", vol) is not None, repr(vol))
+    check("shell: the EFI stub loads initrd= from the share through the driver",
+          "EFI stub: Loaded initrd from command line option" in text, text[-800:])
+    check_linux("shell", r.status, text, token)
+
+
+# ------------------------------------------------------------------ 2. systemd-boot
+
+def test_systemd_boot(top):
+    k = kernel()
+    missing = [w for w, ok in (("/boot/vmlinuz-*", k), ("tools/mkinitramfs", os.path.isfile(MKINITRAMFS)),
+                               (SYSTEMD_BOOT, os.path.isfile(SYSTEMD_BOOT))) if not ok]
+    if missing:
+        skip_checks("systemd-boot", SDBOOT_CHECKS, "no %s" % ", ".join(missing))
+        return
+    share = os.path.join(top, "sdboot")
+    os.makedirs(os.path.join(share, "EFI", "BOOT"))
+    os.makedirs(os.path.join(share, "loader", "entries"))
+    shutil.copyfile(SYSTEMD_BOOT, os.path.join(share, "EFI", "BOOT", "BOOTX64.EFI"))
+    real = os.path.basename(k)
+    shutil.copyfile(k, os.path.join(share, real))
+    os.symlink(real, os.path.join(share, "vmlinuz"))
+    token = "vioshare-sdboot-" + secrets.token_hex(8)
+    if not make_initrd(share, token):
+        return
+    with open(os.path.join(share, "loader", "loader.conf"), "w") as f:
+        f.write("timeout 0\ndefault x.conf\n")
+    with open(os.path.join(share, "loader", "entries", "x.conf"), "w") as f:
+        f.write("title vioshare test\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n" % CMDLINE)
+    r = vstest.run("", [share], timeout=TIMEOUT, extra=("--efi-boot",))
+    text = clean(r.out)
+    check("systemd-boot: started from the share as \\EFI\\BOOT\\BOOTX64.EFI, it opens its root and boots the entry",
+          "Unable to open root directory" not in text and "EFI stub: " in text, text[-800:])
+    check("systemd-boot: the kernel (a symlink) starts and takes the initrd systemd-boot read from the share",
+          "EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path" in text, text[-800:])
+    check_linux("systemd-boot", r.status, text, token)
+
+
+# ------------------------------------------------------------------ 3. a stopped daemon
+
+def test_stopped_daemon(top):
+    share = os.path.join(top, "stopped")
+    os.mkdir(share)
+    with open(os.path.join(share, "hello.txt"), "wb") as f:
+        f.write(HELLO)
+    # The driver is loaded from the share itself, through VirtioFsDxe: refused
+    # while that driver has the file open, taken over by the next connect.
+    shutil.copyfile(DRIVER, os.path.join(share, "vioshare-fs.efi"))
+    script = os.path.join(top, "stopped.nsh")
+    with open(script, "wb") as f:
+        f.write(nsh(["@echo -off", "connect -r", "map -r", "load fs1:\\vioshare-fs.efi", "connect -r", "map -r",
+                     "fs1:",
+                     "echo =B-before=", "type hello.txt", "echo =E-before=",
+                     "echo VSFS-STOP-NOW", "stall 8000000",
+                     "echo =B-after=", "type hello.txt", "echo =E-after=",
+                     # The daemon goes on (SIGCONT); the driver's Stop and Start mount the share afresh.
+                     "stall 3000000", "reconnect -r", "map -r", "fs1:",
+                     "echo =B-again=", "type hello.txt", "echo =E-again=",
+                     "echo vioshare: exit status 0", "reset -s"]))
+    os.environ["VIOSHARE_EFI_STARTUP"] = script
+    try:
+        live = vstest.Live("", [share], TIMEOUT, extra=("--efi-boot",))
+    finally:
+        del os.environ["VIOSHARE_EFI_STARTUP"]
+    stopped = []
+    if live.wait_for_line(b"VSFS-STOP-NOW", TIMEOUT):
+        stopped = live.pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+    t0 = time.monotonic()
+    seen = live.wait_for(b"=E-after=", 120)
+    waited = time.monotonic() - t0
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+    live.finish(60)
+    text = clean(live.out)
+    check("driver loaded from the share through VirtioFsDxe: busy at first (no crash), "
+          "then the next connect takes the share over",
+          "vioshare-fs: the virtio-fs device is busy" in text
+          and re.search(r"FS1: .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), text) is not None,
+          text[:1500])
+    before, after = between(text, "before"), between(text, "after")
+    check("stopped daemon: a read fails with an error (no hang, no data) and the shell goes on",
+          stopped and before is not None and HELLO.decode() in before and seen and after is not None
+          and HELLO.decode() not in after and after.strip() != "",
+          "daemons %r; before %r; after %r; waited %.0f s" % (stopped, before, after, waited))
+    note("stopped daemon: the failing read took %.1f s" % waited)
+    again = between(text, "again")
+    check("stopped daemon: once it runs again, reconnect (the driver's Stop and Start) mounts the share afresh",
+          again is not None and HELLO.decode() in again, repr(again))
+
+
+def main():
+    if not vstest.require_image(DRIVER):
+        return vstest.finish()
+    missing = [f for f in OVMF if not os.path.isfile(f)]
+    if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
+        return vstest.finish()
+    top = vstest.tmpdir()
+    vstest.run_cases([(t, (top,)) for t in (test_shell, test_systemd_boot, test_stopped_daemon)])
+    return vstest.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Listings with READDIRPLUS (vfs_opendir_plus) through the simulated device: the requests an
+ * `ls -l` sends, the nodes and attributes a reply leaves in the caches and
+ * their validity, every lookup the server counted given back exactly once
+ * (in BATCH_FORGETs), the fallbacks to READDIR + LOOKUP, hostile records,
+ * and the per-opcode statistics against what the server saw.  Each case
+ * also ends with simenv's checks (every lookup and handle returned, no
+ * FUSE or virtio rule broken, nothing leaked). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simenv.h"
+#include "vfs_internal.h"
+#include "vs_errno.h"
+
+/* Lists path whole with vfs_opendir_plus: the names (dots excluded) in
+ * *names; -errno on failure. */
+static int list_all(struct env *e, const char *path, unsigned *names)
+{
+    int dd = vfs_opendir_plus(&e->v, path);
+    if (dd < 0)
+        return dd;
+    struct vfs_dirent de;
+    int r;
+    *names = 0;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1)
+        *names += strcmp(de.name, ".") && strcmp(de.name, "..");
+    int cerr = vfs_closedir(&e->v, dd);
+    return r ? r : cerr;
+}
+
+/* lstat of /sim/many/f0000 .. f(n-1), each checked against the tree. */
+static bool stat_many(struct env *e, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++) {
+        char path[64], rel[32];
+        snprintf(path, sizeof path, "/sim/many/f%04u", k);
+        snprintf(rel, sizeof rel, "many/f%04u", k);
+        struct vfs_stat st;
+        int err = vfs_lstat(&e->v, path, &st);
+        REQUIRE(err == 0, "lstat %s = %d (%s)", path, err, vs_errno_name(err));
+        const struct simfs_node *nd = node(e, rel);
+        REQUIRE(st.ino == nd->ino && st.size == nd->size && st.mode == nd->mode,
+                "lstat %s: ino %llu size %llu mode %o, the server has %llu, %llu, %o", path,
+                (unsigned long long)st.ino, (unsigned long long)st.size, st.mode, (unsigned long long)nd->ino,
+                (unsigned long long)nd->size, nd->mode);
+    }
+    return true;
+}
+
+/* Every opcode's count in the mount's statistics is what the server saw
+ * (both count from the mount on; FORGET and BATCH_FORGET included). */
+static bool stats_match_server(struct env *e)
+{
+    const struct vs_stats *s = vfs_mount_stats(&e->v, 0);
+    REQUIRE(s, "no statistics");
+    for (uint32_t op = 1; op < VS_STATS_OPS; op++) {
+        REQUIRE(s->op[op].count == e->fs.ops[op], "stats count %llu %s, the server saw %lu",
+                (unsigned long long)s->op[op].count, vs_fuse_opname(op), e->fs.ops[op]);
+    }
+    uint64_t unanswered = e->fs.ops[FUSE_FORGET] + e->fs.ops[FUSE_BATCH_FORGET] + e->fs.ops[FUSE_RELEASE] +
+                          e->fs.ops[FUSE_RELEASEDIR];
+    REQUIRE(s->unanswered == unanswered, "stats: %llu requests not waited for, want %llu",
+            (unsigned long long)s->unanswered, (unsigned long long)unanswered);
+    return true;
+}
+
+static unsigned long all_forget_requests(const struct env *e)
+{
+    return e->fs.ops[FUSE_FORGET] + e->fs.ops[FUSE_BATCH_FORGET];
+}
+
+static bool t_ls_l(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    unsigned long before = e->fs.requests, lookups = e->fs.ops[FUSE_LOOKUP], getattrs = e->fs.ops[FUSE_GETATTR];
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing /sim/many = %d, %u names", err, names);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] >= 2 && e->fs.ops[FUSE_READDIR] == 0, "%lu READDIRPLUS, %lu READDIR",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
+    CHECK(stat_many(e, SIMFS_MANY));
+    unsigned long sent = e->fs.requests - before;
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == 1 && e->fs.ops[FUSE_GETATTR] == getattrs,
+            "%lu LOOKUPs (want 1: the directory), %lu GETATTRs", e->fs.ops[FUSE_LOOKUP] - lookups,
+            e->fs.ops[FUSE_GETATTR] - getattrs);
+    REQUIRE(sent <= 6, "ls -l of %u names: %lu requests", SIMFS_MANY, sent);
+    CHECK(stats_match_server(e));
+    REQUIRE(vfs_umount(&e->v, "/sim") == 0, "umount");
+    unsigned long batches = (SIMFS_MANY + 1 + FCONN_FORGET_BATCH - 1) / FCONN_FORGET_BATCH;
+    REQUIRE(e->fs.forgets == SIMFS_MANY + 1 && all_forget_requests(e) == batches,
+            "%lu nodes forgotten in %lu FORGETs and %lu BATCH_FORGETs, want %u in %lu", e->fs.forgets,
+            e->fs.ops[FUSE_FORGET], e->fs.ops[FUSE_BATCH_FORGET], SIMFS_MANY + 1, batches);
+    return true;
+}
+
+static bool t_small_cache(struct env *e)
+{
+    env_init(e);
+    struct vfs_config cfg = {.node_cache = 100};
+    e->opts.config = &cfg;
+    if (!env_mount(e))
+        return false;
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing = %d, %u names", err, names);
+    int64_t held = e->fs.lookups_now;
+    REQUIRE(held <= 100 + 1 + (int64_t)FCONN_FORGET_BATCH, "%lld lookups held with a node cache of 100",
+            (long long)held);
+    REQUIRE(e->fs.ops[FUSE_BATCH_FORGET] >= (SIMFS_MANY - 100 - FCONN_FORGET_BATCH) / FCONN_FORGET_BATCH &&
+                e->fs.ops[FUSE_FORGET] <= 1,
+            "%lu BATCH_FORGETs, %lu FORGETs while listing", e->fs.ops[FUSE_BATCH_FORGET], e->fs.ops[FUSE_FORGET]);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 1 && e->fs.ops[FUSE_READDIR] == 1,
+            "%lu READDIRPLUS, %lu READDIR (want 1 and 1: the end asked without attributes)",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
+    /* The newest names are still cached; the oldest were forgotten. */
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    struct vfs_stat st;
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f1499", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups,
+            "lstat of the last name listed sent a LOOKUP");
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f0000", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups + 1,
+            "lstat of the first name listed: %lu LOOKUPs", e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+static bool t_switch_to_readdir(struct env *e)
+{
+    env_init(e);
+    /* 16 KiB READDIRPLUS replies: about 100 names each. */
+    struct vfs_config cfg = {.node_cache = 100, .dir_buf = 4096};
+    e->opts.config = &cfg;
+    if (!env_mount(e))
+        return false;
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing = %d, %u names", err, names);
+    unsigned long plus = e->fs.ops[FUSE_READDIRPLUS];
+    REQUIRE(plus >= 1 && plus <= 2 && e->fs.ops[FUSE_READDIR] >= 2,
+            "%lu READDIRPLUS (want 1 or 2: until 100 nodes came), %lu READDIR", plus, e->fs.ops[FUSE_READDIR]);
+    REQUIRE(e->fs.ops[FUSE_BATCH_FORGET] + e->fs.ops[FUSE_FORGET] <= 1, "%lu FORGET requests while listing",
+            e->fs.ops[FUSE_BATCH_FORGET] + e->fs.ops[FUSE_FORGET]);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    struct vfs_stat st;
+    /* (f0000 made room for the directory's own node at closedir.) */
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f0050", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups,
+            "a name of the first reply was not cached");
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f1499", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups + 1,
+            "lstat of a name listed by READDIR: %lu LOOKUPs", e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+static bool t_unread_entries(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    REQUIRE(vfs_readdir(&e->v, dd, &de) == 1, "readdir");
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    struct vfs_stat st;
+    REQUIRE(vfs_lstat(&e->v, "/sim/many/f0700", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups,
+            "a name of the reply not read yet was not cached");
+    REQUIRE(e->fs.lookups_now == (int64_t)e->v.mounts[0]->nodes, "server holds %lld lookups, the table %u nodes",
+            (long long)e->fs.lookups_now, e->v.mounts[0]->nodes);
+    return true;
+}
+
+static bool t_no_flag(struct env *e)
+{
+    env_init(e);
+    e->fs.no_readdirplus_flag = true;
+    if (!env_mount(e))
+        return false;
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing = %d, %u names", err, names);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    CHECK(stat_many(e, 50));
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 0 && e->fs.ops[FUSE_READDIR] >= 2, "%lu READDIRPLUS, %lu READDIR",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == 50, "50 lstats after a READDIR listing: %lu LOOKUPs",
+            e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+static bool t_enosys(struct env *e)
+{
+    env_init(e);
+    e->fs.readdirplus_enosys = true;
+    if (!env_mount(e))
+        return false;
+    for (int round = 0; round < 2; round++) {
+        unsigned names;
+        int err = list_all(e, "/sim/many", &names);
+        REQUIRE(err == 0 && names == SIMFS_MANY, "listing %d = %d, %u names", round, err, names);
+    }
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 1 && e->fs.ops[FUSE_READDIR] >= 4,
+            "two listings: %lu READDIRPLUS (want 1: ENOSYS remembered), %lu READDIR", e->fs.ops[FUSE_READDIRPLUS],
+            e->fs.ops[FUSE_READDIR]);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    CHECK(stat_many(e, 20));
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == 20, "20 lstats: %lu LOOKUPs", e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+static bool t_names_alone(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    unsigned n = 0;
+    int r;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1)
+        n++;
+    REQUIRE(vfs_closedir(&e->v, dd) == 0 && r == 0 && n == SIMFS_MANY + 2, "listing = %d, %u entries", r, n);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 0 && e->fs.ops[FUSE_READDIR] >= 2, "%lu READDIRPLUS, %lu READDIR",
+            e->fs.ops[FUSE_READDIRPLUS], e->fs.ops[FUSE_READDIR]);
+    REQUIRE(e->v.mounts[0]->nodes == 1, "a listing of names left %u nodes (want 1: the directory)",
+            e->v.mounts[0]->nodes);
+    return true;
+}
+
+static bool t_zero_validity(struct env *e)
+{
+    env_init(e);
+    e->fs.entry_valid = e->fs.attr_valid = 0;
+    if (!env_mount(e))
+        return false;
+    unsigned names;
+    int err = list_all(e, "/sim/many", &names);
+    REQUIRE(err == 0 && names == SIMFS_MANY, "listing = %d, %u names", err, names);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] >= 1, "no READDIRPLUS");
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    CHECK(stat_many(e, 20));
+    /* Each walk looks up "many" and the name again. */
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == 40, "names valid for 0 s: 20 lstats sent %lu LOOKUPs, want 40",
+            e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+/* A spoilt last record: the stream returns only the directory's names,
+ * then -EPROTO; the nodes of the records before it are taken and given back
+ * (the server does not count the spoilt one: simenv checks the rest). */
+static bool plus_fault(struct env *e, enum simfs_fault_kind kind)
+{
+    if (!env_up(e))
+        return false;
+    simfs_fault(&e->fs, kind, FUSE_READDIRPLUS, 1, 0);
+    int dd = vfs_opendir_plus(&e->v, "/sim/dir");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    int r, n = 0;
+    bool known_only = true;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1 && n < 100) {
+        n++;
+        bool known = !strcmp(de.name, ".") || !strcmp(de.name, "..");
+        for (int c = node(e, "dir")->first_child; c >= 0; c = e->fs.nodes[c].next_sibling)
+            known |= !strcmp(e->fs.nodes[c].name, de.name);
+        known_only &= known;
+    }
+    int cerr = vfs_closedir(&e->v, dd);
+    REQUIRE(e->fs.fault.fired, "the fault never fired");
+    REQUIRE(r == -VS_EPROTO, "readdir ended with %d after %d entries, want -EPROTO", r, n);
+    REQUIRE(known_only, "readdir returned a name the directory does not have");
+    REQUIRE(cerr == 0, "closedir = %d", cerr);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    struct vfs_stat st;
+    REQUIRE(vfs_lstat(&e->v, "/sim/dir/inner.txt", &st) == 0 && e->fs.ops[FUSE_LOOKUP] == lookups,
+            "a good record before the spoilt one was not cached");
+    return true;
+}
+
+static bool t_f_overflow(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENT_OVERFLOW); }
+static bool t_f_namelen0(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENT_NAMELEN0); }
+static bool t_f_slash(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENT_SLASH); }
+static bool t_f_nul(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENT_NUL); }
+static bool t_f_root(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENTPLUS_ROOT); }
+static bool t_f_attr(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENTPLUS_ATTR); }
+static bool t_f_nsec(struct env *e) { return plus_fault(e, SIMFS_FAULT_DIRENTPLUS_NSEC); }
+
+int main(void)
+{
+    run("ls -l of 1500 names: at most 6 requests, no LOOKUP or GETATTR per name; stats agree with the server; "
+        "umount forgets every node in BATCH_FORGETs",
+        t_ls_l);
+    run("node cache of 100: a 1500-name listing forgets the oldest in BATCH_FORGETs; every lookup given back once",
+        t_small_cache);
+    run("READDIR for the rest of a stream once it brought node_cache nodes; the first names stay cached",
+        t_switch_to_readdir);
+    run("closedir after one entry: every node of the reply taken (and given back at umount)", t_unread_entries);
+    run("no FUSE_DO_READDIRPLUS at INIT: READDIR, and a LOOKUP per name stat'ed", t_no_flag);
+    run("READDIRPLUS answered ENOSYS: READDIR from then on, remembered; listings complete", t_enosys);
+    run("vfs_opendir (names alone): READDIR even where READDIRPLUS is offered, no node taken", t_names_alone);
+    run("entry and attribute validity 0: names listed are looked up again", t_zero_validity);
+    run("READDIRPLUS record's namelen running past the reply: -EPROTO, lookups exact", t_f_overflow);
+    run("READDIRPLUS record's namelen 0: -EPROTO, lookups exact", t_f_namelen0);
+    run("READDIRPLUS record's name with '/': -EPROTO, lookups exact", t_f_slash);
+    run("READDIRPLUS record's name with NUL: -EPROTO, lookups exact", t_f_nul);
+    run("READDIRPLUS record naming the root: -EPROTO, lookups exact", t_f_root);
+    run("READDIRPLUS record without a file type: -EPROTO, lookups exact", t_f_attr);
+    run("READDIRPLUS record with entry_valid_nsec of a second: -EPROTO, lookups exact", t_f_nsec);
+    printf("%d cases, %d failed\n", cases, failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The UEFI driver's EFI_FILE_PROTOCOL (boot/efi-driver: file.c, info.c,
+ * names.c, status.c, pool.c) on the host, over the simulated device and its
+ * in-memory FUSE server: Open in each mode, relative to a directory and to a
+ * file (from the file's directory, as FAT does), `..` never above the root,
+ * symlinks, Read of files and of directories as EFI_FILE_INFO records (a
+ * record that does not fit stays for the next call), Write, positions,
+ * Delete, Flush, GetInfo and SetInfo (rename, size, read-only), UCS-2 names.
+ * The firmware's boot services are three host functions (pool memory and
+ * SignalEvent).  Each case ends with simenv's checks (no leak, every lookup
+ * and handle given back). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "simenv.h"
+#include "vsfs.h"
+
+static EFI_STATUS EFIAPI host_allocate_pool(EFI_MEMORY_TYPE type, UINTN size, VOID **p)
+{
+    (void)type;
+    *p = malloc(size);
+    return *p ? EFI_SUCCESS : EFI_OUT_OF_RESOURCES;
+}
+
+static EFI_STATUS EFIAPI host_free_pool(VOID *p)
+{
+    free(p);
+    return EFI_SUCCESS;
+}
+
+static unsigned signalled;
+static EFI_STATUS EFIAPI host_signal_event(EFI_EVENT ev)
+{
+    (void)ev;
+    signalled++;
+    return EFI_SUCCESS;
+}
+
+static EFI_BOOT_SERVICES boot_services;
+static EFI_SYSTEM_TABLE system_table;
+static CHAR16 label[] = L"simtag";
+
+/* The volume the driver would make: the sim device mounted at VSFS_MOUNT. */
+static struct vsfs_volume vol;
+
+static bool up(struct env *e, EFI_FILE_PROTOCOL **root)
+{
+    env_init(e);
+    boot_services.AllocatePool = host_allocate_pool;
+    boot_services.FreePool = host_free_pool;
+    boot_services.SignalEvent = host_signal_event;
+    system_table.BootServices = &boot_services;
+    vsfs_st = &system_table;
+    memset(&vol, 0, sizeof(vol));
+    vol.label = label;
+    vol.sfs.OpenVolume = vsfs_open_volume;
+    vfs_init(&vol.vfs, &e->hp.port);
+    struct vfs_mount_opts opts = {.chroot = true, .timeout_s = 5};
+    int err = vfs_mount(&vol.vfs, &e->d.tr, VSFS_MOUNT, &opts);
+    REQUIRE(err == 0, "vfs_mount = %d", err);
+    EFI_STATUS s = vol.sfs.OpenVolume(&vol.sfs, root);
+    REQUIRE(s == EFI_SUCCESS, "OpenVolume = %#lx", (unsigned long)s);
+    return true;
+}
+
+static bool down(struct env *e, EFI_FILE_PROTOCOL *root, bool ok)
+{
+    if (root)
+        root->Close(root);
+    if (vol.open_files) {
+        printf("# %u file handles still open\n", vol.open_files);
+        ok = false;
+    }
+    vfs_umount_all(&vol.vfs);
+    return env_down(e, ok);
+}
+
+#define ST_IS(got, want, what)                                                                                  \
+    REQUIRE((got) == (want), "%s = %#lx, want %#lx", what, (unsigned long)(got), (unsigned long)(want))
+
+static EFI_STATUS open_at(EFI_FILE_PROTOCOL *at, const CHAR16 *name, UINT64 mode, UINT64 attrs,
+                          EFI_FILE_PROTOCOL **out)
+{
+    *out = NULL;
+    return at->Open(at, out, (CHAR16 *)name, mode, attrs);
+}
+
+/* Opens name read-only from at and compares the whole content with want. */
+static bool reads(EFI_FILE_PROTOCOL *at, const CHAR16 *name, const char *want)
+{
+    EFI_FILE_PROTOCOL *f;
+    ST_IS(open_at(at, name, EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open");
+    char buf[256];
+    UINTN n = sizeof(buf);
+    EFI_STATUS s = f->Read(f, &n, buf);
+    f->Close(f);
+    ST_IS(s, EFI_SUCCESS, "Read");
+    REQUIRE(n == strlen(want) && memcmp(buf, want, n) == 0, "read %.*s, want %s", (int)n, buf, want);
+    return true;
+}
+
+static const char *HELLO = "Hello, vioshare!\n";
+
+/* ---- files ---------------------------------------------------------------- */
+
+static bool t_read_positions(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    /* Open + GetInfo + Close of a reader: no OPEN, no RELEASE (its fd waits for a Read). */
+    ST_IS(open_at(root, L"page.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open page.bin");
+    union {
+        EFI_FILE_INFO fi;
+        char raw[256];
+    } u;
+    UINTN size = sizeof(u);
+    ST_IS(f->GetInfo(f, &vsfs_guid_file_info, &size, &u), EFI_SUCCESS, "GetInfo");
+    f->Close(f);
+    REQUIRE(u.fi.FileSize == 4096 && e->fs.ops[FUSE_OPEN] == 0 && e->fs.ops[FUSE_RELEASE] == 0,
+            "size %llu, %lu OPEN, %lu RELEASE", (unsigned long long)u.fi.FileSize, e->fs.ops[FUSE_OPEN],
+            e->fs.ops[FUSE_RELEASE]);
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open");
+    char buf[8];
+    UINTN n = 5;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read 5");
+    REQUIRE(n == 5 && memcmp(buf, "Hello", 5) == 0, "first 5 bytes %.*s", (int)n, buf);
+    UINT64 pos;
+    ST_IS(f->GetPosition(f, &pos), EFI_SUCCESS, "GetPosition");
+    REQUIRE(pos == 5, "position %llu", (unsigned long long)pos);
+    ST_IS(f->SetPosition(f, ~(UINT64)0), EFI_SUCCESS, "SetPosition(end)");
+    f->GetPosition(f, &pos);
+    REQUIRE(pos == strlen(HELLO), "end position %llu", (unsigned long long)pos);
+    n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read at the end");
+    REQUIRE(n == 0, "%lu bytes at the end", (unsigned long)n);
+    f->SetPosition(f, 1000);
+    n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_DEVICE_ERROR, "Read past the end");
+    n = 1;
+    ST_IS(f->Write(f, &n, buf), EFI_ACCESS_DENIED, "Write to a read-only handle");
+    ST_IS(f->Flush(f), EFI_ACCESS_DENIED, "Flush of a read-only handle");
+    f->Close(f);
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_WRITE, 0, &f), EFI_INVALID_PARAMETER, "Open(WRITE alone)");
+    ST_IS(open_at(root, L"nothing", EFI_FILE_MODE_READ, 0, &f), EFI_NOT_FOUND, "Open of a missing name");
+    return down(e, root, true);
+}
+
+/* From a file handle a relative name starts in the file's directory (FAT's
+ * way, which shim's fallback relies on); `..` stops at the root. */
+static bool t_relative_names(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f, *d;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"dir\\inner.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open dir\\inner.txt");
+    bool ok = reads(f, L"sub\\..\\inner.txt", "inner\n") && reads(f, L"..\\hello.txt", HELLO) &&
+              reads(f, L"\\hello.txt", HELLO) && reads(f, L"/dir/./inner.txt", "inner\n");
+    f->Close(f);
+    CHECK(ok);
+    ST_IS(open_at(root, L"dir", EFI_FILE_MODE_READ, 0, &d), EFI_SUCCESS, "Open dir");
+    ok = reads(d, L"inner.txt", "inner\n") && reads(root, L"..\\..\\hello.txt", HELLO) &&
+         reads(root, L"\\..\\dir\\..\\..\\dir\\inner.txt", "inner\n") && reads(d, L"..\\..\\..\\hello.txt", HELLO);
+    d->Close(d);
+    CHECK(ok);
+    return down(e, root, true);
+}
+
+static bool t_symlinks(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    CHECK(reads(root, L"link-rel", HELLO));
+    CHECK(reads(root, L"dir\\up", HELLO));
+    CHECK(reads(root, L"link-dir\\inner.txt", "inner\n"));
+    CHECK(reads(root, L"escape", HELLO)); /* ../../../../hello.txt: never above the root */
+    ST_IS(open_at(root, L"link-dangling", EFI_FILE_MODE_READ, 0, &f), EFI_NOT_FOUND, "a dangling symlink");
+    ST_IS(open_at(root, L"loop-a", EFI_FILE_MODE_READ, 0, &f), EFI_NOT_FOUND, "a symlink loop (ELOOP)");
+    return down(e, root, true);
+}
+
+/* ---- directories ------------------------------------------------------------ */
+
+/* Reads every entry of dir into names (one UTF-8-free ASCII name each). */
+static int list(EFI_FILE_PROTOCOL *dir, char names[][32], int max)
+{
+    int n = 0;
+    for (;;) {
+        union {
+            EFI_FILE_INFO fi;
+            char raw[1024]; /* room for a 255-unit name */
+        } u;
+        UINTN size = sizeof(u);
+        if (dir->Read(dir, &size, &u) != EFI_SUCCESS)
+            return -1;
+        if (size == 0)
+            return n;
+        if (n == max)
+            return -1;
+        const CHAR16 *name = u.fi.FileName; /* FileName[1]: the record's variable tail */
+        int k = 0;
+        for (; name[k] && k < 31; k++)
+            names[n][k] = (char)name[k];
+        names[n][k] = 0;
+        n++;
+    }
+}
+
+static bool has(char names[][32], int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return true;
+    return false;
+}
+
+static bool t_read_dir(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *d;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"dir", EFI_FILE_MODE_READ, 0, &d), EFI_SUCCESS, "Open dir");
+    /* A record that does not fit: its size, and the same entry next time. */
+    UINTN size = SIZE_OF_EFI_FILE_INFO;
+    char raw[512];
+    ST_IS(d->Read(d, &size, raw), EFI_BUFFER_TOO_SMALL, "Read into too small a buffer");
+    REQUIRE(size > SIZE_OF_EFI_FILE_INFO, "needed %lu", (unsigned long)size);
+    UINTN need = size;
+    ST_IS(d->Read(d, &size, raw), EFI_SUCCESS, "Read with the size asked for");
+    REQUIRE(size == need && ((EFI_FILE_INFO *)raw)->Size == need, "record %lu, want %lu", (unsigned long)size,
+            (unsigned long)need);
+    ST_IS(d->SetPosition(d, 0), EFI_SUCCESS, "SetPosition(0) on a directory");
+    ST_IS(d->SetPosition(d, 3), EFI_UNSUPPORTED, "SetPosition(3) on a directory");
+    UINT64 pos;
+    ST_IS(d->GetPosition(d, &pos), EFI_UNSUPPORTED, "GetPosition on a directory");
+    char names[16][32];
+    int n = list(d, names, 16);
+    d->Close(d);
+    REQUIRE(n == 5 && has(names, n, ".") && has(names, n, "..") && has(names, n, "inner.txt") &&
+                has(names, n, "up") && has(names, n, "sub"),
+            "dir lists %d entries", n);
+    static char many[SIMFS_MANY + 2][32];
+    ST_IS(open_at(root, L"many", EFI_FILE_MODE_READ, 0, &d), EFI_SUCCESS, "Open many");
+    n = list(d, many, SIMFS_MANY + 2);
+    d->Close(d);
+    REQUIRE(n == SIMFS_MANY + 2, "many lists %d entries, want %d", n, SIMFS_MANY + 2);
+    n = list(root, many, SIMFS_MANY + 2);
+    REQUIRE(n > 10 && !has(many, n, ".") && !has(many, n, "..") && has(many, n, "hello.txt"),
+            "the root lists %d entries, . or .. among them, or no hello.txt", n);
+    return down(e, root, true);
+}
+
+/* ---- changes ------------------------------------------------------------------ */
+
+static bool t_create_write_delete(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f, *d;
+    if (!up(e, &root))
+        return false;
+    UINT64 rwc = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE;
+    ST_IS(open_at(root, L"dir\\new.txt", rwc, 0, &f), EFI_SUCCESS, "Open(CREATE)");
+    UINTN n = 3;
+    ST_IS(f->Write(f, &n, "abc"), EFI_SUCCESS, "Write");
+    n = 2;
+    f->SetPosition(f, 1);
+    ST_IS(f->Write(f, &n, "XY"), EFI_SUCCESS, "Write at 1");
+    ST_IS(f->Flush(f), EFI_SUCCESS, "Flush");
+    f->Close(f);
+    const struct simfs_node *node = simfs_find(&e->fs, "dir/new.txt");
+    REQUIRE(node && node->size == 3 && simfs_byte(node, 0) == 'a' && simfs_byte(node, 1) == 'X' &&
+                simfs_byte(node, 2) == 'Y',
+            "dir/new.txt on the server");
+    ST_IS(open_at(root, L"newdir", rwc, EFI_FILE_DIRECTORY, &d), EFI_SUCCESS, "Open(CREATE, DIRECTORY)");
+    node = simfs_find(&e->fs, "newdir");
+    REQUIRE(node && (node->mode & VS_S_IFMT) == VS_S_IFDIR, "newdir on the server");
+    n = 1;
+    ST_IS(d->Write(d, &n, "x"), EFI_UNSUPPORTED, "Write to a directory");
+    ST_IS(d->Delete(d), EFI_SUCCESS, "Delete of an empty directory");
+    REQUIRE(!simfs_find(&e->fs, "newdir"), "newdir still on the server");
+    ST_IS(open_at(root, L"dir\\new.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open read-only");
+    ST_IS(f->Delete(f), EFI_WARN_DELETE_FAILURE, "Delete through a read-only handle");
+    REQUIRE(simfs_find(&e->fs, "dir/new.txt"), "deleted through a read-only handle");
+    ST_IS(open_at(root, L"dir\\new.txt", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0, &f), EFI_SUCCESS,
+          "Open read-write");
+    ST_IS(f->Delete(f), EFI_SUCCESS, "Delete");
+    REQUIRE(!simfs_find(&e->fs, "dir/new.txt"), "dir/new.txt still on the server");
+    ST_IS(open_at(root, L"dir", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0, &d), EFI_SUCCESS, "Open dir");
+    ST_IS(d->Delete(d), EFI_WARN_DELETE_FAILURE, "Delete of a directory that is not empty");
+    return down(e, root, true);
+}
+
+static bool t_info(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    union {
+        EFI_FILE_INFO fi;
+        EFI_FILE_SYSTEM_INFO fs;
+        char raw[512];
+    } u;
+    UINTN size = 0;
+    ST_IS(root->GetInfo(root, &vsfs_guid_fs_info, &size, NULL), EFI_BUFFER_TOO_SMALL, "GetInfo(fs) size");
+    REQUIRE(size == SIZE_OF_EFI_FILE_SYSTEM_INFO + sizeof(label), "fs info needs %lu", (unsigned long)size);
+    size = sizeof(u);
+    ST_IS(root->GetInfo(root, &vsfs_guid_fs_info, &size, &u), EFI_SUCCESS, "GetInfo(fs)");
+    REQUIRE(!memcmp(u.fs.VolumeLabel, label, sizeof(label)) && u.fs.BlockSize > 0, "fs info label or block size");
+    size = sizeof(u);
+    ST_IS(root->GetInfo(root, &vsfs_guid_fs_label, &size, &u), EFI_SUCCESS, "GetInfo(label)");
+    REQUIRE(size == sizeof(label) && !memcmp(u.raw, label, sizeof(label)), "volume label");
+    ST_IS(root->SetInfo(root, &vsfs_guid_fs_label, size, &u), EFI_WRITE_PROTECTED, "SetInfo(label)");
+
+    UINT64 rw = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE;
+    ST_IS(open_at(root, L"page.bin", rw, 0, &f), EFI_SUCCESS, "Open page.bin");
+    size = sizeof(u);
+    ST_IS(f->GetInfo(f, &vsfs_guid_file_info, &size, &u), EFI_SUCCESS, "GetInfo(file)");
+    REQUIRE(u.fi.FileSize == 4096 && !(u.fi.Attribute & EFI_FILE_DIRECTORY) && u.fi.FileName[0] == 'p' &&
+                u.fi.ModificationTime.Year >= 1970,
+            "file info: size %llu, attr %#llx", (unsigned long long)u.fi.FileSize,
+            (unsigned long long)u.fi.Attribute);
+    /* Size, read-only and name in one SetInfo; the name relative to the
+     * file's directory. */
+    u.fi.FileSize = 10;
+    u.fi.Attribute |= EFI_FILE_READ_ONLY;
+    memcpy(u.fi.FileName, L"dir\\moved.bin", sizeof(L"dir\\moved.bin"));
+    u.fi.Size = SIZE_OF_EFI_FILE_INFO + sizeof(L"dir\\moved.bin");
+    ST_IS(f->SetInfo(f, &vsfs_guid_file_info, u.fi.Size, &u), EFI_SUCCESS, "SetInfo(size, read-only, name)");
+    const struct simfs_node *node = simfs_find(&e->fs, "dir/moved.bin");
+    REQUIRE(node && node->size == 10 && (node->mode & 0222) == 0 && !simfs_find(&e->fs, "page.bin"),
+            "dir/moved.bin on the server: %s", node ? "size or mode" : "missing");
+    size = sizeof(u);
+    ST_IS(f->GetInfo(f, &vsfs_guid_file_info, &size, &u), EFI_SUCCESS, "GetInfo after the rename");
+    REQUIRE(u.fi.FileName[0] == 'm' && (u.fi.Attribute & EFI_FILE_READ_ONLY), "the handle follows the rename");
+    u.fi.Attribute |= EFI_FILE_DIRECTORY;
+    ST_IS(f->SetInfo(f, &vsfs_guid_file_info, u.fi.Size, &u), EFI_ACCESS_DENIED, "SetInfo making a file a directory");
+    f->Close(f);
+    ST_IS(open_at(root, L"dir\\moved.bin", rw, 0, &f), EFI_ACCESS_DENIED, "Open(WRITE) of a read-only file");
+    memcpy(u.fi.FileName, L"hello.txt", sizeof(L"hello.txt"));
+    u.fi.Size = SIZE_OF_EFI_FILE_INFO + sizeof(L"hello.txt");
+    u.fi.Attribute &= ~(UINT64)(EFI_FILE_DIRECTORY | EFI_FILE_READ_ONLY);
+    ST_IS(open_at(root, L"one.bin", rw, 0, &f), EFI_SUCCESS, "Open one.bin");
+    u.fi.FileSize = 1;
+    ST_IS(f->SetInfo(f, &vsfs_guid_file_info, u.fi.Size, &u), EFI_ACCESS_DENIED, "a rename over a file");
+    f->Close(f);
+    return down(e, root, true);
+}
+
+/* ---- names ---------------------------------------------------------------------- */
+
+static bool t_ucs2_names(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    CHAR16 lone[] = {'a', 0xd800, 0};
+    ST_IS(open_at(root, lone, EFI_FILE_MODE_READ, 0, &f), EFI_INVALID_PARAMETER, "a lone surrogate");
+    CHAR16 cafe[] = {'c', 'a', 'f', 0xe9, 0x20ac, 0};
+    UINT64 rwc = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE;
+    ST_IS(open_at(root, cafe, rwc, 0, &f), EFI_SUCCESS, "create caf\\u00e9\\u20ac");
+    union {
+        EFI_FILE_INFO fi;
+        char raw[512];
+    } u;
+    UINTN size = sizeof(u);
+    ST_IS(f->GetInfo(f, &vsfs_guid_file_info, &size, &u), EFI_SUCCESS, "GetInfo");
+    f->Close(f);
+    REQUIRE(!memcmp(u.fi.FileName, cafe, sizeof(cafe)), "the name comes back as given");
+    REQUIRE(simfs_find(&e->fs, "caf\xc3\xa9\xe2\x82\xac"), "the server has no UTF-8 name caf\\u00e9\\u20ac");
+    return down(e, root, true);
+}
+
+/* The Ex calls finish at once and signal their event. */
+static bool t_ex_calls(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f = NULL;
+    if (!up(e, &root))
+        return false;
+    EFI_FILE_IO_TOKEN token = {.Event = (EFI_EVENT)1};
+    signalled = 0;
+    ST_IS(root->OpenEx(root, &f, L"hello.txt", EFI_FILE_MODE_READ, 0, &token), EFI_SUCCESS, "OpenEx");
+    ST_IS(token.Status, EFI_SUCCESS, "OpenEx's token");
+    char buf[64];
+    token = (EFI_FILE_IO_TOKEN){.Event = (EFI_EVENT)1, .BufferSize = sizeof(buf), .Buffer = buf};
+    ST_IS(f->ReadEx(f, &token), EFI_SUCCESS, "ReadEx");
+    f->Close(f);
+    REQUIRE(token.Status == EFI_SUCCESS && token.BufferSize == strlen(HELLO) && signalled == 2,
+            "ReadEx: status %#lx, %lu bytes, %u events", (unsigned long)token.Status, (unsigned long)token.BufferSize,
+            signalled);
+    return down(e, root, true);
+}
+
+/* What Stop leaves (the share unmounted, vol->gone): open handles fail with
+ * EFI_NO_MEDIA, Delete closes, Close works. */
+static bool t_stopped_volume(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f, *g, *x;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open hello.txt");
+    ST_IS(open_at(root, L"dir", EFI_FILE_MODE_READ, 0, &g), EFI_SUCCESS, "Open dir");
+    vfs_umount_all(&vol.vfs);
+    vol.gone = true;
+    char buf[8];
+    UINTN n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_NO_MEDIA, "Read after Stop");
+    ST_IS(root->Open(root, &x, L"hello.txt", EFI_FILE_MODE_READ, 0), EFI_NO_MEDIA, "Open after Stop");
+    ST_IS(vol.sfs.OpenVolume(&vol.sfs, &x), EFI_NO_MEDIA, "OpenVolume after Stop");
+    ST_IS(g->Delete(g), EFI_WARN_DELETE_FAILURE, "Delete after Stop");
+    ST_IS(f->Close(f), EFI_SUCCESS, "Close after Stop");
+    ST_IS(root->Close(root), EFI_SUCCESS, "Close of the root after Stop");
+    REQUIRE(vol.open_files == 0, "%u handles counted", vol.open_files);
+    return down(e, NULL, true);
+}
+
+int main(void)
+{
+    run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
+    run("efi file: names relative to a directory, to a file, .. at the root", t_relative_names);
+    run("efi file: symlinks followed inside the share, dangling and loops not found", t_symlinks);
+    run("efi file: directories read as EFI_FILE_INFO records", t_read_dir);
+    run("efi file: create, write, flush, delete", t_create_write_delete);
+    run("efi file: GetInfo and SetInfo (label, size, read-only, rename)", t_info);
+    run("efi file: UCS-2 names to UTF-8 and back, a lone surrogate refused", t_ucs2_names);
+    run("efi file: the Ex calls", t_ex_calls);
+    run("efi file: handles of a stopped volume fail with EFI_NO_MEDIA and still close", t_stopped_volume);
+    printf("%d cases, %d failed\n", cases, failures);
+    return failures ? 1 : 0;
+}
