@@ -255,7 +255,7 @@ test:
 	@tools/deps
 	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
-built-test: all lint grub $(HOSTB)/linux_bench
+built-test: all lint grub uboot $(HOSTB)/linux_bench
 	@:
 
 # Not part of `make test` (minutes): test_rw.py's randomized differential over
@@ -284,8 +284,9 @@ clean:
 	rm -rf $(BUILD)
 
 # The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
-# `make install`, the developers' targets (help, lint) and `make grub`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk
+# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
+# `make install`, the developers' targets (help, lint), `make grub` and `make uboot`.
+include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk boot/uboot/uboot.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

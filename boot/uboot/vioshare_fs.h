@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The `virtiofs` file system type of U-Boot's fs layer (ub_fs.c), for the
+ * two hooks in U-Boot's own files: the fstypes[] entry in fs/fs.c and the
+ * pseudo interface in disk/part.c.  `ls virtiofs TAG /path`: the interface
+ * is "virtiofs" and the device the share's tag; there is no block device
+ * (the probe gets NULL, as for ubifs and semihosting). */
+#ifndef VIOSHARE_FS_H
+#define VIOSHARE_FS_H
+
+#include <part.h>
+
+#define VIRTIOFS_IFNAME "virtiofs"
+
+/* blk_get_device_part_str() for the interface "virtiofs": remembers the
+ * tag for virtiofs_probe and marks info as a share.  Returns 0 or -EINVAL. */
+int virtiofs_part_info(const char *tag, struct disk_partition *info);
+
+/* Makes sure the mounted shares are unmounted when U-Boot removes its
+ * devices before starting an OS (ub_quiesce.c). */
+void virtiofs_quiesce_on_boot(void);
+
+int virtiofs_probe(struct blk_desc *desc, struct disk_partition *info);
+int virtiofs_ls(const char *dirname);
+int virtiofs_exists(const char *filename);
+int virtiofs_size(const char *filename, loff_t *size);
+int virtiofs_read(const char *filename, void *buf, loff_t offset, loff_t len, loff_t *actread);
+int virtiofs_write(const char *filename, void *buf, loff_t offset, loff_t len, loff_t *actwrite);
+void virtiofs_close(void);
+int virtiofs_unlink(const char *filename);
+int virtiofs_mkdir(const char *dirname);
+
+#endif

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""U-Boot with vioshare's virtiofs file system (`make uboot`, `vioshare-run
+--uboot`): QEMU's arm64 `virt`, the share on PCI.
+
+- One boot: `fstype`, `ls` of the share's root compared with the host's
+  directory, `load` of a 3 MiB file whose size and `hash sha256` are compared
+  with the host's, `save` of it under another name compared byte for byte,
+  and the command line's exit status.
+- `sysboot` of an extlinux.conf on the share: Debian's arm64 kernel (cached by
+  tools/deps-arm64) through a symlink (/vmlinuz -> boot/vmlinuz-V) and a busybox
+  initramfs (tools/mkinitramfs), which mounts the same share with Linux's own
+  driver and prints a marker file.
+- The device on one of virt's virtio-mmio windows (QEMU started here: the
+  launcher always uses PCI on virt): `ls` and `load` + `hash sha256`.
+- Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
+  next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
+  (plus slack), the command line's status is 1 and nothing is left behind.
+
+Skips (one SKIP line per check) when build/uboot/u-boot.bin is missing."""
+
+import glob
+import os
+import re
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vstest  # noqa: E402
+from vstest import check, note  # noqa: E402
+
+UBOOT = os.path.join(vstest.REPO, "build", "uboot", "u-boot.bin")
+ADDR = "0x40200000"
+BIG = 3 * (1 << 20) + 5
+TIMEOUT_S = 3
+ARM64_ROOT = os.path.join(os.environ.get("VIOSHARE_ARM64_DIR", "/var/cache/vioshare/arm64"), "root")
+
+
+def host_ls_lines(root):
+    """What U-Boot's `ls` prints for the directory (its layout, our order)."""
+    lines = []
+    for name in os.listdir(root):
+        p = os.path.join(root, name)
+        if os.path.islink(p):
+            lines.append("    <SYM>   %s" % name)
+        elif os.path.isdir(p):
+            lines.append("            %s/" % name)
+        else:
+            lines.append(" %8d   %s" % (os.path.getsize(p), name))
+    return sorted(lines)
+
+
+def command_output(out, command):
+    """The lines U-Boot printed for the command typed at its prompt."""
+    text = out.decode("utf-8", "replace").replace("\r", "")
+    start = text.find("=> " + command + "\n")
+    if start < 0:
+        return None
+    body = text[start + len(command) + 4:]
+    return body[:body.find("=> ")].split("\n") if "=> " in body else body.split("\n")
+
+
+def fs_case(share):
+    vstest.write_pattern(os.path.join(share, "big.bin"), 7, BIG)
+    os.mkdir(os.path.join(share, "dir"))
+    with open(os.path.join(share, "small.txt"), "w") as f:
+        f.write("hello\n")
+    os.symlink("small.txt", os.path.join(share, "link"))
+    want_ls = host_ls_lines(share)
+    cmds = ["fstype virtiofs myfs", "ls virtiofs myfs /",
+            "load virtiofs myfs %s /big.bin" % ADDR, "hash sha256 %s ${filesize}" % ADDR,
+            "save virtiofs myfs %s /saved.bin ${filesize}" % ADDR]
+    r = vstest.run("; ".join(cmds), [(share, "myfs")], timeout=120, extra=["--uboot"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    whole = command_output(r.out, "; ".join(cmds)) or []
+    check("fstype virtiofs myfs says virtiofs", whole[:1] == ["virtiofs"], "got %r" % whole[:2])
+    try:
+        i = whole.index("", 1)
+        got_ls = sorted(whole[1:i])
+        counts = whole[i + 1] if i + 1 < len(whole) else ""
+    except ValueError:
+        got_ls, counts = [], ""
+    nfiles = sum(1 for line in want_ls if not line.endswith("/"))
+    check("ls virtiofs myfs / lists the host's entries", got_ls == want_ls and
+          counts == "%d file(s), %d dir(s)" % (nfiles, len(want_ls) - nfiles),
+          "got %r %r, want %r" % (got_ls, counts, want_ls))
+    m = re.search(r"^(\d+) bytes read in \d+ ms", out, re.M)
+    check("load reads the file's size", m and int(m.group(1)) == BIG,
+          "got %r, want %d" % (m and m.group(0), BIG))
+    if m:
+        note("load: %s" % out[m.start():out.find("\n", m.start())])
+    want = vstest.sha256_file(os.path.join(share, "big.bin"))
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    check("hash sha256 of the loaded file equals the host's", m and m.group(1) == want,
+          "got %r, want %s" % (m and m.group(0), want))
+    saved = os.path.join(share, "saved.bin")
+    check("save writes the loaded bytes back", os.path.isfile(saved) and
+          vstest.sha256_file(saved) == want and os.path.getsize(saved) == BIG,
+          "saved.bin %s" % (os.path.getsize(saved) if os.path.isfile(saved) else "missing"))
+    check("the command line's status is 0", r.status == 0, "status %s, tail %r" % (r.status, out[-400:]))
+
+
+def sysboot_case(share):
+    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")))
+    if not kernels:
+        for what in ("kernel and initrd loaded", "the initramfs read the marker"):
+            check("sysboot: %s" % what, False, "no %s/boot/vmlinuz-* (tools/deps-arm64)" % ARM64_ROOT)
+        return
+    os.makedirs(os.path.join(share, "boot"))
+    os.makedirs(os.path.join(share, "extlinux"))
+    name = os.path.basename(kernels[-1])
+    shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
+    os.symlink("boot/" + name, os.path.join(share, "vmlinuz"))
+    token = "vioshare-uboot-proof-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), "--arch", "arm64",
+                        os.path.join(share, "boot", "initrd.img"), "proof.txt"], capture_output=True)
+    note("mkinitramfs: %s" % p.stderr.decode(errors="replace").strip())
+    with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
+        f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
+                "    append console=ttyAMA0 quiet\n")
+    r = vstest.run("sysboot virtiofs myfs any ${scriptaddr} /extlinux/extlinux.conf", [(share, "myfs")],
+                   timeout=180, extra=["--uboot", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("sysboot: kernel and initrd loaded through extlinux.conf, the kernel path a symlink",
+          p.returncode == 0 and "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
+          "mkinitramfs %s; tail %r" % (p.returncode, out[-600:]))
+    m = re.search(r"VIOSHARE-INITRAMFS-CAT-BEGIN\n(.*?)VIOSHARE-INITRAMFS-CAT-END\n", out, re.S)
+    check("sysboot: the initramfs mounted the share with Linux's driver and read the marker",
+          m and m.group(1) == token + "\n" and "VIOSHARE-INITRAMFS-EXIT 0" in out and r.status == 0,
+          "status %s; tail %r" % (r.status, out[-600:]))
+
+
+def console_run(argv, command, limit):
+    """Runs QEMU with U-Boot on its serial console: a key at the autoboot
+    countdown, then `command` and `poweroff` at its prompts.  The output."""
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, tail, lines = b"", b"", [b"\n", command.encode() + b"\n", b"poweroff\n"]
+    end = time.monotonic() + limit
+    try:
+        while time.monotonic() < end:
+            if not select.select([p.stdout], [], [], 0.2)[0]:
+                continue
+            data = os.read(p.stdout.fileno(), 65536)
+            if not data:
+                break
+            out += data
+            tail = (tail + data)[-256:]
+            if lines and (b"Hit any key to stop autoboot" in tail if len(lines) == 3 else tail.endswith(b"=> ")):
+                tail = b""
+                p.stdin.write(lines.pop(0))
+                p.stdin.flush()
+    finally:
+        p.kill()
+        p.wait()
+    return out.decode("utf-8", "replace").replace("\r", "")
+
+
+def mmio_case(share):
+    vstest.write_pattern(os.path.join(share, "big.bin"), 9, BIG)
+    os.mkdir(os.path.join(share, "dir"))
+    want_ls = host_ls_lines(share)
+    sock = os.path.join(vstest.tmpdir(), "fs.sock")
+    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
+                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 15
+        while not os.path.exists(sock) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "512", "-bios", UBOOT,
+                "-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",
+                "-chardev", "socket,id=fs0,path=" + sock,
+                "-device", "vhost-user-fs-device,queue-size=1024,chardev=fs0,tag=myfs",
+                "-global", "virtio-mmio.force-legacy=false",
+                "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
+        command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (ADDR, ADDR)
+        out = console_run(argv, command, 60)
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+    note(out[-1500:])
+    got_ls = sorted(line for line in out.split("\n") if line.startswith("    <SYM>   ") or
+                    re.match(r"^( {12}\S.*/| +\d+   \S.*)$", line))
+    check("virtio-mmio: ls virtiofs myfs / lists the host's entries", got_ls == want_ls,
+          "got %r, want %r" % (got_ls, want_ls))
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    want = vstest.sha256_file(os.path.join(share, "big.bin"))
+    check("virtio-mmio: load + hash sha256 equals the host's", m and m.group(1) == want,
+          "got %r, want %s" % (m and m.group(0), want))
+
+
+def stop_case(share):
+    vstest.write_pattern(os.path.join(share, "big.bin"), 8, BIG)
+    cmds = ["setenv virtiofs_timeout %d" % TIMEOUT_S, "ls virtiofs myfs /", "echo =GO=", "sleep 3",
+            "load virtiofs myfs %s /big.bin" % ADDR]
+    live = vstest.Live("; ".join(cmds), [(share, "myfs")], 120, extra=["--uboot"])
+    stopped = []
+    try:
+        if not check("stopped daemon: the share was mounted first", live.wait_for_line(b"=GO=", 60),
+                     "no =GO= line: %r %r" % (live.out[-400:], live.err[-300:])):
+            check("stopped daemon: load fails with ETIMEDOUT within the timeout", False, "not reached")
+            check("stopped daemon: the command line's status is 1", False, "not reached")
+            return
+        stopped = live.pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        t_stop = time.monotonic()
+        seen = live.wait_re(rb"^virtiofs: myfs /big\.bin: .*\((E[A-Z]+)\)\r?$", TIMEOUT_S + 15)
+        after = time.monotonic() - t_stop
+        check("stopped daemon: load fails with ETIMEDOUT within the timeout",
+              seen and seen.group(1) == b"ETIMEDOUT" and after <= TIMEOUT_S + 3 + 5,
+              "%r %.1f s after the stop (the sleep is 3 s, the timeout %d s); tail %r"
+              % (seen and seen.group(0), after, TIMEOUT_S, live.out[-300:]))
+        note("error %.1f s after SIGSTOP (sleep 3 s + virtiofs_timeout %d s)" % (after, TIMEOUT_S))
+        status = live.finish(60)
+        check("stopped daemon: the command line's status is 1", status == 1,
+              "status %s; stderr %r" % (status, live.err[-300:]))
+    finally:
+        if live.alive():
+            live.p.send_signal(signal.SIGTERM)
+            live.finish(30)
+        left = vstest.kill_leftovers(live.p.pid, stopped)
+        check("stopped daemon: nothing left behind", not left, "left: %s" % left)
+
+
+def main():
+    if not os.path.isfile(UBOOT):
+        for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "sysboot: loaded",
+                     "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash", "stopped daemon: mounted",
+                     "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
+            vstest.skip(name, "%s missing (make uboot)" % UBOOT)
+        return
+    fs_case(vstest.tmpdir("uboot-share-"))
+    sysboot_case(vstest.tmpdir("uboot-boot-"))
+    mmio_case(vstest.tmpdir("uboot-mmio-"))
+    stop_case(vstest.tmpdir("uboot-stop-"))
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(vstest.finish())
