@@ -81,7 +81,7 @@ EXPECTED = {
     "test_fuzz_smoke.py": 19,
     "test_install.py": 15,
     "test_kvm.py": 6,                     # 5 SKIP lines where /dev/kvm does not open as KVM
-    "test_launcher.py": 71,
+    "test_launcher.py": 73,
     "test_libvirt.py": 27,
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
