@@ -15,7 +15,7 @@ BINDIR     := $(PREFIX)/bin
 LIBDIR     := $(PREFIX)/lib
 INCLUDEDIR := $(PREFIX)/include
 DATADIR    := $(PREFIX)/share/vioshare
-IMAGES     := vioshare.elf vioshare-pvh.elf vioshare.efi vioshare-fs.efi aarch64/vioshare.elf
+IMAGES     := vioshare.elf vioshare-pvh.elf vioshare.efi vioshare-fs.efi aarch64/vioshare.elf aarch64/vioshare-fs.efi
 
 INSTALL_TARGETS := aarch64-picolibc arm-newlib
 ifneq ($(filter install,$(MAKECMDGOALS)),)
