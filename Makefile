@@ -255,7 +255,7 @@ test:
 	@tools/deps
 	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
-built-test: all lint grub uboot $(HOSTB)/linux_bench
+built-test: all lint grub uboot $(HOSTB)/linux_bench $(BUILD)/aarch64/vioshare-fs.efi
 	@:
 
 # Not part of `make test` (minutes): test_rw.py's randomized differential over
@@ -283,10 +283,10 @@ test-distro:
 clean:
 	rm -rf $(BUILD)
 
-# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
-# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
+# The AArch64 image (build/aarch64/vioshare.elf) and UEFI driver (build/aarch64/vioshare-fs.efi,
+# built by `make test`: it needs tools/deps-arm64's gnu-efi), `make check-ports`,
 # `make install`, the developers' targets (help, lint), `make grub` and `make uboot`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk boot/uboot/uboot.mk
+include boot/aarch64/aarch64.mk boot/efi-driver/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk boot/uboot/uboot.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -76,6 +76,7 @@ EXPECTED = {
     "test_documented_more.py": 17,
     "test_efi.py": 16,
     "test_efi_driver.py": 24,
+    "test_efi_driver_aarch64.py": 11,
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,

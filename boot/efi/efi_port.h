@@ -8,8 +8,8 @@
  * is the device's true address; pci_read/pci_write look the bdf up in that
  * table and go through PciIo->Pci.Read/Write (absent functions read as all
  * ones, so vpci_find's bus scan works unchanged).  The BARs are accessed
- * directly: UEFI identity-maps memory-mapped I/O on x86-64 and the PciIo
- * attributes enable memory decoding and bus mastering first.
+ * directly: UEFI identity-maps memory-mapped I/O on x86-64 and AArch64 and
+ * the PciIo attributes enable memory decoding and bus mastering first.
  *
  * DMA: PciIo->AllocateBuffer + PciIo->Map(BusMasterCommonBuffer) of the
  * first claimed device, so the device address comes from the firmware (the
@@ -47,7 +47,7 @@ struct efi_port {
     int nfns;
     EFI_PCI_IO_PROTOCOL *dma_io;    /* whose AllocateBuffer/Map we use */
     struct efi_dma_buf *dma;        /* live DMA buffers */
-    uint64_t tsc_base, tsc_mult;    /* ns = (tsc - base) * mult >> 32 */
+    uint64_t tsc_base, tsc_mult;    /* ns = (counter - base) * mult >> 32 (TSC or CNTVCT) */
     /* Transports to reset at ExitBootServices. */
     const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
     int nlive;

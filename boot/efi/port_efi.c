@@ -112,8 +112,11 @@ static void pci_write(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t
         f->io->Pci.Write(f->io, width_of(width), off, 1, &val);
 }
 
-/* UEFI identity-maps MMIO on x86-64 (and the BARs were enabled through the
- * PciIo attributes), so the physical address is the CPU's address. */
+/* UEFI identity-maps MMIO on x86-64 and AArch64 (there as device memory),
+ * and the BARs were enabled through the PciIo attributes, so the physical
+ * address is the CPU's address.  (On QEMU's virt the PCIe host bridge's
+ * memory windows have no translation offset: a BAR's bus address is its CPU
+ * address; only the I/O window is translated, which virtio 1.x never uses.) */
 static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
 {
     (void)ctx;
@@ -305,37 +308,49 @@ static void release(void *ctx, void *q)
         p->st->BootServices->FreePool(q);
 }
 
-static uint64_t rdtsc(void)
+/* A free-running counter: the TSC, or on AArch64 the generic timer's
+ * virtual count (CNTVCT_EL0; the isb keeps the read from running early). */
+static uint64_t counter(void)
 {
+#if defined(__aarch64__)
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (uint64_t)hi << 32 | lo;
+#endif
 }
 
 static uint64_t now_ns(void *ctx)
 {
     struct efi_port *p = ctx;
-    return (uint64_t)(((unsigned __int128)(rdtsc() - p->tsc_base) * p->tsc_mult) >> 32);
+    return (uint64_t)(((unsigned __int128)(counter() - p->tsc_base) * p->tsc_mult) >> 32);
 }
 
-/* The TSC against 20 ms of gBS->Stall (the firmware's calibrated timer). */
+/* The counter against 20 ms of gBS->Stall (the firmware's calibrated timer). */
 static void calibrate(struct efi_port *p)
 {
     EFI_BOOT_SERVICES *bs = p->st->BootServices;
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = counter();
     bs->Stall(20000);
-    uint64_t ticks = rdtsc() - t0;
+    uint64_t ticks = counter() - t0;
     uint64_t hz = ticks * 50;
     p->tsc_mult = hz ? (uint64_t)((1000000000ull << 32) / hz) : 1ull << 32;
     if (p->tsc_mult == 0)
         p->tsc_mult = 1;
-    p->tsc_base = rdtsc();
+    p->tsc_base = counter();
 }
 
 static void relax(void *ctx)
 {
     (void)ctx;
+#if defined(__aarch64__)
+    __asm__ volatile("yield");
+#else
     __asm__ volatile("pause");
+#endif
 }
 
 static void log_line(void *ctx, const char *msg)
