@@ -19,6 +19,7 @@ struct aio_chunk {
     struct vfs_aio *op;         /* NULL: free */
     struct vfs_mount *m;
     size_t at;                  /* where in op's range */
+    uint64_t deadline;          /* the mount's timeout from its submission */
 };
 
 struct vfs_aio_state {
@@ -126,6 +127,7 @@ static void send_some(struct vfs_aio_state *st, struct vfs_aio *op)
         k->op = op;
         k->m = m;
         k->at = op->sent;
+        k->deadline = fconn_wait_start(c).deadline;
         op->sent += len;
         op->inflight++;
     }
@@ -140,9 +142,10 @@ static void send_all(struct vfs_aio_state *st)
 }
 
 /* Waits until at least one chunk in flight is finished (none: returns at
- * once).  Every connection with a chunk in flight is polled in turn, each
- * against its own timeout; one that times out dies, and its chunks finish
- * with its error. */
+ * once).  Every connection with a chunk in flight is polled in turn; one
+ * whose oldest chunk has gone unanswered for its timeout dies (however
+ * many others came back meanwhile), and its chunks finish with its
+ * error. */
 static void wait_some(struct vfs_aio_state *st)
 {
     struct {
@@ -159,11 +162,19 @@ static void wait_some(struct vfs_aio_state *st)
             conns[n].c = &k->m->conn;
             conns[n++].w = fconn_wait_start(&k->m->conn);
         }
+        if (k->op)
+            conns[j].w.deadline = VS_MIN(conns[j].w.deadline, k->deadline);
     }
     while (n) {
         bool finished = false;
-        for (unsigned j = 0; j < n; j++)
-            fconn_poll(conns[j].c); /* an error leaves the connection dead: seen below */
+        for (unsigned j = 0; j < n; j++) {
+            struct fconn *c = conns[j].c;
+            /* An error leaves the connection dead: seen below.  Past the
+             * deadline the turn kills it, even when others came back. */
+            fconn_poll(c);
+            if (!c->dead && c->port->now_ns(c->port->ctx) > conns[j].w.deadline)
+                fconn_wait_turn(c, &conns[j].w);
+        }
         for (unsigned i = 0; i < AIO_CHUNKS; i++) {
             struct aio_chunk *k = &st->chunks[i];
             if (k->op && (fconn_slot_done(k->io.slot) || k->m->conn.dead)) {

@@ -217,6 +217,53 @@ static bool t_timeout_of_one(struct env *e)
     return true;
 }
 
+/* A request that stalls while others keep coming back on the same mount
+ * times out one timeout after it was sent, not after the others stop. */
+static bool t_timeout_while_busy(struct env *e)
+{
+    env_init(e);
+    e->opts.timeout_s = 1;
+    CHECK(env_mount(e));
+    int fds[2];
+    static const char *const names[] = {"hello.txt", "small.bin"};
+    CHECK(open_all(e, names, 2, fds));
+    simfs_fault(&e->fs, SIMFS_FAULT_NO_REPLY, FUSE_READ, 1, 0);
+    static struct vfs_aio stalled, busy;
+    CHECK(submit_read(e, &stalled, fds[0], 64));
+    uint64_t t0 = hostport_now_ns();
+    double at = -1;
+    unsigned rounds = 0;
+    bool ok = true, busy_out = false;
+    while (ok && secs_since(t0) < 3) {
+        if (!busy_out) {
+            free(busy.buf);
+            ok = submit_read(e, &busy, fds[1], 8192);
+            busy_out = ok;
+        }
+        struct vfs_aio *op = ok ? vfs_aio_wait_any(&e->v) : 0;
+        if (op == &stalled) {
+            at = secs_since(t0);
+            break;
+        }
+        busy_out = false;
+        ok = op == &busy && read_right(e, &busy, names[1]);
+        rounds++;
+    }
+    if (busy_out)
+        vfs_aio_wait_all(&e->v);
+    free(busy.buf);
+    busy.buf = 0;
+    unsigned late = simdev_answer_held(&e->d, QREQ);
+    free(stalled.buf);
+    close_all(e, fds, 2);
+    e->check_counts = false;
+    CHECK(ok);
+    REQUIRE(at >= 0.9 && at < 2.0 && stalled.result == -VS_ETIMEDOUT && rounds > 10 && late == 1,
+            "the stalled read came back after %.2f s (-1: not within 3 s) with %lld, %u reads done meanwhile",
+            at, (long long)stalled.result, rounds);
+    return true;
+}
+
 /* Without dma_hold everything moves through the one bounce buffer: the
  * reads go out one at a time and are all right; a stalled one's caller
  * frees its buffer at once and the late answer lands in the core's DMA
@@ -442,6 +489,8 @@ int main(void)
         t_errors_per_request);
     run("one request stalls: the others come back at once, it times out, its late answer lands in its held "
         "buffer alone", t_timeout_of_one);
+    run("a stalled request times out one timeout after it was sent while others keep coming back",
+        t_timeout_while_busy);
     run("without dma_hold: one at a time through the bounce buffer; a late answer never reaches freed memory",
         t_bounce_and_late);
     run("40 reads on a queue of 8 entries: two chains at once, a stat in between, all right", t_queue_full);
