@@ -49,7 +49,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names, nothing of
 # the wire protocol or the core's internals (fuse_proto.h, vq.h, virtiofs.h).
-PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
+PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_aio.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
 	virtio/vtransport.h virtio/vpci.h virtio/vmmio.h fuse/vs_mode.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))

@@ -41,6 +41,7 @@ RESULT = re.compile(rb"^(PASS|FAIL|SKIP) (.*?)\r?$")
 EXPECTED = {
     # unit tests (build/host/tests/)
     "test_acpi": 28,
+    "test_aio": 10,
     "test_bootentries": 40,
     "test_cmdparse": 41,
     "test_dirplus": 15,

@@ -300,6 +300,7 @@ int vfs_close(struct vfs *v, int fd)
     struct vfs_file *f = vfs_file_get(v, fd, false);
     if (!f)
         return vfs_closedir(v, fd);
+    vfs_aio_settle_file(v, f);
     /* FLUSH reports errors the host could only see at close; with nothing
      * written there are none.  RELEASE is not waited for: it cannot fail in
      * a way the caller could act on. */

@@ -108,6 +108,7 @@ struct vfs_timespec {
 
 struct vfs_mount;
 struct vfs_file;
+struct vfs_aio_state;
 
 /* The caller allocates it (about 1.3 KiB) and keeps it, and the port, alive
  * until everything is unmounted; its members are the core's, and it must
@@ -119,6 +120,7 @@ struct vfs {
     struct vfs_file *files[VFS_MAX_FILES];
     struct vs_port own_port;        /* the caller's hooks, memory from cfg */
     struct vfs_mem mem;
+    struct vfs_aio_state *aio;      /* operations in flight (vfs_aio.h), NULL when none */
 };
 
 /* Prepares an empty namespace with the default configuration. */
