@@ -235,15 +235,20 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     if (fd < 0)
         return vsfs_status(fd);
     UINTN want = *size, got = 0;
+    /* The device writes the caller's buffer itself where it can reach it. */
+    bool mapped = vsfs_map_read(f->vol, buf, want);
+    int64_t r = 0;
     while (got < want) {
-        int64_t r = vfs_pread(v, fd, (char *)buf + got, want - got, f->pos + got);
-        if (r < 0) {
-            *size = 0;
-            return vsfs_status((int)r);
-        }
-        if (r == 0)
+        r = vfs_pread(v, fd, (char *)buf + got, want - got, f->pos + got);
+        if (r <= 0)
             break;
         got += (UINTN)r;
+    }
+    if (mapped)
+        vsfs_unmap_read(f->vol);
+    if (r < 0) {
+        *size = 0;
+        return vsfs_status((int)r);
     }
     if (got == 0 && f->pos > 0) {
         struct vfs_stat st;

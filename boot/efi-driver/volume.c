@@ -185,3 +185,13 @@ EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol)
         vsfs_free(vol);
     return EFI_SUCCESS;
 }
+
+bool vsfs_map_read(struct vsfs_volume *vol, void *buf, size_t len)
+{
+    return efi_port_map_user(&vol->port, buf, len);
+}
+
+void vsfs_unmap_read(struct vsfs_volume *vol)
+{
+    efi_port_unmap_user(&vol->port);
+}

@@ -68,6 +68,11 @@ EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol);
 /* Frees vol, or leaves that to its last file handle's Close. */
 EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol);
 
+/* volume.c: buf offered to the device for a Read straight into it
+ * (efi_port_map_user); true when it is, then vsfs_unmap_read ends that. */
+bool vsfs_map_read(struct vsfs_volume *vol, void *buf, size_t len);
+void vsfs_unmap_read(struct vsfs_volume *vol);
+
 /* file.c: a new handle on path (taken over: freed with the handle). */
 EFI_STATUS vsfs_file_new(struct vsfs_volume *vol, char *path, bool dir, bool writable, int fd,
                          EFI_FILE_PROTOCOL **out);

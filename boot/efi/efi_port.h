@@ -15,7 +15,11 @@
  * first claimed device, so the device address comes from the firmware (the
  * same as the CPU's on a machine without an IOMMU, a bounce or IOMMU
  * address otherwise).  dma_addr says yes only for memory inside one of
- * those common buffers; every other caller buffer is bounced by the core. */
+ * those common buffers and for the one caller buffer mapped with
+ * efi_port_map_user (a READ straight into it); every other caller buffer is
+ * bounced by the core.  Should a request given that buffer outlive its call
+ * (dma_hold), the device is reset before the call returns, so that it no
+ * longer writes memory its caller will reuse. */
 #ifndef EFI_PORT_H
 #define EFI_PORT_H
 
@@ -38,6 +42,14 @@ struct efi_pci_fn {
 
 struct efi_dma_buf;
 
+/* The core's own memory: blocks it frees are kept for its next allocation of
+ * the same size class (powers of two from 256 bytes to 32 KiB, a few of
+ * each), because the firmware's pool serves 4 KiB and more from pages (a
+ * memory-map update each way) and every path walk takes an 8 KiB buffer. */
+#define EFI_PORT_CLASS_MIN 256u
+#define EFI_PORT_CLASSES 8
+#define EFI_PORT_KEPT 4
+
 struct efi_port {
     struct vs_port port;
     EFI_HANDLE image;               /* the agent of our OpenProtocol calls */
@@ -52,6 +64,15 @@ struct efi_port {
     const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
     int nlive;
     EFI_EVENT ebs_event;
+    struct {
+        void *blocks[EFI_PORT_KEPT];
+        unsigned n;
+    } kept[EFI_PORT_CLASSES];
+    bool released;                  /* efi_port_release ran: nothing is kept */
+    /* The caller buffer efi_port_map_user mapped (user_len 0: none). */
+    uint8_t *user_host;
+    size_t user_len;
+    void *user_mapping;
 };
 
 /* Calibrates the clock, fills p->port; no PCI function yet. */
@@ -74,6 +95,13 @@ void efi_port_track(struct efi_port *p, const struct vs_transport *tr);
  * event, frees the function table.  Called once: before the application
  * returns, or by the driver's Stop. */
 void efi_port_release(struct efi_port *p, bool reconnect);
+/* Maps [buf, buf + len) for the device to write (PciIo->Map,
+ * BusMasterWrite), so that the core READs straight into it; true when the
+ * device sees it at the CPU's address (no IOMMU translation, no bounce:
+ * a mapping that would bounce is not made, and the core bounces through its
+ * own buffer instead).  One buffer at a time; efi_port_unmap_user ends it. */
+bool efi_port_map_user(struct efi_port *p, void *buf, size_t len);
+void efi_port_unmap_user(struct efi_port *p);
 /* Writes a line to ConOut (for the port's log hook and main's messages). */
 void efi_con_write(EFI_SYSTEM_TABLE *st, const char *s, size_t n);
 

@@ -272,11 +272,17 @@ static void dma_free(void *ctx, void *host, size_t size)
     }
 }
 
-/* Only memory inside a common buffer has a device address we know. */
+/* Only memory inside a common buffer, or inside the caller buffer mapped
+ * for a READ, has a device address we know. */
 static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
 {
     struct efi_port *p = ctx;
     uintptr_t a = (uintptr_t)ptr;
+    uintptr_t ubase = (uintptr_t)p->user_host;
+    if (p->user_len && a >= ubase && a - ubase <= p->user_len && len <= p->user_len - (a - ubase)) {
+        *dev_addr = a; /* efi_port_map_user took only identity mappings */
+        return true;
+    }
     for (struct efi_dma_buf *b = p->dma; b; b = b->next) {
         uintptr_t base = (uintptr_t)b->host, size = b->pages * EFI_PAGE_SIZE;
         if (a >= base && a - base <= size && len <= size - (a - base)) {
@@ -289,20 +295,55 @@ static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
 
 /* ---------------------------------------------------------------- memory, clock, log */
 
+/* Each block starts with its size class (16 bytes, keeping the pool's
+ * 8-byte alignment); EFI_PORT_CLASSES: not kept. */
+struct block_head {
+    uint64_t cls;
+    uint64_t pad;
+};
+
+static unsigned class_of(size_t size)
+{
+    unsigned c = 0;
+    while (c < EFI_PORT_CLASSES && (EFI_PORT_CLASS_MIN << c) < size + sizeof(struct block_head))
+        c++;
+    return c;
+}
+
 static void *alloc(void *ctx, size_t size)
 {
     struct efi_port *p = ctx;
-    void *q = NULL;
-    if (EFI_ERROR(p->st->BootServices->AllocatePool(p->pool_type, size ? size : 1, &q)))
+    unsigned c = class_of(size);
+    struct block_head *h = NULL;
+    if (size > SIZE_MAX - sizeof(*h))
         return NULL;
-    return q;
+    if (c < EFI_PORT_CLASSES && p->kept[c].n)
+        h = p->kept[c].blocks[--p->kept[c].n];
+    else if (EFI_ERROR(p->st->BootServices->AllocatePool(
+                 p->pool_type, c < EFI_PORT_CLASSES ? EFI_PORT_CLASS_MIN << c : size + sizeof(*h), (void **)&h)))
+        return NULL;
+    h->cls = c;
+    return h + 1;
 }
 
 static void release(void *ctx, void *q)
 {
     struct efi_port *p = ctx;
-    if (q)
-        p->st->BootServices->FreePool(q);
+    if (!q)
+        return;
+    struct block_head *h = (struct block_head *)q - 1;
+    if (h->cls < EFI_PORT_CLASSES && !p->released && p->kept[h->cls].n < EFI_PORT_KEPT)
+        p->kept[h->cls].blocks[p->kept[h->cls].n++] = h;
+    else
+        p->st->BootServices->FreePool(h);
+}
+
+/* The blocks kept for reuse go back to the pool. */
+static void drop_kept(struct efi_port *p)
+{
+    for (unsigned c = 0; c < EFI_PORT_CLASSES; c++)
+        while (p->kept[c].n)
+            p->st->BootServices->FreePool(p->kept[c].blocks[--p->kept[c].n]);
 }
 
 static uint64_t rdtsc(void)
@@ -345,6 +386,69 @@ static void log_line(void *ctx, const char *msg)
     efi_con_write(p->st, "\n", 1);
 }
 
+/* ---------------------------------------------------------------- caller buffers */
+
+/* A request given caller memory outlived its call: reset the devices and
+ * wait for the reset to finish, after which a device no longer writes guest
+ * memory (virtio 1.x, 2.1.2), so the caller may reuse its buffer.  Behind
+ * vhost-user the reset waits for the daemon: a stalled daemon stalls the
+ * machine here rather than writing into memory the firmware handed out
+ * again.  One that never finishes its reset leaves the mapping in place. */
+static void dma_hold(void *ctx, const void *ptr, size_t len)
+{
+    struct efi_port *p = ctx;
+    (void)ptr;
+    (void)len;
+    bool stopped = true;
+    for (int i = 0; i < p->nlive; i++) {
+        const struct vs_transport *t = p->live[i];
+        t->set_status(t->t, 0);
+        uint64_t deadline = now_ns(p) + 1000000000ull;
+        while (t->get_status(t->t) != 0 && now_ns(p) < deadline)
+            relax(p);
+        stopped = stopped && t->get_status(t->t) == 0;
+    }
+    if (!stopped)
+        p->user_mapping = NULL; /* never unmapped: the device may still write it */
+}
+
+bool efi_port_map_user(struct efi_port *p, void *buf, size_t len)
+{
+    EFI_PCI_IO_PROTOCOL *io = p->dma_io;
+    if (!io || !len || p->user_len)
+        return false;
+    /* A probe for the read direction first: unmapping a bounced BusMasterWrite
+     * mapping copies the bounce pages over the buffer. */
+    for (int pass = 0; pass < 2; pass++) {
+        EFI_PCI_IO_PROTOCOL_OPERATION op = pass ? EfiPciIoOperationBusMasterWrite : EfiPciIoOperationBusMasterRead;
+        UINTN bytes = len;
+        EFI_PHYSICAL_ADDRESS dev = 0;
+        void *mapping = NULL;
+        if (EFI_ERROR(io->Map(io, op, buf, &bytes, &dev, &mapping)))
+            return false;
+        if (bytes != len || dev != (EFI_PHYSICAL_ADDRESS)(uintptr_t)buf) {
+            io->Unmap(io, mapping);
+            return false;
+        }
+        if (pass == 0)
+            io->Unmap(io, mapping);
+        else
+            p->user_mapping = mapping;
+    }
+    p->user_host = buf;
+    p->user_len = len;
+    return true;
+}
+
+void efi_port_unmap_user(struct efi_port *p)
+{
+    if (p->user_len && p->user_mapping)
+        p->dma_io->Unmap(p->dma_io, p->user_mapping);
+    p->user_host = NULL;
+    p->user_len = 0;
+    p->user_mapping = NULL;
+}
+
 /* ---------------------------------------------------------------- setup */
 
 EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
@@ -362,6 +466,7 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
         .dma_alloc = dma_alloc,
         .dma_free = dma_free,
         .dma_addr = dma_addr,
+        .dma_hold = dma_hold,
         .alloc = alloc,
         .free = release,
         .now_ns = now_ns,
@@ -459,6 +564,8 @@ void efi_port_release(struct efi_port *p, bool reconnect)
             bs->ConnectController(f->handle, NULL, NULL, TRUE);
     }
     p->dma_io = NULL;
+    p->released = true; /* from now on every block goes straight back */
+    drop_kept(p);
     if (p->fns)
         bs->FreePool(p->fns);
     p->fns = NULL;
