@@ -252,7 +252,7 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     }
     if (got == 0 && f->pos > 0) {
         struct vfs_stat st;
-        if (!vfs_fstat(v, fd, &st) && f->pos > st.size)
+        if (!vfs_fstat_cached(v, fd, &st) && f->pos > st.size)
             return EFI_DEVICE_ERROR; /* the spec's answer for a position past the end */
     }
     f->pos += got;
@@ -308,7 +308,7 @@ static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *self, UINT64 pos)
     }
     if (pos == ~(UINT64)0) {
         struct vfs_stat st;
-        int err = f->fd >= 0 ? vfs_fstat(&f->vol->vfs, f->fd, &st) : vfs_stat(&f->vol->vfs, f->path, &st);
+        int err = f->fd >= 0 ? vfs_fstat_cached(&f->vol->vfs, f->fd, &st) : vfs_stat(&f->vol->vfs, f->path, &st);
         if (err)
             return vsfs_status(err);
         pos = st.size;

@@ -5,7 +5,8 @@
  * file (from the file's directory, as FAT does), `..` never above the root,
  * symlinks, Read of files and of directories as EFI_FILE_INFO records (a
  * record that does not fit stays for the next call), Write, positions,
- * Delete, Flush, GetInfo and SetInfo (rename, size, read-only), UCS-2 names.
+ * Delete, Flush, GetInfo and SetInfo (rename, size, read-only), UCS-2 names,
+ * cached attributes at the end of a file.
  * The firmware's boot services are three host functions (pool memory and
  * SignalEvent).  Each case ends with simenv's checks (no leak, every lookup
  * and handle given back). */
@@ -166,6 +167,43 @@ static bool t_read_positions(struct env *e)
     f->Close(f);
     ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_WRITE, 0, &f), EFI_INVALID_PARAMETER, "Open(WRITE alone)");
     ST_IS(open_at(root, L"nothing", EFI_FILE_MODE_READ, 0, &f), EFI_NOT_FOUND, "Open of a missing name");
+    return down(e, root, true);
+}
+
+/* Attributes still valid answer a Read at the end and SetPosition(end)
+ * without a GETATTR; after a Write they are asked for again. */
+static bool t_cached_attrs(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open");
+    char buf[64];
+    UINTN n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read");
+    REQUIRE(n == strlen(HELLO), "%lu bytes read", (unsigned long)n);
+    unsigned long getattrs = e->fs.ops[FUSE_GETATTR];
+    n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read at the end");
+    UINT64 pos = 0;
+    ST_IS(f->SetPosition(f, ~(UINT64)0), EFI_SUCCESS, "SetPosition(end)");
+    f->GetPosition(f, &pos);
+    REQUIRE(n == 0 && pos == strlen(HELLO) && e->fs.ops[FUSE_GETATTR] == getattrs,
+            "%lu bytes at the end, end position %llu, %lu GETATTR", (unsigned long)n, (unsigned long long)pos,
+            e->fs.ops[FUSE_GETATTR] - getattrs);
+    f->Close(f);
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0, &f), EFI_SUCCESS,
+          "Open read-write");
+    f->SetPosition(f, strlen(HELLO));
+    n = 3;
+    ST_IS(f->Write(f, &n, "abc"), EFI_SUCCESS, "Write at the end");
+    getattrs = e->fs.ops[FUSE_GETATTR];
+    ST_IS(f->SetPosition(f, ~(UINT64)0), EFI_SUCCESS, "SetPosition(end) after the Write");
+    f->GetPosition(f, &pos);
+    REQUIRE(pos == strlen(HELLO) + 3 && e->fs.ops[FUSE_GETATTR] > getattrs,
+            "end position %llu after the Write, %lu GETATTR", (unsigned long long)pos,
+            e->fs.ops[FUSE_GETATTR] - getattrs);
+    f->Close(f);
     return down(e, root, true);
 }
 
@@ -439,6 +477,8 @@ static bool t_stopped_volume(struct env *e)
 int main(void)
 {
     run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
+    run("efi file: attributes still valid serve a Read at the end and SetPosition(end); a Write asks again",
+        t_cached_attrs);
     run("efi file: names relative to a directory, to a file, .. at the root", t_relative_names);
     run("efi file: symlinks followed inside the share, dangling and loops not found", t_symlinks);
     run("efi file: directories read as EFI_FILE_INFO records", t_read_dir);
