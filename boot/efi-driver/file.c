@@ -91,7 +91,10 @@ static EFI_STATUS EFIAPI file_open(EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **
         return s;
 
     struct vfs_stat st;
+    uint64_t misses = vsfs_name_misses(f->vol);
     int fd = -1, err = vfs_stat(v, path, &st);
+    if (!err)
+        vsfs_prefetch(f->vol, path, misses);
     bool created = false;
     if (err == -VS_ENOENT && create) {
         uint32_t perm = attrs & EFI_FILE_READ_ONLY ? 0444 : 0644;
@@ -177,7 +180,7 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
 {
     struct vfs *v = &f->vol->vfs;
     if (f->dd < 0) {
-        f->dd = vfs_opendir(v, f->path);
+        f->dd = vfs_opendir_plus(v, f->path); /* each entry's attributes come with it */
         if (f->dd < 0) {
             EFI_STATUS s = vsfs_status(f->dd);
             f->dd = -1;
