@@ -91,10 +91,7 @@ static EFI_STATUS EFIAPI file_open(EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **
         return s;
 
     struct vfs_stat st;
-    uint64_t misses = vsfs_name_misses(f->vol);
     int fd = -1, err = vfs_stat(v, path, &st);
-    if (!err)
-        vsfs_prefetch(f->vol, path, misses);
     bool created = false;
     if (err == -VS_ENOENT && create) {
         uint32_t perm = attrs & EFI_FILE_READ_ONLY ? 0444 : 0644;

@@ -8,8 +8,6 @@
  * file.c      EFI_FILE_PROTOCOL on vioshare's VFS
  * info.c      EFI_FILE_INFO, EFI_FILE_SYSTEM_INFO and the volume label
  * names.c     UEFI paths (UCS-2, backslashes) to VFS paths (UTF-8) and back
- * prefetch.c  a directory listed with READDIRPLUS when names of it are
- *             opened one after another
  * status.c    the one errno -> EFI_STATUS table
  * pool.c      the system table, the GUIDs, pool memory
  *
@@ -45,11 +43,6 @@ struct vsfs_volume {
      * once the device is released too (orphaned), the last Close frees the
      * volume, as FAT does. */
     bool gone, orphaned;
-    /* prefetch.c: the directory of the last name looked up, when it was
-     * listed (0: not since), and whether listings are off for the volume. */
-    char pf_dir[VFS_PATH_MAX];
-    uint64_t pf_listed_ns;
-    bool pf_off;
 };
 
 struct vsfs_file {
@@ -110,12 +103,6 @@ int vsfs_to_ucs2(const char *s, CHAR16 *out, size_t n);
 int vsfs_ucs2_len(const char *s);
 /* s (UTF-8) + "/" + name as a new pool string. */
 char *vsfs_join(const char *dir, const char *name);
-
-/* prefetch.c: the library's count of names it had to look up, and after
- * a successful Open of path, a listing of its directory when that was the
- * second name in a row looked up there. */
-uint64_t vsfs_name_misses(struct vsfs_volume *vol);
-void vsfs_prefetch(struct vsfs_volume *vol, const char *path, uint64_t misses_before);
 
 /* status.c */
 EFI_STATUS vsfs_status(int err);
