@@ -25,6 +25,7 @@
 
 #include <efi.h>
 
+#include "efi_kept.h"
 #include "vs_port.h"
 #include "vtransport.h"
 
@@ -42,14 +43,6 @@ struct efi_pci_fn {
 
 struct efi_dma_buf;
 
-/* The core's own memory: blocks it frees are kept for its next allocation of
- * the same size class (powers of two from 256 bytes to 32 KiB, a few of
- * each), because the firmware's pool serves 4 KiB and more from pages (a
- * memory-map update each way) and every path walk takes an 8 KiB buffer. */
-#define EFI_PORT_CLASS_MIN 256u
-#define EFI_PORT_CLASSES 8
-#define EFI_PORT_KEPT 4
-
 struct efi_port {
     struct vs_port port;
     EFI_HANDLE image;               /* the agent of our OpenProtocol calls */
@@ -64,11 +57,7 @@ struct efi_port {
     const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
     int nlive;
     EFI_EVENT ebs_event;
-    struct {
-        void *blocks[EFI_PORT_KEPT];
-        unsigned n;
-    } kept[EFI_PORT_CLASSES];
-    bool released;                  /* efi_port_release ran: nothing is kept */
+    struct efi_kept kept;           /* the core's memory (efi_kept.h) */
     /* The caller buffer efi_port_map_user mapped (user_len 0: none). */
     uint8_t *user_host;
     size_t user_len;

@@ -295,55 +295,16 @@ static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
 
 /* ---------------------------------------------------------------- memory, clock, log */
 
-/* Each block starts with its size class (16 bytes, keeping the pool's
- * 8-byte alignment); EFI_PORT_CLASSES: not kept. */
-struct block_head {
-    uint64_t cls;
-    uint64_t pad;
-};
-
-static unsigned class_of(size_t size)
-{
-    unsigned c = 0;
-    while (c < EFI_PORT_CLASSES && (EFI_PORT_CLASS_MIN << c) < size + sizeof(struct block_head))
-        c++;
-    return c;
-}
-
 static void *alloc(void *ctx, size_t size)
 {
     struct efi_port *p = ctx;
-    unsigned c = class_of(size);
-    struct block_head *h = NULL;
-    if (size > SIZE_MAX - sizeof(*h))
-        return NULL;
-    if (c < EFI_PORT_CLASSES && p->kept[c].n)
-        h = p->kept[c].blocks[--p->kept[c].n];
-    else if (EFI_ERROR(p->st->BootServices->AllocatePool(
-                 p->pool_type, c < EFI_PORT_CLASSES ? EFI_PORT_CLASS_MIN << c : size + sizeof(*h), (void **)&h)))
-        return NULL;
-    h->cls = c;
-    return h + 1;
+    return efi_kept_alloc(&p->kept, p->st->BootServices, p->pool_type, size);
 }
 
 static void release(void *ctx, void *q)
 {
     struct efi_port *p = ctx;
-    if (!q)
-        return;
-    struct block_head *h = (struct block_head *)q - 1;
-    if (h->cls < EFI_PORT_CLASSES && !p->released && p->kept[h->cls].n < EFI_PORT_KEPT)
-        p->kept[h->cls].blocks[p->kept[h->cls].n++] = h;
-    else
-        p->st->BootServices->FreePool(h);
-}
-
-/* The blocks kept for reuse go back to the pool. */
-static void drop_kept(struct efi_port *p)
-{
-    for (unsigned c = 0; c < EFI_PORT_CLASSES; c++)
-        while (p->kept[c].n)
-            p->st->BootServices->FreePool(p->kept[c].blocks[--p->kept[c].n]);
+    efi_kept_free(&p->kept, p->st->BootServices, q);
 }
 
 static uint64_t rdtsc(void)
@@ -564,8 +525,7 @@ void efi_port_release(struct efi_port *p, bool reconnect)
             bs->ConnectController(f->handle, NULL, NULL, TRUE);
     }
     p->dma_io = NULL;
-    p->released = true; /* from now on every block goes straight back */
-    drop_kept(p);
+    efi_kept_drop(&p->kept, bs); /* from now on every block goes straight back */
     if (p->fns)
         bs->FreePool(p->fns);
     p->fns = NULL;
