@@ -222,6 +222,39 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
     }
 }
 
+void vsfs_stage_free(struct vsfs_volume *vol)
+{
+    const struct vs_port *port = vol->vfs.port;
+    if (vol->stage)
+        port->dma_free(port->ctx, vol->stage, VSFS_STAGE);
+    vol->stage = NULL;
+}
+
+/* Up to n bytes at off into buf.  The device writes the volume's staging
+ * buffer, whole requests in flight at once, and the bytes are copied out: a
+ * firmware caller's buffer cannot be kept from reuse should a request outlive
+ * the call, which the core requires of memory the device is given (without a
+ * staging buffer the core bounces, one request at a time).  After a failure
+ * that may have left requests with the device, the buffer stays the port's
+ * (held) and a new one serves the next Read. */
+static int64_t read_some(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+    struct vsfs_volume *vol = f->vol;
+    const struct vs_port *port = vol->vfs.port;
+    if (!vol->stage) {
+        uint64_t dev;
+        vol->stage = port->dma_alloc(port->ctx, VSFS_STAGE, &dev);
+        if (!vol->stage)
+            return vfs_pread(&vol->vfs, fd, buf, n, off);
+    }
+    int64_t r = vfs_pread(&vol->vfs, fd, vol->stage, VS_MIN(n, (size_t)VSFS_STAGE), off);
+    if (r > 0)
+        memcpy(buf, vol->stage, (size_t)r);
+    else if (r == -VS_ETIMEDOUT || r == -VS_EIO || r == -VS_EPROTO)
+        vol->stage = NULL; /* the device may still write it: the port keeps it */
+    return r;
+}
+
 static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
@@ -235,17 +268,13 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     if (fd < 0)
         return vsfs_status(fd);
     UINTN want = *size, got = 0;
-    /* The device writes the caller's buffer itself where it can reach it. */
-    bool mapped = vsfs_map_read(f->vol, buf, want);
     int64_t r = 0;
     while (got < want) {
-        r = vfs_pread(v, fd, (char *)buf + got, want - got, f->pos + got);
+        r = read_some(f, fd, (uint8_t *)buf + got, want - got, f->pos + got);
         if (r <= 0)
             break;
         got += (UINTN)r;
     }
-    if (mapped)
-        vsfs_unmap_read(f->vol);
     if (r < 0) {
         *size = 0;
         return vsfs_status((int)r);

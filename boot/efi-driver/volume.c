@@ -167,6 +167,7 @@ EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol)
     }
     bs->UninstallProtocolInterface(vol->child, &efi_guid_device_path, vol->path);
     vol->child = NULL;
+    vsfs_stage_free(vol);
     vfs_umount_all(&vol->vfs);
     vol->gone = true; /* handles still open now fail */
     return EFI_SUCCESS;
@@ -184,14 +185,4 @@ EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol)
     else
         vsfs_free(vol);
     return EFI_SUCCESS;
-}
-
-bool vsfs_map_read(struct vsfs_volume *vol, void *buf, size_t len)
-{
-    return efi_port_map_user(&vol->port, buf, len);
-}
-
-void vsfs_unmap_read(struct vsfs_volume *vol)
-{
-    efi_port_unmap_user(&vol->port);
 }

@@ -15,11 +15,11 @@
  * first claimed device, so the device address comes from the firmware (the
  * same as the CPU's on a machine without an IOMMU, a bounce or IOMMU
  * address otherwise).  dma_addr says yes only for memory inside one of
- * those common buffers and for the one caller buffer mapped with
- * efi_port_map_user (a READ straight into it); every other caller buffer is
- * bounced by the core.  Should a request given that buffer outlive its call
- * (dma_hold), the device is reset before the call returns, so that it no
- * longer writes memory its caller will reuse. */
+ * those common buffers; every other caller buffer is bounced by the core.
+ * dma_hold marks the common buffer a request outlived its call with: it is
+ * never freed (the UEFI driver reads files through a staging buffer of its
+ * own DMA memory, since a firmware caller's buffer cannot be kept from
+ * reuse). */
 #ifndef EFI_PORT_H
 #define EFI_PORT_H
 
@@ -58,10 +58,6 @@ struct efi_port {
     int nlive;
     EFI_EVENT ebs_event;
     struct efi_kept kept;           /* the core's memory (efi_kept.h) */
-    /* The caller buffer efi_port_map_user mapped (user_len 0: none). */
-    uint8_t *user_host;
-    size_t user_len;
-    void *user_mapping;
 };
 
 /* Calibrates the clock, fills p->port; no PCI function yet. */
@@ -84,13 +80,6 @@ void efi_port_track(struct efi_port *p, const struct vs_transport *tr);
  * event, frees the function table.  Called once: before the application
  * returns, or by the driver's Stop. */
 void efi_port_release(struct efi_port *p, bool reconnect);
-/* Maps [buf, buf + len) for the device to write (PciIo->Map,
- * BusMasterWrite), so that the core READs straight into it; true when the
- * device sees it at the CPU's address (no IOMMU translation, no bounce:
- * a mapping that would bounce is not made, and the core bounces through its
- * own buffer instead).  One buffer at a time; efi_port_unmap_user ends it. */
-bool efi_port_map_user(struct efi_port *p, void *buf, size_t len);
-void efi_port_unmap_user(struct efi_port *p);
 /* Writes a line to ConOut (for the port's log hook and main's messages). */
 void efi_con_write(EFI_SYSTEM_TABLE *st, const char *s, size_t n);
 

@@ -200,6 +200,7 @@ struct efi_dma_buf {
     uint64_t dev;
     void *mapping;          /* NULL: plain AllocatePages, identity */
     EFI_PCI_IO_PROTOCOL *io;
+    bool held;              /* dma_hold: the device may still write it, never freed */
 };
 
 static size_t pages_for(size_t size)
@@ -218,6 +219,7 @@ static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
     b->mapping = NULL;
     b->io = p->dma_io;
     b->host = NULL;
+    b->held = false;
     if (b->io) {
         if (EFI_ERROR(b->io->AllocateBuffer(b->io, AllocateAnyPages, EfiBootServicesData, b->pages, &b->host, 0)))
             goto fail;
@@ -260,6 +262,8 @@ static void dma_free(void *ctx, void *host, size_t size)
         struct efi_dma_buf *b = *pp;
         if (b->host != host)
             continue;
+        if (b->held)
+            return; /* stays the device's */
         *pp = b->next;
         if (b->mapping) {
             b->io->Unmap(b->io, b->mapping);
@@ -272,17 +276,11 @@ static void dma_free(void *ctx, void *host, size_t size)
     }
 }
 
-/* Only memory inside a common buffer, or inside the caller buffer mapped
- * for a READ, has a device address we know. */
+/* Only memory inside a common buffer has a device address we know. */
 static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
 {
     struct efi_port *p = ctx;
     uintptr_t a = (uintptr_t)ptr;
-    uintptr_t ubase = (uintptr_t)p->user_host;
-    if (p->user_len && a >= ubase && a - ubase <= p->user_len && len <= p->user_len - (a - ubase)) {
-        *dev_addr = a; /* efi_port_map_user took only identity mappings */
-        return true;
-    }
     for (struct efi_dma_buf *b = p->dma; b; b = b->next) {
         uintptr_t base = (uintptr_t)b->host, size = b->pages * EFI_PAGE_SIZE;
         if (a >= base && a - base <= size && len <= size - (a - base)) {
@@ -291,6 +289,19 @@ static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
         }
     }
     return false;
+}
+
+/* A request given [ptr, ptr + len) of a common buffer outlived its call:
+ * the buffer is never freed (dma_free and efi_port_release skip it), since
+ * the device may still write it; it stays allocated for good. */
+static void dma_hold(void *ctx, const void *ptr, size_t len)
+{
+    struct efi_port *p = ctx;
+    uintptr_t a = (uintptr_t)ptr;
+    (void)len;
+    for (struct efi_dma_buf *b = p->dma; b; b = b->next)
+        if (a >= (uintptr_t)b->host && a - (uintptr_t)b->host < b->pages * EFI_PAGE_SIZE)
+            b->held = true;
 }
 
 /* ---------------------------------------------------------------- memory, clock, log */
@@ -345,69 +356,6 @@ static void log_line(void *ctx, const char *msg)
     struct efi_port *p = ctx;
     efi_con_write(p->st, msg, strlen(msg));
     efi_con_write(p->st, "\n", 1);
-}
-
-/* ---------------------------------------------------------------- caller buffers */
-
-/* A request given caller memory outlived its call: reset the devices and
- * wait for the reset to finish, after which a device no longer writes guest
- * memory (virtio 1.x, 2.1.2), so the caller may reuse its buffer.  Behind
- * vhost-user the reset waits for the daemon: a stalled daemon stalls the
- * machine here rather than writing into memory the firmware handed out
- * again.  One that never finishes its reset leaves the mapping in place. */
-static void dma_hold(void *ctx, const void *ptr, size_t len)
-{
-    struct efi_port *p = ctx;
-    (void)ptr;
-    (void)len;
-    bool stopped = true;
-    for (int i = 0; i < p->nlive; i++) {
-        const struct vs_transport *t = p->live[i];
-        t->set_status(t->t, 0);
-        uint64_t deadline = now_ns(p) + 1000000000ull;
-        while (t->get_status(t->t) != 0 && now_ns(p) < deadline)
-            relax(p);
-        stopped = stopped && t->get_status(t->t) == 0;
-    }
-    if (!stopped)
-        p->user_mapping = NULL; /* never unmapped: the device may still write it */
-}
-
-bool efi_port_map_user(struct efi_port *p, void *buf, size_t len)
-{
-    EFI_PCI_IO_PROTOCOL *io = p->dma_io;
-    if (!io || !len || p->user_len)
-        return false;
-    /* A probe for the read direction first: unmapping a bounced BusMasterWrite
-     * mapping copies the bounce pages over the buffer. */
-    for (int pass = 0; pass < 2; pass++) {
-        EFI_PCI_IO_PROTOCOL_OPERATION op = pass ? EfiPciIoOperationBusMasterWrite : EfiPciIoOperationBusMasterRead;
-        UINTN bytes = len;
-        EFI_PHYSICAL_ADDRESS dev = 0;
-        void *mapping = NULL;
-        if (EFI_ERROR(io->Map(io, op, buf, &bytes, &dev, &mapping)))
-            return false;
-        if (bytes != len || dev != (EFI_PHYSICAL_ADDRESS)(uintptr_t)buf) {
-            io->Unmap(io, mapping);
-            return false;
-        }
-        if (pass == 0)
-            io->Unmap(io, mapping);
-        else
-            p->user_mapping = mapping;
-    }
-    p->user_host = buf;
-    p->user_len = len;
-    return true;
-}
-
-void efi_port_unmap_user(struct efi_port *p)
-{
-    if (p->user_len && p->user_mapping)
-        p->dma_io->Unmap(p->dma_io, p->user_mapping);
-    p->user_host = NULL;
-    p->user_len = 0;
-    p->user_mapping = NULL;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -510,9 +458,12 @@ void efi_port_release(struct efi_port *p, bool reconnect)
         bs->CloseEvent(p->ebs_event);
         p->ebs_event = NULL;
     }
-    /* Whatever DMA memory the core still holds (none after an unmount). */
-    while (p->dma)
-        dma_free(p, p->dma->host, 0);
+    /* Whatever DMA memory the core still holds (none after an unmount), but
+     * what the device may still write. */
+    for (struct efi_dma_buf *b = p->dma, *next; b; b = next) {
+        next = b->next;
+        dma_free(p, b->host, 0);
+    }
     for (int i = 0; i < p->nfns; i++) {
         struct efi_pci_fn *f = &p->fns[i];
         if (!f->claimed)
