@@ -64,7 +64,7 @@ TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 # The UEFI file-system driver: the core, the EFI port and boot/efi-driver/.
-EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
+EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/efi_kept.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
 EFIDRV_OBJ    := $(call obj,$(BUILD)/efi/obj,$(EFIDRV_SRC))
 
 # The project's version, read from the one place it is written.
@@ -140,7 +140,8 @@ $(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/liba
 	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
 
 # The UEFI driver's file protocol on the host (gnu-efi's headers, the firmware's pool as malloc).
-EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c))
+EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c)) \
+                   boot/efi/efi_kept.c
 $(HOSTB)/tests/test_efi_file: tests/unit/test_efi_file.c $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Iboot/efi -Iboot/efi-driver -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \

@@ -359,6 +359,17 @@ int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st)
     return err;
 }
 
+int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f || !vn_attr_fresh(f->m, f->node, UINT64_MAX))
+        return vfs_fstat(v, fd, st);
+    if (f->m->conn.stats)
+        f->m->conn.stats->attr_hits++;
+    vfs_attr_to_stat(&f->node->attr, st);
+    return 0;
+}
+
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence)
 {
     struct vfs_file *f = vfs_file_get(v, fd, false);

@@ -195,6 +195,9 @@ int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off);
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
 int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st);
+/* As vfs_fstat, but a file's attributes that are still within the validity
+ * the device gave them serve without a GETATTR, as vfs_stat's do. */
+int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st);
 /* Writes n bytes at the file position (at the end with O_APPEND) / at off,
  * split into requests of the device's max_write.  Returns the count written
  * (short only if the device wrote less) or an error such as -ENOSPC. */

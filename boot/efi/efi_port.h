@@ -15,12 +15,17 @@
  * first claimed device, so the device address comes from the firmware (the
  * same as the CPU's on a machine without an IOMMU, a bounce or IOMMU
  * address otherwise).  dma_addr says yes only for memory inside one of
- * those common buffers; every other caller buffer is bounced by the core. */
+ * those common buffers; every other caller buffer is bounced by the core.
+ * dma_hold marks the common buffer a request outlived its call with: it is
+ * never freed (the UEFI driver reads files through a staging buffer of its
+ * own DMA memory, since a firmware caller's buffer cannot be kept from
+ * reuse). */
 #ifndef EFI_PORT_H
 #define EFI_PORT_H
 
 #include <efi.h>
 
+#include "efi_kept.h"
 #include "vs_port.h"
 #include "vtransport.h"
 
@@ -52,6 +57,7 @@ struct efi_port {
     const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
     int nlive;
     EFI_EVENT ebs_event;
+    struct efi_kept kept;           /* the core's memory (efi_kept.h) */
 };
 
 /* Calibrates the clock, fills p->port; no PCI function yet. */

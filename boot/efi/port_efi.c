@@ -203,6 +203,7 @@ struct efi_dma_buf {
     uint64_t dev;
     void *mapping;          /* NULL: plain AllocatePages, identity */
     EFI_PCI_IO_PROTOCOL *io;
+    bool held;              /* dma_hold: the device may still write it, never freed */
 };
 
 static size_t pages_for(size_t size)
@@ -221,6 +222,7 @@ static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
     b->mapping = NULL;
     b->io = p->dma_io;
     b->host = NULL;
+    b->held = false;
     if (b->io) {
         if (EFI_ERROR(b->io->AllocateBuffer(b->io, AllocateAnyPages, EfiBootServicesData, b->pages, &b->host, 0)))
             goto fail;
@@ -263,6 +265,8 @@ static void dma_free(void *ctx, void *host, size_t size)
         struct efi_dma_buf *b = *pp;
         if (b->host != host)
             continue;
+        if (b->held)
+            return; /* stays the device's */
         *pp = b->next;
         if (b->mapping) {
             b->io->Unmap(b->io, b->mapping);
@@ -290,22 +294,31 @@ static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
     return false;
 }
 
+/* A request given [ptr, ptr + len) of a common buffer outlived its call:
+ * the buffer is never freed (dma_free and efi_port_release skip it), since
+ * the device may still write it; it stays allocated for good. */
+static void dma_hold(void *ctx, const void *ptr, size_t len)
+{
+    struct efi_port *p = ctx;
+    uintptr_t a = (uintptr_t)ptr;
+    (void)len;
+    for (struct efi_dma_buf *b = p->dma; b; b = b->next)
+        if (a >= (uintptr_t)b->host && a - (uintptr_t)b->host < b->pages * EFI_PAGE_SIZE)
+            b->held = true;
+}
+
 /* ---------------------------------------------------------------- memory, clock, log */
 
 static void *alloc(void *ctx, size_t size)
 {
     struct efi_port *p = ctx;
-    void *q = NULL;
-    if (EFI_ERROR(p->st->BootServices->AllocatePool(p->pool_type, size ? size : 1, &q)))
-        return NULL;
-    return q;
+    return efi_kept_alloc(&p->kept, p->st->BootServices, p->pool_type, size);
 }
 
 static void release(void *ctx, void *q)
 {
     struct efi_port *p = ctx;
-    if (q)
-        p->st->BootServices->FreePool(q);
+    efi_kept_free(&p->kept, p->st->BootServices, q);
 }
 
 /* A free-running counter: the TSC, or on AArch64 the generic timer's
@@ -377,6 +390,7 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
         .dma_alloc = dma_alloc,
         .dma_free = dma_free,
         .dma_addr = dma_addr,
+        .dma_hold = dma_hold,
         .alloc = alloc,
         .free = release,
         .now_ns = now_ns,
@@ -459,9 +473,12 @@ void efi_port_release(struct efi_port *p, bool reconnect)
         bs->CloseEvent(p->ebs_event);
         p->ebs_event = NULL;
     }
-    /* Whatever DMA memory the core still holds (none after an unmount). */
-    while (p->dma)
-        dma_free(p, p->dma->host, 0);
+    /* Whatever DMA memory the core still holds (none after an unmount), but
+     * what the device may still write. */
+    for (struct efi_dma_buf *b = p->dma, *next; b; b = next) {
+        next = b->next;
+        dma_free(p, b->host, 0);
+    }
     for (int i = 0; i < p->nfns; i++) {
         struct efi_pci_fn *f = &p->fns[i];
         if (!f->claimed)
@@ -474,6 +491,7 @@ void efi_port_release(struct efi_port *p, bool reconnect)
             bs->ConnectController(f->handle, NULL, NULL, TRUE);
     }
     p->dma_io = NULL;
+    efi_kept_drop(&p->kept, bs); /* from now on every block goes straight back */
     if (p->fns)
         bs->FreePool(p->fns);
     p->fns = NULL;
