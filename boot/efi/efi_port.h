@@ -75,8 +75,8 @@ int efi_port_adopt(struct efi_port *p, EFI_HANDLE handle, EFI_PCI_IO_PROTOCOL *i
 int efi_port_claim(struct efi_port *p, vs_bdf_t bdf);
 /* Remembers tr for the ExitBootServices reset (creates the event once). */
 void efi_port_track(struct efi_port *p, const struct vs_transport *tr);
-/* Resets the tracked devices, hands the claimed functions back to the
- * firmware (CloseProtocol, and ConnectController when `reconnect`), closes the
+/* Forgets the tracked devices (the unmounts before it stopped them), hands
+ * the claimed functions back to the firmware (CloseProtocol, and ConnectController when `reconnect`), closes the
  * event, frees the function table.  Called once: before the application
  * returns, or by the driver's Stop. */
 void efi_port_release(struct efi_port *p, bool reconnect);

@@ -466,8 +466,9 @@ void efi_port_track(struct efi_port *p, const struct vs_transport *tr)
 void efi_port_release(struct efi_port *p, bool reconnect)
 {
     EFI_BOOT_SERVICES *bs = p->st->BootServices;
-    for (int i = 0; i < p->nlive; i++)
-        p->live[i]->set_status(p->live[i]->t, 0);
+    /* No reset here: the unmounts before have stopped every device, and one
+     * whose daemon stopped answering is left as it is (mount.c): a reset
+     * would make QEMU wait for that daemon. */
     p->nlive = 0;
     if (p->ebs_event) {
         bs->CloseEvent(p->ebs_event);
