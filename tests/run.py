@@ -75,7 +75,7 @@ EXPECTED = {
     "test_documented.py": 54,
     "test_documented_more.py": 17,
     "test_efi.py": 17,
-    "test_efi_driver.py": 24,
+    "test_efi_driver.py": 34,
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,
