@@ -164,8 +164,6 @@ static EFI_COMPONENT_NAME2_PROTOCOL component_name = {
 
 /* ------------------------------------------------------------ entry */
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
-
 /* The load options parsed into `options`; an unknown word is an error,
  * said on ConOut, and the driver does not stay. */
 static EFI_STATUS read_options(EFI_HANDLE image)
@@ -186,6 +184,8 @@ static EFI_STATUS read_options(EFI_HANDLE image)
     }
     return s;
 }
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
