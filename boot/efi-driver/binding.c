@@ -170,12 +170,10 @@ static EFI_STATUS read_options(EFI_HANDLE image)
 {
     EFI_BOOT_SERVICES *bs = vsfs_st->BootServices;
     EFI_LOADED_IMAGE *li = NULL;
-    void *shell = NULL;
     if (EFI_ERROR(bs->HandleProtocol(image, &efi_guid_loaded_image, (void **)&li)) || !li->LoadOptions)
         return EFI_SUCCESS;
-    bool from_shell = !EFI_ERROR(bs->HandleProtocol(image, &efi_guid_shell_parameters, &shell));
     char bad[VSFS_OPTION_MAX + 1];
-    EFI_STATUS s = vsfs_parse_options(li->LoadOptions, li->LoadOptionsSize, from_shell, &options, bad);
+    EFI_STATUS s = vsfs_parse_options(li->LoadOptions, li->LoadOptionsSize, &options, bad);
     if (EFI_ERROR(s)) {
         static const char msg[] = "vioshare-fs: unknown load option (the one known: nocase): ";
         efi_con_write(vsfs_st, msg, sizeof(msg) - 1);

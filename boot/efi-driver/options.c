@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The driver's load options: a Driver#### option's optional data (the
- * shell's `load` passes none; started as a shell command, the command line,
- * whose first word, the program's own name, is skipped).  Words between
+ * shell's `load` passes none, and the UEFI shell does not start a driver
+ * as a command: "The image is not an application").  Words between
  * blanks, commas or line ends, in UCS-2 (with or without its byte-order
  * mark, as `bcfg -opt` or a file the shell wrote holds them) or in ASCII;
  * a NUL ends them.  The one word known: `nocase`. */
@@ -23,7 +23,7 @@ static unsigned at(const struct text *t, size_t i)
     return t->wide ? (unsigned)(t->b[2 * i] | t->b[2 * i + 1] << 8) : t->b[i];
 }
 
-EFI_STATUS vsfs_parse_options(const void *data, size_t size, bool skip_first, struct vsfs_options *out,
+EFI_STATUS vsfs_parse_options(const void *data, size_t size, struct vsfs_options *out,
                               char bad[VSFS_OPTION_MAX + 1])
 {
     const uint8_t *b = data;
@@ -32,10 +32,10 @@ EFI_STATUS vsfs_parse_options(const void *data, size_t size, bool skip_first, st
     bool bom = size >= 2 && b[0] == 0xff && b[1] == 0xfe;
     bool wide = size >= 2 && size % 2 == 0 && (bom || (b[0] && b[0] < 0x80 && !b[1]));
     struct text t = {b, wide ? size / 2 : size, wide};
-    size_t i = bom ? 1 : 0;
+    size_t i = wide && bom ? 1 : 0;
     *out = (struct vsfs_options){0};
     bad[0] = 0;
-    for (bool first = true;; first = false) {
+    for (;;) {
         while (i < t.n && at(&t, i) && separator(at(&t, i)))
             i++;
         if (i == t.n || !at(&t, i))
@@ -47,8 +47,6 @@ EFI_STATUS vsfs_parse_options(const void *data, size_t size, bool skip_first, st
                 word[len++] = at(&t, i) < 0x80 ? (char)at(&t, i) : '?';
         }
         word[len] = 0;
-        if (first && skip_first)
-            continue;
         if (len == 6 && !memcmp(word, "nocase", 6)) {
             out->nocase = true;
             continue;

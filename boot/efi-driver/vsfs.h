@@ -101,15 +101,13 @@ int vsfs_ucs2_len(const char *s);
 /* s (UTF-8) + "/" + name as a new pool string. */
 char *vsfs_join(const char *dir, const char *name);
 
-/* options.c: the load options (size bytes; skip_first: the shell's command
- * line, the program's name first).  EFI_INVALID_PARAMETER for a word it
- * does not know, copied into bad. */
+/* options.c: the load options (size bytes).  EFI_INVALID_PARAMETER for a
+ * word it does not know, copied into bad. */
 #define VSFS_OPTION_MAX 31
 struct vsfs_options {
     bool nocase;
 };
-EFI_STATUS vsfs_parse_options(const void *data, size_t size, bool skip_first, struct vsfs_options *out,
-                              char bad[VSFS_OPTION_MAX + 1]);
+EFI_STATUS vsfs_parse_options(const void *data, size_t size, struct vsfs_options *out, char bad[VSFS_OPTION_MAX + 1]);
 
 /* status.c */
 EFI_STATUS vsfs_status(int err);
