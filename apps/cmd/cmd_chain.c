@@ -2,7 +2,8 @@
 /* `chain PATH [ARGS...]` (SPEC §4, EFI app): reads an EFI binary from a
  * share and hands it to the platform's chain hook, which starts it with
  * LoadImage/StartImage and the ARGS, blank-separated, as its load options.
- * When the program returns, the shares are mounted again. */
+ * When the program returns, the shares are mounted again; a non-zero status
+ * it returns fails the command. */
 #include "commands.h"
 #include "bootload.h"
 #include "vs_errno.h"
@@ -57,8 +58,10 @@ int app_chain(struct app *a, const char *path, const char *opts)
         app_printf(a, ": %s (%s)\n", vs_errno_name(err), why && *why ? why : vs_errno_text(err));
         return err;
     }
-    app_printf(a, "chain: ");
+    /* A program that returns an error fails the command (and so a script or
+     * the run); its status is said either way. */
+    app_printf(a, status ? "error: chain: " : "chain: ");
     app_write_escaped(a, path, vs_strlen(path));
     app_printf(a, " returned (EFI status %#x)\n", (unsigned)status);
-    return 0;
+    return status ? -VS_EIO : 0;
 }

@@ -16,6 +16,8 @@ static struct vsfs_volume *volumes[VSFS_MAX_VOLUMES];
  * stop (VirtioFsDxe with a file open), the firmware connects the controller
  * again from inside our DisconnectController, which must not start us twice. */
 static EFI_HANDLE starting;
+/* From the driver's load options, for every volume. */
+static struct vsfs_options options;
 
 static int find_volume(EFI_HANDLE controller)
 {
@@ -76,6 +78,7 @@ static EFI_STATUS EFIAPI start(EFI_DRIVER_BINDING_PROTOCOL *self, EFI_HANDLE con
         return EFI_OUT_OF_RESOURCES;
     memset(vol, 0, sizeof(*vol));
     vol->controller = controller;
+    vol->nocase = options.nocase;
     starting = controller;
     EFI_STATUS s = vsfs_volume_start(vol, self->DriverBindingHandle);
     starting = NULL;
@@ -161,15 +164,37 @@ static EFI_COMPONENT_NAME2_PROTOCOL component_name = {
 
 /* ------------------------------------------------------------ entry */
 
+/* The load options parsed into `options`; an unknown word is an error,
+ * said on ConOut, and the driver does not stay. */
+static EFI_STATUS read_options(EFI_HANDLE image)
+{
+    EFI_BOOT_SERVICES *bs = vsfs_st->BootServices;
+    EFI_LOADED_IMAGE *li = NULL;
+    if (EFI_ERROR(bs->HandleProtocol(image, &efi_guid_loaded_image, (void **)&li)) || !li->LoadOptions)
+        return EFI_SUCCESS;
+    char bad[VSFS_OPTION_MAX + 1];
+    EFI_STATUS s = vsfs_parse_options(li->LoadOptions, li->LoadOptionsSize, &options, bad);
+    if (EFI_ERROR(s)) {
+        static const char msg[] = "vioshare-fs: unknown load option (the one known: nocase): ";
+        efi_con_write(vsfs_st, msg, sizeof(msg) - 1);
+        efi_con_write(vsfs_st, bad, strlen(bad));
+        efi_con_write(vsfs_st, "\n", 1);
+    }
+    return s;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
     EFI_BOOT_SERVICES *bs = st->BootServices;
     vsfs_st = st;
+    EFI_STATUS s = read_options(image);
+    if (EFI_ERROR(s))
+        return s;
     binding.ImageHandle = image;
     binding.DriverBindingHandle = image;
-    EFI_STATUS s = bs->InstallProtocolInterface(&image, &guid_binding, EFI_NATIVE_INTERFACE, &binding);
+    s = bs->InstallProtocolInterface(&image, &guid_binding, EFI_NATIVE_INTERFACE, &binding);
     if (EFI_ERROR(s))
         return s;
     s = bs->InstallProtocolInterface(&image, &guid_name2, EFI_NATIVE_INTERFACE, &component_name);

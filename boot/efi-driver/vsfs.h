@@ -10,6 +10,7 @@
  * names.c     UEFI paths (UCS-2, backslashes) to VFS paths (UTF-8) and back
  * status.c    the one errno -> EFI_STATUS table
  * pool.c      the system table, the GUIDs, pool memory
+ * options.c   the driver's load options (`nocase`)
  *
  * Each volume is a namespace of its own (struct vfs) with the share mounted
  * at VSFS_MOUNT, on a port of its own (the DMA memory of a device comes from
@@ -40,6 +41,7 @@ struct vsfs_volume {
     struct vfs vfs;
     CHAR16 *label;                         /* the tag */
     CHAR16 *name;                          /* "vioshare: TAG", the controller name */
+    bool nocase;                           /* mounted with the library's nocase option */
     uint32_t open_files;
     /* Unmounted by Stop: the handles still open fail with EFI_NO_MEDIA, and
      * once the device is released too (orphaned), the last Close frees the
@@ -106,6 +108,14 @@ int vsfs_to_ucs2(const char *s, CHAR16 *out, size_t n);
 int vsfs_ucs2_len(const char *s);
 /* s (UTF-8) + "/" + name as a new pool string. */
 char *vsfs_join(const char *dir, const char *name);
+
+/* options.c: the load options (size bytes).  EFI_INVALID_PARAMETER for a
+ * word it does not know, copied into bad. */
+#define VSFS_OPTION_MAX 31
+struct vsfs_options {
+    bool nocase;
+};
+EFI_STATUS vsfs_parse_options(const void *data, size_t size, struct vsfs_options *out, char bad[VSFS_OPTION_MAX + 1]);
 
 /* status.c */
 EFI_STATUS vsfs_status(int err);

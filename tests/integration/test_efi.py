@@ -3,7 +3,8 @@
 """The UEFI application build/vioshare.efi under OVMF (TCG), started by
 `tools/vioshare-run --efi`: its `manifest` (with and without hashes) equals
 tools/manifest of the share; the command line survives the UEFI shell; an
-error gives `error: ...` and status 1; `exit 5` gives 5.  When a Debian kernel
+error gives `error: ...` and status 1; `exit 5` gives 5; a chained program's
+error status fails `chain`.  When a Debian kernel
 and tools/mkinitramfs are there, `boot` starts the kernel's EFI stub with the
 initramfs from the share, whose /init mounts the same share with Linux's own
 virtiofs driver; the time from the launcher's start to the kernel's first line
@@ -26,6 +27,7 @@ import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 EFI_IMAGE = os.path.join(vstest.REPO, "build", "vioshare.efi")
+DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 CMD_BOOT = os.path.join(vstest.REPO, "apps", "cmd", "cmd_boot.c")
 START = b"vioshare.efi: start"        # the application's first line
@@ -99,6 +101,20 @@ def test_basics(top):
 
     r = efi_run("exit 5", [root])
     check("efi: exit 5 gives status 5", r.status == 5, r.summary())
+
+    # A chained program's error status fails `chain`: the file-system driver
+    # refuses an unknown load option (EFI_INVALID_PARAMETER) and takes `nocase`.
+    chain = os.path.join(top, "chain")
+    os.mkdir(chain)
+    shutil.copyfile(DRIVER, os.path.join(chain, "fs.efi"))
+    r = efi_run("chain /myfs/fs.efi nocase; chain /myfs/fs.efi bogus; echo not-reached", [chain])
+    lines = (app_output(r.out) or b"").split(b"\n")
+    check("efi: chain of a program that returns an error (EFI status 0x2) fails the command and the run; "
+          "one that returns 0 does not",
+          r.status == 1 and b"chain: /myfs/fs.efi returned (EFI status 0)" in lines
+          and b"vioshare-fs: unknown load option (the one known: nocase): bogus" in lines
+          and b"error: chain: /myfs/fs.efi returned (EFI status 0x2)" in lines and b"not-reached" not in lines,
+          r.summary())
 
     # What the UEFI shell would take for comments, variables, escapes and
     # redirections reaches the application unchanged.

@@ -15,7 +15,19 @@
 2. `tools/vioshare-run --efi-boot`: Debian's systemd-boot as the share's
    \\EFI\\BOOT\\BOOTX64.EFI boots a BLS entry whose kernel is a symlink
    (vmlinuz -> vmlinuz-VERSION), with its initrd, to the initramfs's marker.
-3. The driver loaded from the share through VirtioFsDxe (which refuses to
+3. Shim's fallback and a Driver#### option, in two runs on one kept
+   variable store (VIOSHARE_EFI_VARS).  First: with the driver loaded (no
+   options), shim does not find its second stage \\EFI\\debian\\grubx64.efi,
+   which the share holds as GRUBX64.EFI; the shell adds the driver as
+   Driver0000 with the optional data `nocase`.  After the reset: the firmware
+   loads the driver (the share is mapped without `load`); shim as
+   \\EFI\\BOOT\\BOOTX64.EFI starts fallback, which reads \\EFI\\debian\\BOOTX64.CSV
+   (opened relative to a file handle, as FAT allows; rhboot/shim#382), creates
+   its Boot#### option and starts it: shim again, which now opens GRUBX64.EFI
+   as grubx64.efi (nocase), here Debian 13's UEFI shell standing in for GRUB;
+   that shell's bcfg lists the new option first, and its ls, type, cp,
+   mkdir, rm and `echo > file` work on the share.
+4. The driver loaded from the share through VirtioFsDxe (which refuses to
    stop while the shell has the file open; the next connect takes over).
    A stopped daemon: a read fails with an error within the request timeout,
    and the shell goes on; once the daemon runs again, `reconnect -r` (the
@@ -39,6 +51,9 @@ from vstest import check, note  # noqa: E402
 DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 SYSTEMD_BOOT = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+SHIM_DIR = "/usr/lib/shim"   # Debian 12's shim-unsigned (tools/deps)
+EFI_SHELL = os.path.join(os.environ.get("VIOSHARE_EFISHELL_DIR", "/var/cache/vioshare/efishell"),
+                         "shellx64.efi")   # Debian 13's efi-shell-x64 (tools/deps-efishell)
 OVMF = ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")
 VENDOR_NODE = "VenMedia(7A3C1D52-9B4E-4F06-8D21-5E6F903BA4C7"
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
@@ -55,6 +70,7 @@ def nsh(lines):
 # The checks test_shell and test_systemd_boot make (each skipped one prints its own SKIP line).
 SHELL_CHECKS = 14
 SDBOOT_CHECKS = 5
+FALLBACK_CHECKS = 10
 
 
 def skip_checks(what, n, reason):
@@ -230,7 +246,110 @@ def test_systemd_boot(top):
     check_linux("systemd-boot", r.status, text, token)
 
 
-# ------------------------------------------------------------------ 3. a stopped daemon
+# ------------------------------------------------------------------ 3. fallback, Driver####, nocase
+
+def test_fallback(top):
+    shim = [os.path.join(SHIM_DIR, f) for f in ("shimx64.efi", "fbx64.efi", "BOOTX64.CSV")]
+    missing = [f for f in shim + [EFI_SHELL] if not os.path.isfile(f)]
+    if missing:
+        skip_checks("fallback", FALLBACK_CHECKS, "no %s (tools/deps: shim-unsigned, tools/deps-efishell)"
+                    % ", ".join(missing))
+        return
+    share = os.path.join(top, "fallback")
+    boot, debian = os.path.join(share, "EFI", "BOOT"), os.path.join(share, "EFI", "debian")
+    os.makedirs(boot)
+    os.makedirs(debian)
+    # As Debian installs shim on a removable medium, Debian 13's shell as its
+    # second stage under the name FAT would not tell from grubx64.efi.
+    shutil.copyfile(shim[0], os.path.join(boot, "BOOTX64.EFI"))
+    shutil.copyfile(shim[1], os.path.join(boot, "fbx64.efi"))
+    shutil.copyfile(shim[0], os.path.join(debian, "shimx64.efi"))
+    shutil.copyfile(shim[2], os.path.join(debian, "BOOTX64.CSV"))
+    shutil.copyfile(EFI_SHELL, os.path.join(debian, "GRUBX64.EFI"))
+    with open(os.path.join(share, "nocase.opt"), "w") as f:
+        f.write("nocase")
+    with open(os.path.join(share, "hello.txt"), "wb") as f:
+        f.write(HELLO)
+    with open(os.path.join(share, "rmme.txt"), "wb") as f:
+        f.write(b"to be removed\n")
+    os.mkdir(os.path.join(share, "rmdir"))
+    os.symlink("hello.txt", os.path.join(share, "link"))
+    # What Debian 13's shell runs (startup.nsh beside it): FS1 is the share.
+    with open(os.path.join(debian, "startup.nsh"), "wb") as f:
+        f.write(nsh(["@echo -off", "echo VSFS-DEBIAN-SHELL", "fs1:",
+                     "echo =B-ls=", "ls", "echo =E-ls=",
+                     "echo =B-type=", "type hello.txt", "type link", "echo =E-type=",
+                     "cp hello.txt copied.txt", "mkdir newdir", "cp hello.txt newdir\\h2.txt",
+                     "rm rmme.txt", "rm rmdir", "echo written by the shell > echoed.txt",
+                     "echo =B-boot=", "bcfg boot dump", "echo =E-boot=",
+                     "echo vioshare: exit status 0", "reset -s"]))
+    first, second = os.path.join(top, "fallback1.nsh"), os.path.join(top, "fallback2.nsh")
+    with open(first, "wb") as f:
+        f.write(nsh(["@echo -off", "load fs0:\\vioshare-fs.efi", "connect -r", "map -r",
+                     "echo =B-exact=", "fs1:\\EFI\\debian\\shimx64.efi", "echo =E-exact=",
+                     'bcfg driver add 0 fs0:\\vioshare-fs.efi "vioshare-fs nocase"',
+                     # The optional data from a file; this shell takes the index 0 only as 0x0.
+                     "bcfg driver -opt 0x0 fs1:\\nocase.opt",
+                     "echo vioshare: exit status 0", "reset -s"]))
+    with open(second, "wb") as f:
+        f.write(nsh(["@echo -off", "echo =B-driver=", "map", "bcfg driver dump -v", "echo =E-driver=",
+                     "fs1:\\EFI\\BOOT\\BOOTX64.EFI", "echo vioshare: exit status 1", "reset -s"]))
+    store = os.path.join(top, "fallback-vars.fd")
+    t0 = time.monotonic()
+    r1 = vstest.run("", [share], timeout=TIMEOUT, extra=("--efi-boot",),
+                    env={"VIOSHARE_EFI_STARTUP": first, "VIOSHARE_EFI_VARS": store})
+    t1 = time.monotonic()
+    r2 = vstest.run("", [share], timeout=TIMEOUT, extra=("--efi-boot",),
+                    env={"VIOSHARE_EFI_STARTUP": second, "VIOSHARE_EFI_VARS": store})
+    note("fallback: the two runs took %.1f s and %.1f s" % (t1 - t0, time.monotonic() - t1))
+    text1, text2 = clean(r1.out), clean(r2.out)
+    exact = between(text1, "exact")
+    check("without nocase: shim (driver loaded without options) does not find \\EFI\\debian\\grubx64.efi, "
+          "which the share holds as GRUBX64.EFI", exact is not None and
+          "Failed to open \\EFI\\debian\\grubx64.efi - Not Found" in exact and r1.status == 0,
+          "%r; %s" % (exact, r1.summary()))
+    drv = between(text2, "driver") or ""
+    check("Driver####: after the reset the firmware loads the driver with its optional data `nocase`; "
+          "the share is mapped (vioshare's vendor node) without load",
+          re.search(r"FS1: .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), drv) is not None
+          and re.search(r"Driver0000.*\n\s+Desc\s+- vioshare-fs nocase\n.*\n\s+Optional- Y\n.*\*nocase\*", drv)
+          is not None, drv[-1200:])
+    dump = between(text2, "boot") or ""
+    check("fallback: reads \\EFI\\debian\\BOOTX64.CSV through the driver, creates its Boot#### option (first in "
+          "BootOrder, shimx64.efi on the share's device path) and starts it; a later shell's bcfg lists it",
+          re.search(r"Option: 00\. Variable: Boot[0-9A-F]{4}\s*\n\s+Desc\s+- debian\n\s+DevPath - PciRoot\(0x0\)/"
+                    r"Pci\([^)]*\)/" + re.escape(VENDOR_NODE) + r",[0-9A-F]+\)/\\EFI\\debian\\shimx64\.efi", dump)
+          is not None, dump[-1500:] or text2[-1500:])
+    check("nocase: shim opens \\EFI\\debian\\grubx64.efi (GRUBX64.EFI) and starts Debian 13's UEFI shell, "
+          "which runs the share's startup.nsh and exits 0", "VSFS-DEBIAN-SHELL" in text2
+          and "Failed to open" not in text2 and r2.status == 0, "%s; %s" % (text2[-800:], r2.summary()))
+    ls = between(text2, "ls") or ""
+    names = set(l.split()[-1] for l in ls.split("\n") if re.match(r"\d\d/\d\d/\d{4}", l))
+    check("Debian 13's shell: ls lists the share's root", {"EFI", "hello.txt", "link", "rmme.txt", "rmdir",
+                                                          "nocase.opt"} <= names, ls[-600:])
+    typed = between(text2, "type")
+    check("Debian 13's shell: type reads a file and a symlink to it",
+          typed is not None and [l for l in typed.split("\n") if l.strip()] == [HELLO.decode().strip()] * 2,
+          repr(typed))
+
+    def host(rel):
+        try:
+            with open(os.path.join(share, rel), "rb") as f:
+                return f.read()
+        except OSError as e:
+            return e
+    check("Debian 13's shell: cp: the host sees the copy", host("copied.txt") == HELLO, repr(host("copied.txt")))
+    check("Debian 13's shell: mkdir and cp into it: the host sees both", host("newdir/h2.txt") == HELLO,
+          repr(host("newdir/h2.txt")))
+    check("Debian 13's shell: rm of a file and of an empty directory: gone on the host",
+          not os.path.lexists(os.path.join(share, "rmme.txt")) and not os.path.lexists(os.path.join(share, "rmdir")),
+          sorted(os.listdir(share)))
+    echoed = host("echoed.txt")
+    check("Debian 13's shell: echo > file: the host has the shell's UCS-2 text", isinstance(echoed, bytes)
+          and echoed[2:].decode("utf-16-le", "replace") == "written by the shell\r\n", repr(echoed))
+
+
+# ------------------------------------------------------------------ 4. a stopped daemon
 
 def test_stopped_daemon(top):
     share = os.path.join(top, "stopped")
@@ -294,7 +413,7 @@ def main():
     if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
         return vstest.finish()
     top = vstest.tmpdir()
-    vstest.run_cases([(t, (top,)) for t in (test_shell, test_systemd_boot, test_stopped_daemon)])
+    vstest.run_cases([(t, (top,)) for t in (test_shell, test_systemd_boot, test_fallback, test_stopped_daemon)])
     return vstest.finish()
 
 

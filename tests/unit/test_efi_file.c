@@ -473,6 +473,29 @@ static bool t_stopped_volume(struct env *e)
     return down(e, NULL, true);
 }
 
+/* The driver's load options (options.c): UCS-2 with and without its
+ * byte-order mark, ASCII, none, unknown words. */
+static bool t_load_options(struct env *e)
+{
+    (void)e;
+    struct vsfs_options o;
+    char bad[VSFS_OPTION_MAX + 1];
+    static const CHAR16 wide[] = L"nocase";
+    static const CHAR16 bom[] = L"\xfeff, nocase\r\n";
+    ST_IS(vsfs_parse_options(wide, sizeof(wide), &o, bad), EFI_SUCCESS, "UCS-2");
+    REQUIRE(o.nocase, "UCS-2 nocase not seen");
+    ST_IS(vsfs_parse_options(bom, sizeof(bom), &o, bad), EFI_SUCCESS, "UCS-2 with its BOM");
+    REQUIRE(o.nocase, "nocase after a BOM not seen");
+    ST_IS(vsfs_parse_options("nocase", 6, &o, bad), EFI_SUCCESS, "ASCII");
+    REQUIRE(o.nocase, "ASCII nocase not seen");
+    ST_IS(vsfs_parse_options("", 0, &o, bad), EFI_SUCCESS, "no options");
+    REQUIRE(!o.nocase, "nocase without options");
+    ST_IS(vsfs_parse_options("nocase nocasex", 14, &o, bad), EFI_INVALID_PARAMETER, "an unknown word");
+    REQUIRE(!strcmp(bad, "nocasex"), "unknown word named %s", bad);
+    ST_IS(vsfs_parse_options("NOCASE", 6, &o, bad), EFI_INVALID_PARAMETER, "NOCASE");
+    return true;
+}
+
 int main(void)
 {
     run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
@@ -486,6 +509,7 @@ int main(void)
     run("efi file: UCS-2 names to UTF-8 and back, a lone surrogate refused", t_ucs2_names);
     run("efi file: the Ex calls", t_ex_calls);
     run("efi file: handles of a stopped volume fail with EFI_NO_MEDIA and still close", t_stopped_volume);
+    run("efi driver: load options (UCS-2, its BOM, ASCII, none, unknown words)", t_load_options);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
 }
