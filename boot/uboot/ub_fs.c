@@ -136,11 +136,15 @@ int virtiofs_exists(const char *filename)
 	return vsu_stat(cur_tag, filename, 1, &st) == 0;
 }
 
+/* A missing file is said by the status alone, as other file systems do:
+ * bootstd asks for the size of every name it tries. */
 int virtiofs_size(const char *filename, loff_t *size)
 {
 	struct vsu_stat st;
 	int err = vsu_stat(cur_tag, filename, 1, &st);
 
+	if (err == -VS_ENOENT)
+		return -ENOENT;
 	if (err)
 		return fail(filename, err);
 	*size = st.size;
