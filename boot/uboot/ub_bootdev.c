@@ -78,13 +78,21 @@ U_BOOT_DRIVER(virtiofs_bootdev) = {
 	.plat_auto = sizeof(struct share_plat),
 };
 
+/* A bootdev of this driver, known by its ops: DM_DRIVER_GET here would
+ * redeclare the driver's list entry without its alignment, and GCC's
+ * x86_64 then aligns it to 32 bytes, a hole in the driver list. */
+static bool is_share(const struct udevice *dev)
+{
+	return dev->driver->ops == &share_bootdev_ops;
+}
+
 static bool bound(const char *tag)
 {
 	struct udevice *dev;
 	struct uclass *uc;
 
 	uclass_id_foreach_dev(UCLASS_BOOTDEV, dev, uc) {
-		if (dev->driver == DM_DRIVER_GET(virtiofs_bootdev) && !strcmp(tag_of(dev), tag))
+		if (is_share(dev) && !strcmp(tag_of(dev), tag))
 			return true;
 	}
 	return false;
@@ -122,7 +130,7 @@ int virtiofs_find_bootdev(const char *rest, struct udevice **devp)
 		return -EINVAL;
 	virtiofs_bind_bootdevs();
 	uclass_id_foreach_dev(UCLASS_BOOTDEV, dev, uc) {
-		if (dev->driver == DM_DRIVER_GET(virtiofs_bootdev) &&
+		if (is_share(dev) &&
 		    (!*rest || !strcmp(tag_of(dev), rest + 1))) {
 			*devp = dev;
 			return 0;
