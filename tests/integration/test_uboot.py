@@ -18,11 +18,15 @@
   in priority order) a /boot/boot.scr runs with devtype virtiofs and devnum
   the tag and loads a file through them; and extlinux.conf boots the kernel
   with the device on virtio-mmio.
+- qemu-x86_64's U-Boot (build/uboot-x86_64/u-boot.rom; its own SKIP lines
+  when missing): ls, load + hash sha256, and bootflow scan -lb loading
+  Debian's amd64 kernel through a symlink (see x86_case).
 - Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
   next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
   (plus slack), the command line's status is 1 and nothing is left behind.
 
-Skips (one SKIP line per check) when build/uboot/u-boot.bin is missing."""
+Skips (one SKIP line per check) when build/uboot/u-boot.bin (the arm64 checks) or
+build/uboot-x86_64/u-boot.rom (the x86_64 ones) is missing."""
 
 import glob
 import os
@@ -42,6 +46,8 @@ import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 UBOOT = os.path.join(vstest.REPO, "build", "uboot", "u-boot.bin")
+UBOOT_X86 = os.path.join(vstest.REPO, "build", "uboot-x86_64", "u-boot.rom")
+X86_ADDR = "0x2000000"
 ADDR = "0x40200000"
 BIG = 3 * (1 << 20) + 5
 TIMEOUT_S = 3
@@ -306,6 +312,57 @@ def mmio_bootstd_case(share):
           marker_read(out, token), "tail %r" % out[-600:])
 
 
+def x86_case(share):
+    """qemu-x86_64's U-Boot (vioshare-run --uboot --arch x86_64): ls, load +
+    hash sha256 and the status; then bootflow scan -lb finds extlinux.conf
+    and loads Debian's amd64 kernel through a symlink and the initramfs.
+    U-Boot 2023.01's 64-bit build cannot start a kernel (boot/uboot/README.md),
+    so the check ends at the kernel loaded."""
+    names = ["x86_64: ls", "x86_64: hash", "x86_64: status 0", "x86_64: bootflow"]
+    if not os.path.isfile(UBOOT_X86):
+        for name in names:
+            vstest.skip(name, "%s missing (make uboot-x86_64)" % UBOOT_X86)
+        return
+    vstest.write_pattern(os.path.join(share, "big.bin"), 11, BIG)
+    kernels = sorted(glob.glob("/boot/vmlinuz-*"))
+    if kernels:
+        os.makedirs(os.path.join(share, "boot"))
+        os.makedirs(os.path.join(share, "extlinux"))
+        name = os.path.basename(kernels[-1])
+        shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
+        os.symlink("boot/" + name, os.path.join(share, "vmlinuz"))
+        p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), os.path.join(share, "boot", "initrd.img")],
+                           capture_output=True)
+        with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
+            f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
+                    "    append console=ttyS0 quiet\n")
+    want_ls = host_ls_lines(share)
+    command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (X86_ADDR, X86_ADDR)
+    r = vstest.run(command, [(share, "myfs")], timeout=120, extra=["--uboot", "--arch", "x86_64"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    got_ls = sorted(line for line in out.split("\n") if line.startswith("    <SYM>   ") or
+                    re.match(r"^( {12}\S.*/| +\d+   \S.*)$", line))
+    check("x86_64: ls virtiofs myfs / lists the host's entries", got_ls == want_ls,
+          "got %r, want %r" % (got_ls, want_ls))
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    want = vstest.sha256_file(os.path.join(share, "big.bin"))
+    check("x86_64: load + hash sha256 equals the host's", m and m.group(1) == want,
+          "got %r, want %s" % (m and m.group(0), want))
+    check("x86_64: the command line's status is 0 (isa-debug-exit)", r.status == 0,
+          "status %s, tail %r" % (r.status, out[-400:]))
+    if not kernels:
+        check("x86_64: bootflow scan -lb loads the kernel", False, "no /boot/vmlinuz-* (linux-image-amd64)")
+        return
+    r = vstest.run("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")], timeout=120,
+                   extra=["--uboot", "--arch", "x86_64", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("x86_64: bootflow scan -lb finds extlinux.conf and loads the kernel (a symlink) and the initramfs",
+          p.returncode == 0 and bootflow_line("distro", "/extlinux/extlinux.conf").search(out) and
+          "Retrieving file: /vmlinuz\n" in out and "Retrieving file: /boot/initrd.img\n" in out and
+          ("\nLinux kernel version %s " % name[len("vmlinuz-"):]) in out and "\nLoading bzImage at address" in out,
+          "mkinitramfs %s; tail %r" % (p.returncode, out[-900:]))
+
+
 def stop_case(share):
     vstest.write_pattern(os.path.join(share, "big.bin"), 8, BIG)
     cmds = ["setenv virtiofs_timeout %d" % TIMEOUT_S, "ls virtiofs myfs /", "echo =GO=", "sleep 3",
@@ -348,14 +405,15 @@ def main():
                      "virtio-mmio bootstd: extlinux", "virtio-mmio bootstd: marker", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
-        return
-    fs_case(vstest.tmpdir("uboot-share-"))
-    sysboot_case(vstest.tmpdir("uboot-boot-"))
-    mmio_case(vstest.tmpdir("uboot-mmio-"))
-    bootstd_case(vstest.tmpdir("uboot-bootstd-"))
-    script_case(vstest.tmpdir("uboot-script-"))
-    mmio_bootstd_case(vstest.tmpdir("uboot-mmio-bootstd-"))
-    stop_case(vstest.tmpdir("uboot-stop-"))
+    else:
+        fs_case(vstest.tmpdir("uboot-share-"))
+        sysboot_case(vstest.tmpdir("uboot-boot-"))
+        mmio_case(vstest.tmpdir("uboot-mmio-"))
+        bootstd_case(vstest.tmpdir("uboot-bootstd-"))
+        script_case(vstest.tmpdir("uboot-script-"))
+        mmio_bootstd_case(vstest.tmpdir("uboot-mmio-bootstd-"))
+        stop_case(vstest.tmpdir("uboot-stop-"))
+    x86_case(vstest.tmpdir("uboot-x86-"))
 
 
 if __name__ == "__main__":
