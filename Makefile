@@ -256,7 +256,7 @@ test:
 	@tools/deps
 	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
-built-test: all lint grub uboot $(HOSTB)/linux_bench $(BUILD)/aarch64/vioshare-fs.efi
+built-test: all lint grub uboot uboot-x86_64 $(HOSTB)/linux_bench $(BUILD)/aarch64/vioshare-fs.efi
 	@:
 
 # Not part of `make test` (minutes): test_rw.py's randomized differential over

@@ -107,7 +107,7 @@ EXPECTED = {
     "test_roundtrips.py": 10,
     "test_current_roundtrips.py": 10,
     "test_tree.py": 17,
-    "test_uboot.py": 14,
+    "test_uboot.py": 24,
     "test_current_tree.py": 17,
 }
 

@@ -16,7 +16,7 @@
 #define FSTYPE_MARK "virtiofs"
 #define DEFAULT_TIMEOUT_S 10
 
-static char cur_tag[PART_NAME_LEN];
+static char cur_tag[VSU_TAG_MAX + 1];
 
 /* vioshare's errors (Linux numbers, fixed by FUSE) as U-Boot's; anything
  * not listed is an I/O error. */
@@ -54,7 +54,7 @@ static int fail(const char *what, int vs)
 
 int virtiofs_part_info(const char *tag, struct disk_partition *info)
 {
-	if (!tag || !*tag || strlen(tag) >= sizeof(cur_tag)) {
+	if (!tag || !*tag || strlen(tag) >= sizeof(info->name)) {
 		printf("virtiofs: give a share's tag (up to %d characters)\n", PART_NAME_LEN - 1);
 		return -EINVAL;
 	}
@@ -64,19 +64,30 @@ int virtiofs_part_info(const char *tag, struct disk_partition *info)
 	return 0;
 }
 
-int virtiofs_probe(struct blk_desc *desc, struct disk_partition *info)
+/* Mounts the share cur_tag names (unless it is mounted). */
+static int mount_current(void)
 {
-	int err;
+	int err = vsu_mount(cur_tag, env_get_ulong("virtiofs_timeout", 10, DEFAULT_TIMEOUT_S));
 
-	if (desc || strcmp((const char *)info->type, FSTYPE_MARK))
-		return -1;
-	err = vsu_mount(cur_tag, env_get_ulong("virtiofs_timeout", 10, DEFAULT_TIMEOUT_S));
-	if (err) {
-		fail("mount", err);
-		return -1;
-	}
+	if (err)
+		return fail("mount", err);
 	virtiofs_quiesce_on_boot();
 	return 0;
+}
+
+int virtiofs_probe(struct blk_desc *desc, struct disk_partition *info)
+{
+	if (desc || strcmp((const char *)info->type, FSTYPE_MARK))
+		return -1;
+	return mount_current() ? -1 : 0;
+}
+
+int virtiofs_use(const char *tag)
+{
+	if (strlen(tag) >= sizeof(cur_tag))
+		return -EINVAL;
+	strcpy(cur_tag, tag);
+	return mount_current();
 }
 
 /* Listed as U-Boot lists other file systems (fs_ls_generic's layout),
@@ -125,11 +136,15 @@ int virtiofs_exists(const char *filename)
 	return vsu_stat(cur_tag, filename, 1, &st) == 0;
 }
 
+/* A missing file is said by the status alone, as other file systems do:
+ * bootstd asks for the size of every name it tries. */
 int virtiofs_size(const char *filename, loff_t *size)
 {
 	struct vsu_stat st;
 	int err = vsu_stat(cur_tag, filename, 1, &st);
 
+	if (err == -VS_ENOENT)
+		return -ENOENT;
 	if (err)
 		return fail(filename, err);
 	*size = st.size;

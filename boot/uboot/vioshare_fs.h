@@ -15,6 +15,26 @@
  * tag for virtiofs_probe and marks info as a share.  Returns 0 or -EINVAL. */
 int virtiofs_part_info(const char *tag, struct disk_partition *info);
 
+/* Makes the share `tag` the one the fstype's operations act on, mounting
+ * it: for bootstd, which sets the type (FS_TYPE_VIRTIOFS) itself instead of
+ * looking an interface up.  Returns 0 or a negative errno (said on the
+ * console). */
+int virtiofs_use(const char *tag);
+
+/* bootstd (ub_bootdev.c): binds a bootdev for each share found that has
+ * none yet, before the bootdevs are ordered for a scan; and, before the
+ * bootmeths read a bootflow's files, makes its share the current one. */
+struct bootflow;
+struct udevice;
+void virtiofs_bind_bootdevs(void);
+int virtiofs_use_bootflow(const struct bootflow *bflow);
+/* The bootdev of the label `virtiofs` + rest: rest "" is the first share,
+ * "-TAG" the share TAG.  Returns 0, -ENOENT or -EINVAL. */
+int virtiofs_find_bootdev(const char *rest, struct udevice **devp);
+/* The `devtype` and `devnum` a boot script on a share gets: "virtiofs" and
+ * the tag, so that `load ${devtype} ${devnum} ...` reads the share. */
+int virtiofs_script_env(const struct bootflow *bflow);
+
 /* Makes sure the mounted shares are unmounted when U-Boot removes its
  * devices before starting an OS (ub_quiesce.c). */
 void virtiofs_quiesce_on_boot(void);

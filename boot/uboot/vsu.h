@@ -16,6 +16,9 @@
 
 enum vsu_type { VSU_REG, VSU_DIR, VSU_LNK, VSU_OTHER };
 
+/* A share's tag is at most this long (virtio-fs: 36 bytes). */
+#define VSU_TAG_MAX 36
+
 struct vsu_stat {
 	unsigned long long size;
 	enum vsu_type type;
@@ -26,6 +29,9 @@ struct vsu_stat {
  * fails after timeout_s seconds without an answer.  Returns 0 or -errno
  * (-ENODEV: no device has that tag). */
 int vsu_mount(const char *tag, unsigned int timeout_s);
+/* The tag of the i-th virtio-fs device found (the devices are scanned on
+ * the first use, as for vsu_mount).  Returns 0, or -ENODEV past the last. */
+int vsu_device_tag(int i, char tag[VSU_TAG_MAX + 1]);
 /* Unmounts every share (DESTROY, device reset); the next use mounts again. */
 void vsu_umount_all(void);
 /* Paths are the share's: "/" is its root (a missing leading '/' is added). */

@@ -13,6 +13,8 @@
 
 #define VSU_MAX_DEVS 8
 
+_Static_assert(VSU_TAG_MAX == VIOFS_TAG_MAX, "vsu.h's tag length is virtio-fs's");
+
 static uint32_t port_pci_read(void *ctx, vs_bdf_t bdf, uint16_t off, int width)
 {
 	(void)ctx;
@@ -163,6 +165,16 @@ int vsu_mount(const char *tag, unsigned int timeout_s)
 		return vfs_mount(&ns, &devs.tr[i], at, &opts);
 	}
 	return -VS_ENODEV;
+}
+
+int vsu_device_tag(int i, char tag[VSU_TAG_MAX + 1])
+{
+	if (!devs.scanned)
+		scan_devices();
+	if (i < 0 || i >= devs.used)
+		return -VS_ENODEV;
+	vs_memcpy(tag, devs.tag[i], VIOFS_TAG_MAX + 1);
+	return 0;
 }
 
 void vsu_umount_all(void)

@@ -13,11 +13,20 @@
   driver and prints a marker file.
 - The device on one of virt's virtio-mmio windows (QEMU started here: the
   launcher always uses PCI on virt): `ls` and `load` + `hash sha256`.
+- bootstd, `bootflow scan -lb`: boot_targets naming the share (`virtiofs`)
+  boots the same extlinux.conf on PCI; with boot_targets unset (the bootdevs
+  in priority order) a /boot/boot.scr runs with devtype virtiofs and devnum
+  the tag and loads a file through them; and extlinux.conf boots the kernel
+  with the device on virtio-mmio.
+- qemu-x86_64's U-Boot (build/uboot-x86_64/u-boot.rom; its own SKIP lines
+  when missing): ls, load + hash sha256, and bootflow scan -lb loading
+  Debian's amd64 kernel through a symlink (see x86_case).
 - Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
   next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
   (plus slack), the command line's status is 1 and nothing is left behind.
 
-Skips (one SKIP line per check) when build/uboot/u-boot.bin is missing."""
+Skips (one SKIP line per check) when build/uboot/u-boot.bin (the arm64 checks) or
+build/uboot-x86_64/u-boot.rom (the x86_64 ones) is missing."""
 
 import glob
 import os
@@ -27,14 +36,18 @@ import select
 import shutil
 import signal
 import subprocess
+import struct
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 UBOOT = os.path.join(vstest.REPO, "build", "uboot", "u-boot.bin")
+UBOOT_X86 = os.path.join(vstest.REPO, "build", "uboot-x86_64", "u-boot.rom")
+X86_ADDR = "0x2000000"
 ADDR = "0x40200000"
 BIG = 3 * (1 << 20) + 5
 TIMEOUT_S = 3
@@ -105,12 +118,14 @@ def fs_case(share):
     check("the command line's status is 0", r.status == 0, "status %s, tail %r" % (r.status, out[-400:]))
 
 
-def sysboot_case(share):
+def linux_share(share):
+    """Puts Debian's arm64 kernel (/vmlinuz, a symlink to boot/vmlinuz-V), a
+    busybox initramfs that mounts the share and prints proof.txt, and
+    /extlinux/extlinux.conf on the share.  Returns (token, mkinitramfs'
+    status), or None without a cached kernel."""
     kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")))
     if not kernels:
-        for what in ("kernel and initrd loaded", "the initramfs read the marker"):
-            check("sysboot: %s" % what, False, "no %s/boot/vmlinuz-* (tools/deps-arm64)" % ARM64_ROOT)
-        return
+        return None
     os.makedirs(os.path.join(share, "boot"))
     os.makedirs(os.path.join(share, "extlinux"))
     name = os.path.basename(kernels[-1])
@@ -125,16 +140,91 @@ def sysboot_case(share):
     with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
         f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
                 "    append console=ttyAMA0 quiet\n")
+    return token, p.returncode
+
+
+def marker_read(out, token):
+    """Whether the initramfs printed the share's marker and ended well."""
+    m = re.search(r"VIOSHARE-INITRAMFS-CAT-BEGIN\n(.*?)VIOSHARE-INITRAMFS-CAT-END\n", out, re.S)
+    return bool(m and m.group(1) == token + "\n" and "VIOSHARE-INITRAMFS-EXIT 0" in out)
+
+
+def no_kernel(names):
+    for what in names:
+        check(what, False, "no %s/boot/vmlinuz-* (tools/deps-arm64)" % ARM64_ROOT)
+
+
+def sysboot_case(share):
+    made = linux_share(share)
+    if not made:
+        no_kernel(["sysboot: kernel and initrd loaded", "sysboot: the initramfs read the marker"])
+        return
+    token, mk_status = made
     r = vstest.run("sysboot virtiofs myfs any ${scriptaddr} /extlinux/extlinux.conf", [(share, "myfs")],
                    timeout=180, extra=["--uboot", "--mem", "1024"])
     out = r.out.decode("utf-8", "replace").replace("\r", "")
     check("sysboot: kernel and initrd loaded through extlinux.conf, the kernel path a symlink",
-          p.returncode == 0 and "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
-          "mkinitramfs %s; tail %r" % (p.returncode, out[-600:]))
-    m = re.search(r"VIOSHARE-INITRAMFS-CAT-BEGIN\n(.*?)VIOSHARE-INITRAMFS-CAT-END\n", out, re.S)
+          mk_status == 0 and "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
+          "mkinitramfs %s; tail %r" % (mk_status, out[-600:]))
     check("sysboot: the initramfs mounted the share with Linux's driver and read the marker",
-          m and m.group(1) == token + "\n" and "VIOSHARE-INITRAMFS-EXIT 0" in out and r.status == 0,
-          "status %s; tail %r" % (r.status, out[-600:]))
+          marker_read(out, token) and r.status == 0, "status %s; tail %r" % (r.status, out[-600:]))
+
+
+# `bootflow scan -l`'s line for a bootflow found on the share's bootdev.
+def bootflow_line(method, fname):
+    return re.compile(r"^ +\d+ +%s +ready +root +0 +virtiofs-myfs\.bootdev +%s$" % (method, re.escape(fname)), re.M)
+
+
+def bootstd_case(share):
+    """boot_targets naming the share (the label `virtiofs`), on PCI."""
+    made = linux_share(share)
+    if not made:
+        no_kernel(["bootstd: extlinux.conf found and booted", "bootstd: the initramfs read the marker"])
+        return
+    token, mk_status = made
+    r = vstest.run("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")],
+                   timeout=180, extra=["--uboot", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("bootstd: bootflow scan -lb finds extlinux.conf on the share's bootdev and boots it, the kernel a symlink",
+          mk_status == 0 and bootflow_line("distro", "/extlinux/extlinux.conf").search(out) and
+          "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
+          "mkinitramfs %s; tail %r" % (mk_status, out[-900:]))
+    check("bootstd: the initramfs mounted the share with Linux's driver and read the marker",
+          marker_read(out, token) and r.status == 0, "status %s; tail %r" % (r.status, out[-600:]))
+
+
+def uimage_script(text):
+    """A legacy U-Boot image of type script (what `mkimage -T script` makes):
+    the 64-byte header, then the list of part sizes (one, then 0) and the text."""
+    body = struct.pack(">II", len(text), 0) + text
+    ih_os_linux, ih_arch_arm64, ih_type_script, ih_comp_none = 5, 22, 6, 0
+    fields = [0x27051956, 0, 0, len(body), 0, 0, zlib.crc32(body),
+              ih_os_linux, ih_arch_arm64, ih_type_script, ih_comp_none, b"vioshare test"]
+    fields[1] = zlib.crc32(struct.pack(">7I4B32s", *fields))   # over the header with hcrc 0
+    return struct.pack(">7I4B32s", *fields) + body
+
+
+def script_case(share):
+    """boot.scr in /boot/ of a share, found by the script bootmeth (the
+    bootdevs in their priority order: boot_targets unset); it loads a file
+    through ${devtype} ${devnum}."""
+    os.makedirs(os.path.join(share, "boot"))
+    vstest.write_pattern(os.path.join(share, "data.bin"), 5, BIG)
+    text = (b"echo VIOSHARE-SCRIPT ${devtype} ${devnum} ${prefix}\n"
+            b"load ${devtype} ${devnum} ${kernel_addr_r} /data.bin\n"
+            b"hash sha256 ${kernel_addr_r} ${filesize}\n")
+    with open(os.path.join(share, "boot", "boot.scr"), "wb") as f:
+        f.write(uimage_script(text))
+    r = vstest.run("setenv boot_targets; bootflow scan -lb", [(share, "myfs")], timeout=120, extra=["--uboot"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("bootstd: boot.scr found on the share and run with devtype virtiofs, devnum the tag",
+          bootflow_line("script", "/boot/boot.scr").search(out) and
+          re.search(r"^VIOSHARE-SCRIPT virtiofs myfs /boot/$", out, re.M),
+          "tail %r" % out[-900:])
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    want = vstest.sha256_file(os.path.join(share, "data.bin"))
+    check("bootstd: the script's load ${devtype} ${devnum} read the share's file",
+          m and m.group(1) == want, "got %r, want %s" % (m and m.group(0), want))
 
 
 def console_run(argv, command, limit):
@@ -162,10 +252,10 @@ def console_run(argv, command, limit):
     return out.decode("utf-8", "replace").replace("\r", "")
 
 
-def mmio_case(share):
-    vstest.write_pattern(os.path.join(share, "big.bin"), 9, BIG)
-    os.mkdir(os.path.join(share, "dir"))
-    want_ls = host_ls_lines(share)
+def mmio_run(share, command, mem, limit):
+    """U-Boot with the share's device on one of virt's virtio-mmio windows
+    (QEMU started here: the launcher always uses PCI on virt), `command` typed
+    at its prompt.  The output."""
     sock = os.path.join(vstest.tmpdir(), "fs.sock")
     vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
                              "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -174,18 +264,26 @@ def mmio_case(share):
         while not os.path.exists(sock) and time.monotonic() < end:
             time.sleep(0.05)
         time.sleep(0.2)
-        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "512", "-bios", UBOOT,
-                "-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",
+        argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", str(mem), "-bios", UBOOT,
+                "-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % mem, "-numa", "node,memdev=mem",
                 "-chardev", "socket,id=fs0,path=" + sock,
                 "-device", "vhost-user-fs-device,queue-size=1024,chardev=fs0,tag=myfs",
                 "-global", "virtio-mmio.force-legacy=false",
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
-        command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (ADDR, ADDR)
-        out = console_run(argv, command, 60)
+        out = console_run(argv, command, limit)
     finally:
         vfsd.kill()
         vfsd.wait()
     note(out[-1500:])
+    return out
+
+
+def mmio_case(share):
+    vstest.write_pattern(os.path.join(share, "big.bin"), 9, BIG)
+    os.mkdir(os.path.join(share, "dir"))
+    want_ls = host_ls_lines(share)
+    command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (ADDR, ADDR)
+    out = mmio_run(share, command, 512, 60)
     got_ls = sorted(line for line in out.split("\n") if line.startswith("    <SYM>   ") or
                     re.match(r"^( {12}\S.*/| +\d+   \S.*)$", line))
     check("virtio-mmio: ls virtiofs myfs / lists the host's entries", got_ls == want_ls,
@@ -194,6 +292,75 @@ def mmio_case(share):
     want = vstest.sha256_file(os.path.join(share, "big.bin"))
     check("virtio-mmio: load + hash sha256 equals the host's", m and m.group(1) == want,
           "got %r, want %s" % (m and m.group(0), want))
+
+
+def mmio_bootstd_case(share):
+    """bootstd with the device on virtio-mmio, the bootdevs in their priority
+    order (boot_targets unset)."""
+    made = linux_share(share)
+    if not made:
+        no_kernel(["virtio-mmio bootstd: extlinux.conf found and booted",
+                   "virtio-mmio bootstd: the initramfs read the marker"])
+        return
+    token, mk_status = made
+    out = mmio_run(share, "setenv boot_targets; bootflow scan -lb", 1024, 150)
+    check("virtio-mmio bootstd: bootflow scan -lb finds extlinux.conf on the share and boots it",
+          mk_status == 0 and bootflow_line("distro", "/extlinux/extlinux.conf").search(out) and
+          "Retrieving file: /vmlinuz\n" in out and "Starting kernel" in out,
+          "mkinitramfs %s; tail %r" % (mk_status, out[-900:]))
+    check("virtio-mmio bootstd: the initramfs mounted the share with Linux's driver and read the marker",
+          marker_read(out, token), "tail %r" % out[-600:])
+
+
+def x86_case(share):
+    """qemu-x86_64's U-Boot (vioshare-run --uboot --arch x86_64): ls, load +
+    hash sha256 and the status; then bootflow scan -lb finds extlinux.conf
+    and loads Debian's amd64 kernel through a symlink and the initramfs.
+    U-Boot 2023.01's 64-bit build cannot start a kernel (boot/uboot/README.md),
+    so the check ends at the kernel loaded."""
+    names = ["x86_64: ls", "x86_64: hash", "x86_64: status 0", "x86_64: bootflow"]
+    if not os.path.isfile(UBOOT_X86):
+        for name in names:
+            vstest.skip(name, "%s missing (make uboot-x86_64)" % UBOOT_X86)
+        return
+    vstest.write_pattern(os.path.join(share, "big.bin"), 11, BIG)
+    kernels = sorted(glob.glob("/boot/vmlinuz-*"))
+    if kernels:
+        os.makedirs(os.path.join(share, "boot"))
+        os.makedirs(os.path.join(share, "extlinux"))
+        name = os.path.basename(kernels[-1])
+        shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
+        os.symlink("boot/" + name, os.path.join(share, "vmlinuz"))
+        p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), os.path.join(share, "boot", "initrd.img")],
+                           capture_output=True)
+        with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
+            f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
+                    "    append console=ttyS0 quiet\n")
+    want_ls = host_ls_lines(share)
+    command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (X86_ADDR, X86_ADDR)
+    r = vstest.run(command, [(share, "myfs")], timeout=120, extra=["--uboot", "--arch", "x86_64"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    got_ls = sorted(line for line in out.split("\n") if line.startswith("    <SYM>   ") or
+                    re.match(r"^( {12}\S.*/| +\d+   \S.*)$", line))
+    check("x86_64: ls virtiofs myfs / lists the host's entries", got_ls == want_ls,
+          "got %r, want %r" % (got_ls, want_ls))
+    m = re.search(r"^sha256 for [0-9a-f]+ \.\.\. [0-9a-f]+ ==> ([0-9a-f]{64})$", out, re.M)
+    want = vstest.sha256_file(os.path.join(share, "big.bin"))
+    check("x86_64: load + hash sha256 equals the host's", m and m.group(1) == want,
+          "got %r, want %s" % (m and m.group(0), want))
+    check("x86_64: the command line's status is 0 (isa-debug-exit)", r.status == 0,
+          "status %s, tail %r" % (r.status, out[-400:]))
+    if not kernels:
+        check("x86_64: bootflow scan -lb loads the kernel", False, "no /boot/vmlinuz-* (linux-image-amd64)")
+        return
+    r = vstest.run("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")], timeout=120,
+                   extra=["--uboot", "--arch", "x86_64", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("x86_64: bootflow scan -lb finds extlinux.conf and loads the kernel (a symlink) and the initramfs",
+          p.returncode == 0 and bootflow_line("distro", "/extlinux/extlinux.conf").search(out) and
+          "Retrieving file: /vmlinuz\n" in out and "Retrieving file: /boot/initrd.img\n" in out and
+          ("\nLinux kernel version %s " % name[len("vmlinuz-"):]) in out and "\nLoading bzImage at address" in out,
+          "mkinitramfs %s; tail %r" % (p.returncode, out[-900:]))
 
 
 def stop_case(share):
@@ -233,14 +400,20 @@ def stop_case(share):
 def main():
     if not os.path.isfile(UBOOT):
         for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "sysboot: loaded",
-                     "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash", "stopped daemon: mounted",
+                     "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash",
+                     "bootstd: extlinux", "bootstd: marker", "bootstd: boot.scr", "bootstd: script load",
+                     "virtio-mmio bootstd: extlinux", "virtio-mmio bootstd: marker", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
-        return
-    fs_case(vstest.tmpdir("uboot-share-"))
-    sysboot_case(vstest.tmpdir("uboot-boot-"))
-    mmio_case(vstest.tmpdir("uboot-mmio-"))
-    stop_case(vstest.tmpdir("uboot-stop-"))
+    else:
+        fs_case(vstest.tmpdir("uboot-share-"))
+        sysboot_case(vstest.tmpdir("uboot-boot-"))
+        mmio_case(vstest.tmpdir("uboot-mmio-"))
+        bootstd_case(vstest.tmpdir("uboot-bootstd-"))
+        script_case(vstest.tmpdir("uboot-script-"))
+        mmio_bootstd_case(vstest.tmpdir("uboot-mmio-bootstd-"))
+        stop_case(vstest.tmpdir("uboot-stop-"))
+    x86_case(vstest.tmpdir("uboot-x86-"))
 
 
 if __name__ == "__main__":
