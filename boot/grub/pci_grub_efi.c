@@ -10,9 +10,11 @@
 #include <grub/efi/pci.h>
 #include <grub/mm.h>
 #include "pci_grub.h"
+#include "pci_grub_efi.h"
 
 struct pci_fn {
     vs_bdf_t bdf;
+    grub_efi_handle_t handle;
     grub_efi_pci_io_t *io;
 };
 
@@ -42,18 +44,30 @@ static void list_functions(void)
         if (!io || efi_call_5(io->get_location, io, &seg, &bus, &dev, &fn) != GRUB_EFI_SUCCESS || seg != 0 ||
             bus > 255 || dev > 31 || fn > 7)
             continue;
-        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .io = io };
+        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .handle = handles[i], .io = io };
     }
     grub_free(handles);
 }
 
-static grub_efi_pci_io_t *io_of(vs_bdf_t bdf)
+static struct pci_fn *fn_of(vs_bdf_t bdf)
 {
     list_functions();
     for (int i = 0; i < pci.count; i++)
         if (pci.fns[i].bdf == bdf)
-            return pci.fns[i].io;
+            return &pci.fns[i];
     return NULL;
+}
+
+static grub_efi_pci_io_t *io_of(vs_bdf_t bdf)
+{
+    struct pci_fn *f = fn_of(bdf);
+    return f ? f->io : NULL;
+}
+
+grub_efi_handle_t grub_vs_pci_handle(vs_bdf_t bdf)
+{
+    struct pci_fn *f = fn_of(bdf);
+    return f ? f->handle : NULL;
 }
 
 static grub_efi_pci_io_width_t width_of(int width)
