@@ -70,7 +70,7 @@ EXPECTED = {
     "test_boot_linux.py": 15,
     "test_current_boot_linux.py": 15,
     "test_grub.py": 13,
-    "test_grub_efi.py": 16,
+    "test_grub_efi.py": 17,
     "test_cli.py": 50,
     "test_docs.py": 6,
     "test_documented.py": 54,

@@ -70,6 +70,16 @@ grub_efi_handle_t grub_vs_pci_handle(vs_bdf_t bdf)
     return f ? f->handle : NULL;
 }
 
+void grub_vs_pci_reconnect(vs_bdf_t bdf)
+{
+    struct pci_fn *f = fn_of(bdf);
+    if (!f)
+        return;
+    grub_efi_boot_services_t *b = grub_efi_system_table->boot_services;
+    efi_call_3(b->disconnect_controller, f->handle, NULL, NULL);
+    efi_call_4(b->connect_controller, f->handle, NULL, NULL, 1);
+}
+
 static grub_efi_pci_io_width_t width_of(int width)
 {
     return width == 1 ? GRUB_EFI_PCI_IO_WIDTH_UINT8 : width == 2 ? GRUB_EFI_PCI_IO_WIDTH_UINT16

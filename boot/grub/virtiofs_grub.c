@@ -236,8 +236,17 @@ static grub_efi_handle_t efi_handle(grub_disk_t disk)
 /* Before the next OS runs: every device reset, as that OS's driver expects. */
 static grub_err_t preboot(int noreturn)
 {
-    (void)noreturn;
     grub_vs_unmount_all();
+#ifdef GRUB_MACHINE_EFI
+    /* A program that may return (chainloader's) may read its device through
+     * the firmware's own driver, OVMF's VirtioFsDxe, which still holds the
+     * device we reset under it: restarted, it sets the device up anew. */
+    if (!noreturn)
+        for (int i = 0; i < grub_vs_count(); i++)
+            grub_vs_pci_reconnect(grub_vs_bdf(i));
+#else
+    (void)noreturn;
+#endif
     return GRUB_ERR_NONE;
 }
 

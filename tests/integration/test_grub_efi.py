@@ -9,7 +9,9 @@ symlink), its menu entry boots Debian's kernel through a symlink to the test
 initramfs, which mounts the same share with Linux's driver; no grub.cfg, then
 a stopped virtiofsd.  Then `chainloader`: GRUB starts build/vioshare.efi from
 the share, its device path the virtio-fs function's, and that program reads
-the share itself (it takes the device GRUB handed over reset)."""
+the share itself (it takes the device GRUB handed over reset); and
+tests/efi/readself.c, which reads its own device through the firmware's
+SimpleFS (OVMF's VirtioFsDxe, restarted by GRUB's preboot hook)."""
 
 import os
 import re
@@ -24,6 +26,7 @@ import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 VIOSHARE_EFI = os.path.join(vstest.REPO, "build", "vioshare.efi")
+READSELF_EFI = os.path.join(vstest.REPO, "build", "tests", "readself.efi")
 CHAIN_CFG = """\
 echo GRUB-CHAIN-BEGIN
 chainloader /EFI/tools/vioshare.efi cat /myfs/proof.txt
@@ -61,5 +64,32 @@ def test_chainloader():
           status == 0 and any(token in l for l in text) and "GRUB-CHAIN-RETURNED" not in text, summary)
 
 
+
+def test_chainloader_firmware_fs():
+    """The chainloaded program reads its own device through the firmware's
+    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL (as shim or systemd-boot would): OVMF's
+    VirtioFsDxe, which GRUB's preboot hook restarted after resetting the
+    device under it (a stale driver waits forever: the short timeout)."""
+    name = "grub-efi: a chainloaded program reads its own device through the firmware's VirtioFsDxe (restarted)"
+    if not os.path.isfile(READSELF_EFI):
+        check(name, False, "%s is missing (make)" % READSELF_EFI)
+        return
+    share = vstest.tmpdir()
+    os.makedirs(os.path.join(share, "boot", "grub"))
+    os.makedirs(os.path.join(share, "EFI", "tools"))
+    with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("ls ($root)/\nchainloader /EFI/tools/readself.efi\nboot\n")
+    shutil.copyfile(READSELF_EFI, os.path.join(share, "EFI", "tools", "readself.efi"))
+    token = "vioshare-readself-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    status, stamped, err = bootrun.run_timed("", share, 90, extra=["--grub", "--efi"])
+    text = [l.replace("\r", "") for _, l in stamped]
+    note("  guest output:")
+    note("\n".join(text) or "(none)")
+    check(name, status == 0 and any(token in l for l in text),
+          "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:]))
+
+
 if __name__ == "__main__":
-    sys.exit(test_grub.main("x86_64-efi", [test_chainloader]))
+    sys.exit(test_grub.main("x86_64-efi", [test_chainloader, test_chainloader_firmware_fs]))
