@@ -69,7 +69,7 @@ EXPECTED = {
     "test_bootentries.py": 27,
     "test_boot_linux.py": 15,
     "test_current_boot_linux.py": 15,
-    "test_grub.py": 13,
+    "test_grub.py": 14,
     "test_grub_efi.py": 17,
     "test_cli.py": 50,
     "test_docs.py": 6,

@@ -21,9 +21,9 @@ GRUB_MOD_SRC   := $(filter-out boot/grub/pci_grub_%.c,$(wildcard boot/grub/*.c))
 GRUB_MOD_OBJ   := $(call obj,$(GRUB_OUT)/obj,$(GRUB_MOD_SRC))
 # What the image carries besides virtiofs: GRUB's shell, the commands the
 # tests and a distribution's grub.cfg use, the Linux loader, a serial console
-# (and on EFI the chainloader for EFI programs).
+# (on the PC the Multiboot loader, on EFI the chainloader for EFI programs).
 GRUB_IMG_MODS  := virtiofs normal ls cat echo test search search_label configfile linux serial \
-	terminal minicmd halt reboot $(if $(GRUB_EFI),chain)
+	terminal minicmd halt reboot $(if $(GRUB_EFI),chain,multiboot)
 GRUB_IMAGE     := $(GRUB_OUT)/$(if $(GRUB_EFI),grubx64.efi,grub.img)
 
 .PHONY: grub grub-image
@@ -71,12 +71,12 @@ $(GRUB_OUT)/mods/virtiofs.mod: $(GRUB_MOD_OBJ)
 # terminal (the firmware's console would add its escape sequences).
 
 # i386-pc: lnxboot.img in front of core.img, a bzImage that `qemu -kernel` starts.
-$(GRUB_OUT)/grub.img: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early.cfg
+$(GRUB_OUT)/grub.img: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early.cfg boot/grub/grub.mk
 	$(GRUB_BUILD)/grub-mkimage -d $(GRUB_OUT)/mods -O i386-pc -c boot/grub/early.cfg -p /boot/grub \
 		-o $(GRUB_OUT)/core.img $(GRUB_IMG_MODS)
 	cat $(GRUB_OUT)/mods/lnxboot.img $(GRUB_OUT)/core.img >$@
 
 # x86_64-efi: a UEFI application, which OVMF starts from `qemu -kernel` too.
-$(GRUB_OUT)/grubx64.efi: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early-efi.cfg
+$(GRUB_OUT)/grubx64.efi: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early-efi.cfg boot/grub/grub.mk
 	$(GRUB_BUILD)/grub-mkimage -d $(GRUB_OUT)/mods -O x86_64-efi -c boot/grub/early-efi.cfg -p /boot/grub \
 		-o $@ $(GRUB_IMG_MODS)

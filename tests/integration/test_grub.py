@@ -9,6 +9,7 @@ entry whose kernel path is a symlink: Debian's kernel and the test initramfs
 (tools/mkinitramfs), which mounts the same share with Linux's own driver (the
 device was handed over clean).  A share without grub.cfg: GRUB's prompt; then
 virtiofsd stopped: GRUB's error and its prompt again.  Notes how long GRUB took to the kernel's first line.
+Then `multiboot`: GRUB boots build/vioshare.elf from the share, which reads it.
 test_grub_efi.py runs the same cases on the x86_64-efi image (PLATFORMS)."""
 
 import glob
@@ -33,6 +34,7 @@ PLATFORMS = {
                    ["--grub", "--efi"]),
 }
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
+VIOSHARE_ELF = os.path.join(vstest.REPO, "build", "vioshare.elf")
 TIMEOUT = 300
 STOPPED_LIMIT = 30    # the module's request timeout is 5 s
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
@@ -188,5 +190,32 @@ def main(platform="i386-pc", more_cases=()):
     return vstest.finish()
 
 
+def test_multiboot():
+    """i386-pc: GRUB's `multiboot` loads build/vioshare.elf (a Multiboot v1
+    image) from the share with a command line; vioshare then finds the device
+    GRUB handed over reset, reads the share itself, and ends the machine
+    with its own exit status (0)."""
+    name = "grub: multiboot boots vioshare.elf from the share, which reads the share itself (status 0)"
+    if not os.path.isfile(VIOSHARE_ELF):
+        check(name, False, "%s is missing (make)" % VIOSHARE_ELF)
+        return
+    share = vstest.tmpdir()
+    os.makedirs(os.path.join(share, "boot", "grub"))
+    shutil.copyfile(VIOSHARE_ELF, os.path.join(share, "vioshare.elf"))
+    token = "vioshare-multiboot-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
+        # GRUB 2 passes only what follows the file name, and vioshare.elf takes
+        # the first word as its own name (QEMU passes "KERNEL_PATH ARGS"): one is given.
+        f.write("multiboot /vioshare.elf vioshare.elf cat /myfs/proof.txt\nboot\n")
+    status, stamped, err = bootrun.run_timed("", share, 90, extra=["--grub"])
+    text = [l.replace("\r", "") for _, l in stamped]
+    note("  guest output:")
+    note("\n".join(text) or "(none)")
+    check(name, status == 0 and token in [l.strip() for l in text],
+          "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:]))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("i386-pc", [test_multiboot]))
