@@ -72,6 +72,7 @@ EXPECTED = {
     "test_current_boot_linux.py": 15,
     "test_grub.py": 14,
     "test_grub_efi.py": 17,
+    "test_grub_arm64.py": 5,
     "test_cli.py": 50,
     "test_docs.py": 6,
     "test_documented.py": 54,

@@ -9,7 +9,7 @@
 # each reads its platform's flags into the same variables.
 
 GRUB_DIR       ?= $(or $(VIOSHARE_GRUB_DIR),/var/cache/vioshare/grub)
-GRUB_PLATFORMS := i386-pc x86_64-efi
+GRUB_PLATFORMS := i386-pc x86_64-efi arm64-efi
 GRUB_PLATFORM  ?= i386-pc
 GRUB_BUILD     := $(GRUB_DIR)/build-$(GRUB_PLATFORM)
 GRUB_OUT       := $(BUILD)/grub/$(GRUB_PLATFORM)
@@ -24,10 +24,14 @@ GRUB_MOD_OBJ   := $(call obj,$(GRUB_OUT)/obj,$(GRUB_MOD_SRC))
 # (on the PC the Multiboot loader, on EFI the chainloader for EFI programs).
 GRUB_IMG_MODS  := virtiofs normal ls cat echo test search search_label configfile linux serial \
 	terminal minicmd halt reboot $(if $(GRUB_EFI),chain,multiboot)
-GRUB_IMAGE     := $(GRUB_OUT)/$(if $(GRUB_EFI),grubx64.efi,grub.img)
+# The EFI images under the removable-media names UEFI gives them.
+GRUB_EFI_NAME_x86_64-efi := grubx64.efi
+GRUB_EFI_NAME_arm64-efi := grubaa64.efi
+GRUB_IMAGE     := $(GRUB_OUT)/$(or $(GRUB_EFI_NAME_$(GRUB_PLATFORM)),grub.img)
+GRUB_EARLY_EFI := boot/grub/$(if $(filter arm64-efi,$(GRUB_PLATFORM)),early-arm64-efi.cfg,early-efi.cfg)
 
 .PHONY: grub grub-image
-## grub: GRUB with the virtiofs module: build/grub/i386-pc/grub.img, build/grub/x86_64-efi/grubx64.efi (GRUB built into its cache once)
+## grub: GRUB with the virtiofs module: build/grub/i386-pc/grub.img, build/grub/x86_64-efi/grubx64.efi, build/grub/arm64-efi/grubaa64.efi (GRUB built into its cache once)
 grub:
 	$(foreach p,$(GRUB_PLATFORMS),tools/deps-grub $(p) &&) true
 	$(foreach p,$(GRUB_PLATFORMS),$(MAKE) --no-print-directory grub-image GRUB_PLATFORM=$(p) &&) true
@@ -76,7 +80,9 @@ $(GRUB_OUT)/grub.img: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early.cfg boot/gru
 		-o $(GRUB_OUT)/core.img $(GRUB_IMG_MODS)
 	cat $(GRUB_OUT)/mods/lnxboot.img $(GRUB_OUT)/core.img >$@
 
-# x86_64-efi: a UEFI application, which OVMF starts from `qemu -kernel` too.
-$(GRUB_OUT)/grubx64.efi: $(GRUB_OUT)/mods/virtiofs.mod boot/grub/early-efi.cfg boot/grub/grub.mk
-	$(GRUB_BUILD)/grub-mkimage -d $(GRUB_OUT)/mods -O x86_64-efi -c boot/grub/early-efi.cfg -p /boot/grub \
+# x86_64-efi, arm64-efi: a UEFI application, which OVMF (AAVMF) starts from
+# `qemu -kernel` too.  arm64-efi has no PC serial port for GRUB: its early
+# config keeps the firmware's console.
+$(GRUB_OUT)/grubx64.efi $(GRUB_OUT)/grubaa64.efi: $(GRUB_OUT)/mods/virtiofs.mod $(GRUB_EARLY_EFI) boot/grub/grub.mk
+	$(GRUB_BUILD)/grub-mkimage -d $(GRUB_OUT)/mods -O $(GRUB_PLATFORM) -c $(GRUB_EARLY_EFI) -p /boot/grub \
 		-o $@ $(GRUB_IMG_MODS)
