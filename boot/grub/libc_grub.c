@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* What the core (and the compiler, for 64-bit division on a 32-bit CPU)
- * needs beyond the memcpy, memset and memcmp GRUB's kernel exports. */
+/* What the core (and the compiler, for 64-bit division on i386) needs
+ * beyond the memcpy, memset and memcmp GRUB's kernel exports. */
 #include <grub/misc.h>
 #include "vs_util.h"
-
-uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
-uint64_t __udivdi3(uint64_t n, uint64_t d);
 
 size_t strlen(const char *s)
 {
     return grub_strlen(s);
 }
+
+#if defined(__i386__)
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
+uint64_t __udivdi3(uint64_t n, uint64_t d);
 
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
 {
@@ -25,3 +26,4 @@ uint64_t __udivdi3(uint64_t n, uint64_t d)
 {
     return grub_divmod64(n, d, NULL);
 }
+#endif

@@ -1,42 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <grub/mm.h>
 #include <grub/misc.h>
-#include <grub/pci.h>
 #include <grub/time.h>
+#include "pci_grub.h"
 #include "port_grub.h"
 
-static grub_pci_address_t config_address(vs_bdf_t bdf, uint16_t off)
-{
-    grub_pci_device_t dev = { .bus = (int)(bdf >> 8), .device = (int)((bdf >> 3) & 31),
-                              .function = (int)(bdf & 7) };
-    return grub_pci_make_address(dev, off);
-}
-
-static uint32_t pci_read(void *ctx, vs_bdf_t bdf, uint16_t off, int width)
-{
-    (void)ctx;
-    grub_pci_address_t a = config_address(bdf, off);
-    if (width == 1)
-        return grub_pci_read_byte(a);
-    if (width == 2)
-        return grub_pci_read_word(a);
-    return grub_pci_read(a);
-}
-
-static void pci_write(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t val)
-{
-    (void)ctx;
-    grub_pci_address_t a = config_address(bdf, off);
-    if (width == 1)
-        grub_pci_write_byte(a, (grub_uint8_t)val);
-    else if (width == 2)
-        grub_pci_write_word(a, (grub_uint16_t)val);
-    else
-        grub_pci_write(a, val);
-}
-
-/* Paging is off (or identity) wherever this port runs: a BAR's address is
- * usable as is, provided the pointer can hold it. */
+/* Paging is off (i386-pc) or identity (UEFI on x86-64) wherever this port
+ * runs: a BAR's address is usable as is, provided the pointer can hold it. */
 static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
 {
     (void)ctx;
@@ -92,9 +62,6 @@ static void port_log(void *ctx, const char *msg)
 void grub_vs_port_init(struct vs_port *port)
 {
     *port = (struct vs_port){
-        .pci_read = pci_read,
-        .pci_write = pci_write,
-        .pci_max_bus = 255,
         .map_mmio = map_mmio,
         .dma_alloc = dma_alloc,
         .dma_free = dma_free,
@@ -103,4 +70,5 @@ void grub_vs_port_init(struct vs_port *port)
         .now_ns = now_ns,
         .log = port_log,
     };
+    grub_vs_pci_init(port);
 }

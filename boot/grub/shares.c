@@ -14,6 +14,7 @@ static struct {
     struct vs_port port;
     struct vfs vfs;
     struct vpci_dev dev[GRUB_VS_MAX_SHARES];
+    vs_bdf_t bdf[GRUB_VS_MAX_SHARES];
     struct vs_transport tr[GRUB_VS_MAX_SHARES];
     char tag[GRUB_VS_MAX_SHARES][VIOFS_TAG_MAX + 1];
     bool mounted[GRUB_VS_MAX_SHARES];
@@ -38,6 +39,7 @@ void grub_vs_scan(void)
                          found[i] & 7, vs_errno_text(err));
             continue;
         }
+        shares.bdf[k] = found[i];
         shares.count++;
     }
 }
@@ -50,6 +52,11 @@ int grub_vs_count(void)
 const char *grub_vs_tag(int i)
 {
     return shares.tag[i];
+}
+
+vs_bdf_t grub_vs_bdf(int i)
+{
+    return shares.bdf[i];
 }
 
 int grub_vs_find(const char *tag)

@@ -14,6 +14,8 @@ void grub_vs_scan(void);
 /* How many shares there are, and the tag of share i (0 <= i < count). */
 int grub_vs_count(void);
 const char *grub_vs_tag(int i);
+/* The PCI function of share i. */
+vs_bdf_t grub_vs_bdf(int i);
 /* The index of the share tagged `tag`, or -1. */
 int grub_vs_find(const char *tag);
 /* Mounts share i unless it is mounted; 0 or a negative errno. */

@@ -13,6 +13,10 @@
 #include "errors_grub.h"
 #include "shares.h"
 #include "virtiofs.h"
+#ifdef GRUB_MACHINE_EFI
+#include <grub/efi/disk.h>
+#include "pci_grub_efi.h"
+#endif
 
 GRUB_MOD_LICENSE("GPLv3+");
 
@@ -216,11 +220,33 @@ static struct grub_fs virtiofs_fs = {
     .fs_label = fs_label,
 };
 
+#ifdef GRUB_MACHINE_EFI
+/* The EFI handle that stands for a share: its virtio-fs PCI function's.
+ * GRUB's chainloader asks for the root disk's handle (through the hook of
+ * boot/grub/patches/efidisk-foreign-handle.patch) to give the program it
+ * starts a device path, without which it refuses to load anything. */
+static grub_efi_handle_t efi_handle(grub_disk_t disk)
+{
+    if (disk->dev != &virtiofs_disk)
+        return NULL;
+    return grub_vs_pci_handle(grub_vs_bdf((int)(grub_addr_t)disk->data - 1));
+}
+#endif
+
 /* Before the next OS runs: every device reset, as that OS's driver expects. */
 static grub_err_t preboot(int noreturn)
 {
-    (void)noreturn;
     grub_vs_unmount_all();
+#ifdef GRUB_MACHINE_EFI
+    /* A program that may return (chainloader's) may read its device through
+     * the firmware's own driver, OVMF's VirtioFsDxe, which still holds the
+     * device we reset under it: restarted, it sets the device up anew. */
+    if (!noreturn)
+        for (int i = 0; i < grub_vs_count(); i++)
+            grub_vs_pci_reconnect(grub_vs_bdf(i));
+#else
+    (void)noreturn;
+#endif
     return GRUB_ERR_NONE;
 }
 
@@ -235,6 +261,9 @@ GRUB_MOD_INIT(virtiofs)
 {
     virtiofs_fs.mod = mod;
     grub_disk_dev_register(&virtiofs_disk);
+#ifdef GRUB_MACHINE_EFI
+    grub_efidisk_foreign_handle = efi_handle;
+#endif
     grub_fs_register(&virtiofs_fs);
     preboot_handle = grub_loader_register_preboot_hook(preboot, preboot_rest, GRUB_LOADER_PREBOOT_HOOK_PRIO_DISK);
     /* For an early config: `set root=virtiofs/$virtiofs_first`. */
@@ -246,6 +275,9 @@ GRUB_MOD_INIT(virtiofs)
 GRUB_MOD_FINI(virtiofs)
 {
     grub_vs_unmount_all();
+#ifdef GRUB_MACHINE_EFI
+    grub_efidisk_foreign_handle = NULL;
+#endif
     grub_loader_unregister_preboot_hook(preboot_handle);
     grub_fs_unregister(&virtiofs_fs);
     grub_disk_dev_unregister(&virtiofs_disk);

@@ -8,7 +8,9 @@ dangling symlink (GRUB's error, then the script goes on), and boots a menu
 entry whose kernel path is a symlink: Debian's kernel and the test initramfs
 (tools/mkinitramfs), which mounts the same share with Linux's own driver (the
 device was handed over clean).  A share without grub.cfg: GRUB's prompt; then
-virtiofsd stopped: GRUB's error and its prompt again.  Notes how long GRUB took to the kernel's first line."""
+virtiofsd stopped: GRUB's error and its prompt again.  Notes how long GRUB took to the kernel's first line.
+Then `multiboot`: GRUB boots build/vioshare.elf from the share, which reads it.
+test_grub_efi.py runs the same cases on the x86_64-efi image (PLATFORMS)."""
 
 import glob
 import os
@@ -25,8 +27,14 @@ import bootrun  # noqa: E402
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
-GRUB_IMAGE = os.path.join(vstest.REPO, "build", "grub", "i386-pc", "grub.img")
+# Each GRUB image: the prefix of its check names, its file, the launcher's options for it.
+PLATFORMS = {
+    "i386-pc": ("grub", os.path.join(vstest.REPO, "build", "grub", "i386-pc", "grub.img"), ["--grub"]),
+    "x86_64-efi": ("grub-efi", os.path.join(vstest.REPO, "build", "grub", "x86_64-efi", "grubx64.efi"),
+                   ["--grub", "--efi"]),
+}
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
+VIOSHARE_ELF = os.path.join(vstest.REPO, "build", "vioshare.elf")
 TIMEOUT = 300
 STOPPED_LIMIT = 30    # the module's request timeout is 5 s
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
@@ -72,40 +80,41 @@ def host_ls(share):
     return sorted(names)
 
 
-def test_boot(share, token, hello):
-    status, stamped, err = bootrun.run_timed("", share, TIMEOUT, extra=["--grub"])
+def test_boot(platform, share, token, hello):
+    p, _, extra = PLATFORMS[platform]
+    status, stamped, err = bootrun.run_timed("", share, TIMEOUT, extra=extra)
     stamped = [(s, l.replace("\r", "")) for s, l in stamped]   # GRUB ends its lines with \n\r
     text = [l for _, l in stamped]
     note("  guest output (without kernel log lines):")
     note("\n".join(l for l in text if not l.startswith("[")) or "(none)")
     summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
 
-    check("grub: reads /boot/grub/grub.cfg from the share", "GRUB-CFG-READ" in text, summary)
+    check(p + ": reads /boot/grub/grub.cfg from the share", "GRUB-CFG-READ" in text, summary)
     listed = between(text, "GRUB-LS-BEGIN", "GRUB-LS-END")
     got = sorted(" ".join(listed).split()) if listed is not None else None
-    check("grub: ls (virtiofs/myfs)/ lists what the host has", got == host_ls(share),
+    check(p + ": ls (virtiofs/myfs)/ lists what the host has", got == host_ls(share),
           "guest %r host %r" % (got, host_ls(share)))
     body = between(text, "GRUB-CAT-BEGIN", "GRUB-CAT-END")
-    check("grub: cat prints the host's file", body is not None and [l.strip() for l in body if l.strip()] == hello,
+    check(p + ": cat prints the host's file", body is not None and [l.strip() for l in body if l.strip()] == hello,
           "guest %r host %r" % (body, hello))
-    check("grub: search --label myfs finds the share", "GRUB-SEARCH virtiofs/myfs" in text, summary)
+    check(p + ": search --label myfs finds the share", "GRUB-SEARCH virtiofs/myfs" in text, summary)
     after = text.index("GRUB-AFTER-ERROR") if "GRUB-AFTER-ERROR" in text else -1
     err_line = next((l for l in text[:after] if l.startswith("error:") and "dangling" in l), None) if after > 0 else None
-    check("grub: a dangling symlink is GRUB's error, then the script goes on", err_line is not None, summary)
-    check("grub: the menu entry boots the kernel through a symlink, to the initramfs",
+    check(p + ": a dangling symlink is GRUB's error, then the script goes on", err_line is not None, summary)
+    check(p + ": the menu entry boots the kernel through a symlink, to the initramfs",
           "VIOSHARE-INITRAMFS-OK" in text, summary)
     proof = bootrun.cat_body(text)
-    check("grub: Linux's virtiofs driver mounts the same share after GRUB (device handed over clean)",
+    check(p + ": Linux's virtiofs driver mounts the same share after GRUB (device handed over clean)",
           proof is not None and token in [l.strip() for l in proof], summary)
-    check("grub: the initramfs exits cleanly (status 0)", status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text,
+    check(p + ": the initramfs exits cleanly (status 0)", status == 0 and "VIOSHARE-INITRAMFS-EXIT 0" in text,
           summary)
     t_cfg = next((s for s, l in stamped if l == "GRUB-CFG-READ"), None)
     t_kernel = next((s for s, l in stamped if l.startswith("[")), None)
-    note("timing (from the launcher's start): grub.cfg read %s s, kernel's first console line %s s"
-         % ("%.2f" % t_cfg if t_cfg else "-", "%.2f" % t_kernel if t_kernel else "-"))
+    note("timing %s (from the launcher's start): grub.cfg read %s s, kernel's first console line %s s"
+         % (platform, "%.2f" % t_cfg if t_cfg else "-", "%.2f" % t_kernel if t_kernel else "-"))
 
 
-def test_no_config_then_stopped():
+def test_no_config_then_stopped(platform):
     """No grub.cfg: GRUB 2.06 reads a missing config file without a word
     (normal/main.c ignores the error), so what must hold is its prompt.  Then
     virtiofsd is stopped (SIGSTOP) and `ls` typed at the prompt: GRUB's error
@@ -113,11 +122,12 @@ def test_no_config_then_stopped():
     share = vstest.tmpdir()
     with open(os.path.join(share, "hello.txt"), "w") as f:
         f.write("no grub.cfg here\n")
-    live = vstest.Live(None, [share], 120, extra=["--grub"], stdin=True)
+    p, _, extra = PLATFORMS[platform]
+    live = vstest.Live(None, [share], 120, extra=extra, stdin=True)
     stopped = []
     try:
         prompt = live.wait_re(rb"virtiofs: root \(virtiofs/myfs\)[^>]*grub> ", 60)
-        check("grub: no grub.cfg on the share: GRUB's prompt (after the early config set root)",
+        check(p + ": no grub.cfg on the share: GRUB's prompt (after the early config set root)",
               prompt is not None, "output tail %r" % live.out[-300:])
         stopped = live.pids()
         for pid in stopped:
@@ -129,7 +139,7 @@ def test_no_config_then_stopped():
         took = time.monotonic() - t0
         error = again.group(0).decode(errors="replace").split("\n")[0].strip() if again else None
         note("  stopped daemon: %r after %.1f s" % (error, took))
-        check("grub: a stopped virtiofsd is GRUB's error, then its prompt again (no hang)",
+        check(p + ": a stopped virtiofsd is GRUB's error, then its prompt again (no hang)",
               stopped and again is not None and "timed out" in error.lower(),
               "daemons %r; output tail %r" % (stopped, live.out[-300:]))
     finally:
@@ -141,12 +151,11 @@ def test_no_config_then_stopped():
         live.finish(0)
 
 
-def main():
-    if not check("make grub built the GRUB image", os.path.isfile(GRUB_IMAGE), "%s is missing" % GRUB_IMAGE):
-        return vstest.finish()
+def boot_share():
+    """The share test_boot boots from: (share, token, hello), or None after a failed check."""
     kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=version_key)
     if not check("a Debian kernel in /boot (linux-image-amd64, see tools/deps)", kernels, "no /boot/vmlinuz-*"):
-        return vstest.finish()
+        return None
     share = vstest.tmpdir()
     os.makedirs(os.path.join(share, "boot", "grub"))
     with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
@@ -165,10 +174,48 @@ def main():
     p = subprocess.run([MKINITRAMFS, os.path.join(share, "initrd.img"), "proof.txt"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not check("tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
+        return None
+    return share, token, hello
+
+
+def main(platform="i386-pc", more_cases=()):
+    image = PLATFORMS[platform][1]
+    if not check("make grub built the GRUB image", os.path.isfile(image), "%s is missing" % image):
         return vstest.finish()
-    vstest.run_cases([(test_boot, (share, token, hello)), test_no_config_then_stopped], timed=True)
+    booted = boot_share()
+    if booted is None:
+        return vstest.finish()
+    vstest.run_cases([(test_boot, (platform,) + booted), (test_no_config_then_stopped, (platform,))]
+                     + list(more_cases), timed=True)
     return vstest.finish()
 
 
+def test_multiboot():
+    """i386-pc: GRUB's `multiboot` loads build/vioshare.elf (a Multiboot v1
+    image) from the share with a command line; vioshare then finds the device
+    GRUB handed over reset, reads the share itself, and ends the machine
+    with its own exit status (0)."""
+    name = "grub: multiboot boots vioshare.elf from the share, which reads the share itself (status 0)"
+    if not os.path.isfile(VIOSHARE_ELF):
+        check(name, False, "%s is missing (make)" % VIOSHARE_ELF)
+        return
+    share = vstest.tmpdir()
+    os.makedirs(os.path.join(share, "boot", "grub"))
+    shutil.copyfile(VIOSHARE_ELF, os.path.join(share, "vioshare.elf"))
+    token = "vioshare-multiboot-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
+        # GRUB 2 passes only what follows the file name, and vioshare.elf takes
+        # the first word as its own name (QEMU passes "KERNEL_PATH ARGS"): one is given.
+        f.write("multiboot /vioshare.elf vioshare.elf cat /myfs/proof.txt\nboot\n")
+    status, stamped, err = bootrun.run_timed("", share, 90, extra=["--grub"])
+    text = [l.replace("\r", "") for _, l in stamped]
+    note("  guest output:")
+    note("\n".join(text) or "(none)")
+    check(name, status == 0 and token in [l.strip() for l in text],
+          "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:]))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("i386-pc", [test_multiboot]))
