@@ -71,6 +71,8 @@ EXPECTED = {
     "test_current_boot_linux.py": 15,
     "test_grub.py": 13,
     "test_cli.py": 50,
+    "test_coherence.py": 37,
+    "test_current_coherence.py": 37,
     "test_docs.py": 6,
     "test_documented.py": 54,
     "test_documented_more.py": 17,
