@@ -56,7 +56,7 @@ EXPECTED = {
     "test_late_answers": 10,
     "test_profiles": 10,
     "test_sha256": 11,
-    "test_vfs_sim": 93,
+    "test_vfs_sim": 94,
     "test_vfs_write": 22,
     "test_vmmio": 39,
     "test_vpci": 37,
