@@ -65,6 +65,16 @@ void vn_dentry_drop(struct vfs_mount *m, struct vnode *n)
     n->dnext = 0;
 }
 
+void vn_dentry_forget(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)
+{
+    for (struct vnode *n = *dbucket(m, parent, name, len); n; n = n->dnext) {
+        if (names(n, parent, name, len)) {
+            vn_dentry_drop(m, n);
+            return;
+        }
+    }
+}
+
 bool vn_dentry_set(struct vfs_mount *m, struct vnode *n, uint64_t parent, const char *name, uint32_t len,
                    uint64_t expire)
 {

@@ -165,7 +165,7 @@ static int open_or_create(struct vfs *v, const char *path, int flags, uint32_t m
     /* The name is looked up from the parent in hand; only a symlink to
      * follow needs the walk again, which follows it (and any after it) to a
      * node or to the parent of a missing last name. */
-    err = vn_lookup(m, loc->node, loc->name, loc->namelen, &n);
+    err = vn_lookup(m, loc->node, loc->name, loc->namelen, false, 0, &n);
     if (!err && vn_is_link(n) && !(flags & (VFS_O_NOFOLLOW | VFS_O_EXCL))) {
         vn_put(m, n);
         vfs_loc_put(loc);

@@ -93,10 +93,13 @@ static inline bool vn_is_link(const struct vnode *n) { return (n->attr.mode & VS
 
 /* vnode.c */
 void vn_table_init(struct vfs_mount *m);
-/* LOOKUP name in dir; returns the child with a reference in *out.  With
- * `nocase`, a name not found exactly is looked up ignoring ASCII case. */
+/* LOOKUP name in dir, or its name cache entry; returns the child with a
+ * reference in *out.  vn_lookup: with `nocase`, a name not found exactly is
+ * looked up ignoring ASCII case; with fresh, the device is asked whatever the
+ * name cache holds; *hit (if given) is set when the name cache answered. */
 int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
-int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
+int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, bool fresh, bool *hit,
+              struct vnode **out);
 /* SETATTR; refreshes n->attr from the reply. */
 int vn_setattr(struct vfs_mount *m, struct vnode *n, const struct fuse_setattr_in *in);
 /* With the owner= option, gives a node just created to its owner. */
@@ -177,6 +180,9 @@ struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *n
 bool vn_dentry_set(struct vfs_mount *m, struct vnode *n, uint64_t parent, const char *name, uint32_t len,
                    uint64_t expire);
 void vn_dentry_drop(struct vfs_mount *m, struct vnode *n);
+/* Forgets whatever node (parent, name) names in the cache: the device says
+ * the name is gone. */
+void vn_dentry_forget(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
 /* After a change to `name` in dir: forgets the name and the attributes of
  * what it named, and dir's own attributes (its times and link count moved). */
 void vn_name_changed(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len);

@@ -93,13 +93,18 @@ void vn_put(struct vfs_mount *m, struct vnode *n)
     }
 }
 
-int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
+/* LOOKUP of name in dir, answered by the name cache unless fresh; *hit
+ * (if given) is set when the cache answered. */
+static int lookup_in(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, bool fresh,
+                     bool *hit, struct vnode **out)
 {
-    struct vnode *hit = vn_dentry_find(m, dir->nodeid, name, len);
-    if (hit) {
-        if (hit->refs++ == 0)
-            lru_unlink(m, hit);
-        *out = hit;
+    struct vnode *cached = fresh ? 0 : vn_dentry_find(m, dir->nodeid, name, len);
+    if (cached) {
+        if (cached->refs++ == 0)
+            lru_unlink(m, cached);
+        if (hit)
+            *hit = true;
+        *out = cached;
         return 0;
     }
     struct fuse_entry_out e;
@@ -108,6 +113,10 @@ int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, ui
         .reply = &e, .reply_len = sizeof(e),
     };
     int err = fconn_call(&m->conn, &r);
+    if (!err && !r.rdata_got && !fuse_check_entry(&e, r.reply_got) && e.nodeid == 0)
+        err = -VS_ENOENT;
+    if (err == -VS_ENOENT)
+        vn_dentry_forget(m, dir->nodeid, name, len); /* a name the cache may still hold is gone */
     if (err)
         return err;
     if (r.rdata_got || fuse_check_entry(&e, r.reply_got)) {
@@ -116,14 +125,18 @@ int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, ui
             fconn_forget(&m->conn, e.nodeid, 1);
         return -VS_EPROTO;
     }
-    if (e.nodeid == 0)
-        return -VS_ENOENT;
     return vn_from_entry(m, dir->nodeid, name, len, &e, out);
 }
 
-int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
+int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out)
 {
-    int err = vn_lookup_exact(m, dir, name, len, out);
+    return lookup_in(m, dir, name, len, false, 0, out);
+}
+
+int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, bool fresh, bool *hit,
+              struct vnode **out)
+{
+    int err = lookup_in(m, dir, name, len, fresh, hit, out);
     if (err == -VS_ENOENT && m->opts.nocase)
         err = vn_lookup_nocase(m, dir, name, len, out);
     return err;

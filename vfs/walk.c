@@ -12,6 +12,8 @@ struct walk {
     struct vfs_mount *m;
     struct vnode **stack;
     uint32_t depth, cap;
+    bool fresh;                 /* every name asked of the device (a retry) */
+    bool cached;                /* some name came from the name cache */
 };
 
 static struct vnode *top(struct walk *w) { return w->stack[w->depth - 1]; }
@@ -71,7 +73,7 @@ static int splice_link(char *buf, uint32_t path_max, uint32_t *pos, uint32_t *le
     return 0;
 }
 
-int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
+static int walk_path(struct vfs *v, const char *path, int flags, struct vfs_loc *loc, bool fresh, bool *cached)
 {
     const struct vs_port *port = v->port;
     size_t plen = vs_strlen(path);
@@ -82,7 +84,7 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
         return -VS_ENAMETOOLONG;
 
     /* Each level takes at least a name and a slash. */
-    struct walk w = {.v = v, .cap = path_max / 2};
+    struct walk w = {.v = v, .cap = path_max / 2, .fresh = fresh};
     loc->found = false;
     char *buf = port->alloc(port->ctx, 2 * ((size_t)path_max + 1));
     w.stack = port->alloc(port->ctx, sizeof(*w.stack) * w.cap);
@@ -170,7 +172,7 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
             break;
         }
         struct vnode *child;
-        err = vn_lookup(w.m, dir, name, nlen, &child);
+        err = vn_lookup(w.m, dir, name, nlen, w.fresh, &w.cached, &child);
         if (stop && err == -VS_ENOENT) {
             err = 0; /* WALK_CREATE: the parent and the missing name */
             break;
@@ -225,6 +227,21 @@ int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
     }
     port->free(port->ctx, buf);
     port->free(port->ctx, w.stack);
+    *cached = w.cached;
+    return err;
+}
+
+int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc)
+{
+    bool cached = false;
+    int err = walk_path(v, path, flags, loc, false, &cached);
+    /* A name from the cache may be stale within its validity: the host
+     * removed, renamed or replaced it (a directory that is now a file, one
+     * renamed away with a new one in its place).  A walk it failed is done
+     * once more with every name looked up anew, as Linux retries with
+     * LOOKUP_REVAL, so that it fails only as a fresh lookup would. */
+    if (cached && (err == -VS_ENOENT || err == -VS_ENOTDIR || err == -VS_ESTALE))
+        err = walk_path(v, path, flags, loc, true, &cached);
     return err;
 }
 

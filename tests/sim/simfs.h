@@ -174,6 +174,13 @@ uint8_t simfs_byte(const struct simfs_node *n, uint64_t off);
 /* Nodes whose lookup count is not 0; the first one's path-less name in *name. */
 unsigned simfs_nonzero_lookups(const struct simfs *fs, const char **name);
 
+/* The host changes the tree behind the client's back: renames the name at
+ * path `from` to to_dir/name (which must not exist), or adds name (a file of
+ * size bytes of the pattern, or a directory) in dir.  -1 when a path is
+ * wrong; simfs_host_add returns the new node's index. */
+int simfs_host_rename(struct simfs *fs, const char *from, const char *to_dir, const char *name);
+int simfs_host_add(struct simfs *fs, const char *dir, const char *name, uint32_t mode, uint64_t size);
+
 /* The standard file sizes. */
 #define SIMFS_BIG_SIZE ((1u << 20) + 12345u)
 #define SIMFS_HUGE_SIZE ((3u << 20) + 7u)

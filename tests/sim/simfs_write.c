@@ -533,3 +533,27 @@ void sfs_do_flush(struct simfs *fs, int node, const uint8_t *arg, uint32_t alen,
     memcpy(&in, arg, sizeof(in));
     handle_of(fs, node, in.fh, "FLUSH", o);
 }
+
+/* Changes by the host, behind the client's back. */
+
+int simfs_host_rename(struct simfs *fs, const char *from, const char *to_dir, const char *name)
+{
+    const struct simfs_node *n = simfs_find(fs, from), *d = simfs_find(fs, to_dir);
+    if (!n || !d || n == fs->nodes || (d->mode & VS_S_IFMT) != VS_S_IFDIR ||
+        sfs_find_child(fs, (int)(d - fs->nodes), name, strlen(name)) >= 0)
+        return -1;
+    int c = (int)(n - fs->nodes);
+    detach(fs, c);
+    attach(fs, c, (int)(d - fs->nodes), name, strlen(name));
+    return 0;
+}
+
+int simfs_host_add(struct simfs *fs, const char *dir, const char *name, uint32_t mode, uint64_t size)
+{
+    const struct simfs_node *d = simfs_find(fs, dir);
+    if (!d || (d->mode & VS_S_IFMT) != VS_S_IFDIR || sfs_find_child(fs, (int)(d - fs->nodes), name, strlen(name)) >= 0)
+        return -1;
+    int c = add_entry(fs, (int)(d - fs->nodes), name, strlen(name), mode);
+    fs->nodes[c].size = (mode & VS_S_IFMT) == VS_S_IFDIR ? 4096 : size;
+    return c;
+}

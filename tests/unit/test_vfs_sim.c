@@ -566,6 +566,43 @@ static bool t_errors(struct env *e)
     return true;
 }
 
+/* Names the host changed while the client still trusts its cached ones
+ * (entry validity 1 s): a walk through a stale name is retried once with
+ * fresh LOOKUPs, and fails only as a fresh walk would. */
+static bool t_stale_names(struct env *e)
+{
+    if (!env_up(e) || !stat_is(e, "/sim/dir/inner.txt", "dir/inner.txt") || !stat_is(e, "/sim/hello.txt", "hello.txt"))
+        return false;
+    /* A directory renamed away and made anew; a file replaced by a directory. */
+    REQUIRE(simfs_host_rename(&e->fs, "dir", "", "dir.old") == 0 && simfs_host_add(&e->fs, "", "dir", VS_S_IFDIR | 0755, 0) >= 0 &&
+                simfs_host_add(&e->fs, "dir", "fresh.txt", VS_S_IFREG | 0644, 10) >= 0 &&
+                simfs_host_rename(&e->fs, "hello.txt", "", "hello.old") == 0 &&
+                simfs_host_add(&e->fs, "", "hello.txt", VS_S_IFDIR | 0755, 0) >= 0 &&
+                simfs_host_add(&e->fs, "hello.txt", "z", VS_S_IFREG | 0644, 3) >= 0,
+            "host changes");
+    unsigned long before = e->fs.ops[FUSE_LOOKUP];
+    if (!stat_is(e, "/sim/dir/fresh.txt", "dir/fresh.txt"))
+        return false;
+    /* LOOKUP fresh.txt in the old directory (ENOENT), then dir and fresh.txt anew. */
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - before == 3, "%lu LOOKUPs for the retried walk, want 3",
+            e->fs.ops[FUSE_LOOKUP] - before);
+    if (!stat_is(e, "/sim/hello.txt/z", "hello.txt/z") || !stat_is(e, "/sim/dir.old/inner.txt", "dir.old/inner.txt"))
+        return false;
+    /* What a fresh walk fails on still fails, after one retry: nothing in
+     * the cached dir, then dir and nothing anew; dir.old and inner.txt anew. */
+    before = e->fs.ops[FUSE_LOOKUP];
+    if (!stat_err(e, "/sim/dir/nothing", -VS_ENOENT))
+        return false;
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - before == 3, "%lu LOOKUPs for a missing name, want 3",
+            e->fs.ops[FUSE_LOOKUP] - before);
+    before = e->fs.ops[FUSE_LOOKUP];
+    if (!stat_err(e, "/sim/dir.old/inner.txt/x", -VS_ENOTDIR))
+        return false;
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - before == 2, "%lu LOOKUPs for a name under a file, want 2",
+            e->fs.ops[FUSE_LOOKUP] - before);
+    return true;
+}
+
 static bool t_name_limits(struct env *e)
 {
     if (!env_up(e))
@@ -1640,6 +1677,7 @@ int main(void)
     run("symlink loops give -ELOOP; 40 links resolve, 41 do not", t_eloop);
     run("\".\" and \"..\" resolve in the guest and never climb above the share root", t_dotdot);
     run("ENOENT, ENOTDIR, EISDIR, EINVAL for the paths that deserve them", t_errors);
+    run("a name the host renamed, removed or replaced behind a cached one: one retry with fresh LOOKUPs", t_stale_names);
     run("a 256-byte name and a 4096-byte path give -ENAMETOOLONG; 255 and 4095 work; a deep path", t_name_limits);
     run("EMFILE after VFS_MAX_FILES opens; a close frees a slot; every handle released", t_emfile);
     run("EBADF for bad, closed and wrong-kind descriptors", t_ebadf);
