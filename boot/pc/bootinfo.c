@@ -10,6 +10,7 @@
 #define MB_INFO_MEM (1u << 0)
 #define MB_INFO_CMDLINE (1u << 2)
 #define MB_INFO_MMAP (1u << 6)
+#define MB_INFO_LOADER_NAME (1u << 9)
 
 #define PVH_MAGIC 0x336ec578
 
@@ -25,6 +26,10 @@ struct mb_info {
     uint32_t unused[6];
     uint32_t mmap_length;
     uint32_t mmap_addr;
+    uint32_t drives_length;
+    uint32_t drives_addr;
+    uint32_t config_table;
+    uint32_t boot_loader_name;
 };
 
 /* Each entry is preceded by its size, which does not count itself. */
@@ -83,10 +88,14 @@ static void multiboot_init(const struct mb_info *mb)
         add_region(0, (uint64_t)mb->mem_lower << 10, E820_USABLE);
         add_region(1u << 20, (uint64_t)mb->mem_upper << 10, E820_USABLE);
     }
-    /* QEMU passes "KERNEL_PATH ARGS": the arguments follow the first space. */
+    /* QEMU (and most loaders) pass "KERNEL_PATH ARGS", GRUB 2 only ARGS. */
     if (mb->flags & MB_INFO_CMDLINE) {
-        const char *space = strchr((const char *)(uintptr_t)mb->cmdline, ' ');
-        if (space)
+        const char *line = (const char *)(uintptr_t)mb->cmdline;
+        const char *loader = mb->flags & MB_INFO_LOADER_NAME ? (const char *)(uintptr_t)mb->boot_loader_name : "";
+        const char *space = strchr(line, ' ');
+        if (!strncmp(loader, "GRUB 2", 6))
+            cmdline = line;
+        else if (space)
             cmdline = space + 1;
     }
 }

@@ -206,9 +206,8 @@ def test_multiboot():
     with open(os.path.join(share, "proof.txt"), "w") as f:
         f.write(token + "\n")
     with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
-        # GRUB 2 passes only what follows the file name, and vioshare.elf takes
-        # the first word as its own name (QEMU passes "KERNEL_PATH ARGS"): one is given.
-        f.write("multiboot /vioshare.elf vioshare.elf cat /myfs/proof.txt\nboot\n")
+        # GRUB 2 passes only what follows the file name (QEMU "KERNEL_PATH ARGS").
+        f.write("multiboot /vioshare.elf cat /myfs/proof.txt\nboot\n")
     status, stamped, err = bootrun.run_timed("", share, 90, extra=["--grub"])
     text = [l.replace("\r", "") for _, l in stamped]
     note("  guest output:")
