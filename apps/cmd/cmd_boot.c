@@ -66,9 +66,9 @@ static int open_regular(struct app *a, const char *path, uint64_t *size)
 }
 
 /* Reads total bytes of fd into p, with progress lines for big files when
- * progress is set.  Up
- * to BOOT_AHEAD reads of BOOT_CHUNK are in flight (vfs_aio.h), each straight
- * into its place, so the device never waits for the next one. */
+ * progress is set.  Up to BOOT_AHEAD reads of BOOT_CHUNK are in flight
+ * (vfs_aio.h), each straight into its place, so the device never waits for
+ * the next one. */
 static int read_all(struct app *a, int fd, const char *path, uint8_t *p, uint64_t total, bool progress)
 {
     struct vfs_aio ops[BOOT_AHEAD];
