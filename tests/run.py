@@ -92,7 +92,7 @@ EXPECTED = {
     "test_microvm.py": 12,
     "test_microvm_boot.py": 11,
     "test_msix.py": 15,
-    "test_outputs.py": 214,             # both stacks in one program
+    "test_outputs.py": 218,             # both stacks in one program
     "test_ports.py": 12,
     "test_poweroff.py": 15,
     "test_remount.py": 3,
@@ -106,7 +106,7 @@ EXPECTED = {
     "test_shell.py": 17,
     "test_submounts.py": 5,
     "test_current_shell.py": 17,
-    "test_tools.py": 57,
+    "test_tools.py": 59,
     "test_trace.py": 19,
     "test_roundtrips.py": 10,
     "test_current_roundtrips.py": 10,

@@ -10,6 +10,8 @@
 /* Reads all of path into a buffer from port->alloc (at least one byte).
  * Errors are reported as coming from `boot`. */
 int boot_load(struct app *a, const char *path, void **buf, size_t *size);
+/* boot_load without the progress lines (bench's W8). */
+int boot_load_quiet(struct app *a, const char *path, void **buf, size_t *size);
 /* Reads the n initrds one after another into one buffer, each starting at
  * a multiple of 4 bytes (Linux unpacks concatenated cpio archives; the
  * padding between them is zeros).  n 0: *buf NULL. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* `bench DIR` (SPEC §6): the six workloads over a tree made by
+/* `bench DIR` (SPEC §6): the eight workloads over a tree made by
  * tools/mkbenchshare, each timed with the port's clock. */
 #include "commands.h"
+#include "bootload.h"
 #include "fmt.h"
 #include "vs_errno.h"
 
@@ -199,6 +200,41 @@ static int w6_create_unlink(struct bench *b)
     return 0;
 }
 
+/* W7: what `manifest -n DIR/tree` gathers, without printing it. */
+static int w7_walk(struct bench *b)
+{
+    size_t entries = 0;
+    uint64_t t0 = now(b->a);
+    int err = manifest_walk(b->a, bpath(b, "tree", 0), &entries);
+    if (err)
+        return err; /* reported by manifest_walk */
+    uint64_t ns = now(b->a) - t0;
+    app_printf(b->a, "W7 walk entries=%llu", (unsigned long long)entries);
+    print_rate(b->a, ns, entries, 1, "entries_per_s");
+    return 0;
+}
+
+/* W8: the kernel and the initrd read whole into memory by boot's own
+ * loading, each buffer freed once read. */
+static int w8_bootload(struct bench *b)
+{
+    static const char *const files[] = {"boot/vmlinuz", "boot/initrd.img"};
+    uint64_t total = 0, t0 = now(b->a);
+    for (size_t i = 0; i < VS_ARRAY_SIZE(files); i++) {
+        void *p;
+        size_t size;
+        int err = boot_load_quiet(b->a, bpath(b, files[i], 0), &p, &size);
+        if (err)
+            return err; /* reported by boot_load_quiet */
+        b->a->port->free(b->a->port->ctx, p);
+        total += size;
+    }
+    uint64_t ns = now(b->a) - t0;
+    app_printf(b->a, "W8 bootload bytes=%llu", (unsigned long long)total);
+    print_rate(b->a, ns, total, 1000000, "MBps");
+    return 0;
+}
+
 int cmd_bench(struct app *a, int argc, char **argv)
 {
     if (argc != 2) {
@@ -213,7 +249,7 @@ int cmd_bench(struct app *a, int argc, char **argv)
         b->dir = argv[1];
         b->buf = buf;
         int (*const steps[])(struct bench *) = {w1_seqread, w2_smallfiles, w3_stat, w4_readdir, w5_seqwrite,
-                                                w6_create_unlink};
+                                                w6_create_unlink, w7_walk, w8_bootload};
         for (size_t i = 0; i < VS_ARRAY_SIZE(steps) && !err; i++)
             err = steps[i](b);
     } else {

@@ -65,10 +65,11 @@ static int open_regular(struct app *a, const char *path, uint64_t *size)
     return fd;
 }
 
-/* Reads total bytes of fd into p, with progress lines for big files.  Up
- * to BOOT_AHEAD reads of BOOT_CHUNK are in flight (vfs_aio.h), each straight
- * into its place, so the device never waits for the next one. */
-static int read_all(struct app *a, int fd, const char *path, uint8_t *p, uint64_t total)
+/* Reads total bytes of fd into p, with progress lines for big files when
+ * progress is set.  Up to BOOT_AHEAD reads of BOOT_CHUNK are in flight
+ * (vfs_aio.h), each straight into its place, so the device never waits for
+ * the next one. */
+static int read_all(struct app *a, int fd, const char *path, uint8_t *p, uint64_t total, bool progress)
 {
     struct vfs_aio ops[BOOT_AHEAD];
     uint64_t t0 = now(a), last = t0, done = 0, sent = 0;
@@ -103,19 +104,19 @@ static int read_all(struct app *a, int fd, const char *path, uint8_t *p, uint64_
         if (done < op->off + op->len)
             sent = done; /* short: what follows is read again from here */
         uint64_t t = now(a);
-        if (total >= BOOT_PROGRESS_MIN && done < total && t - last >= BOOT_PROGRESS_NS) {
+        if (progress && total >= BOOT_PROGRESS_MIN && done < total && t - last >= BOOT_PROGRESS_NS) {
             print_progress(a, "loading", path, done, total, t - t0);
             last = t;
         }
     }
     if (err)
         return err;
-    if (total >= BOOT_PROGRESS_MIN)
+    if (progress && total >= BOOT_PROGRESS_MIN)
         print_progress(a, "loaded", path, done, total, now(a) - t0);
     return 0;
 }
 
-int boot_load(struct app *a, const char *path, void **buf, size_t *size)
+static int load(struct app *a, const char *path, bool progress, void **buf, size_t *size)
 {
     *buf = NULL;
     *size = 0;
@@ -126,7 +127,7 @@ int boot_load(struct app *a, const char *path, void **buf, size_t *size)
     if (!err && !p)
         err = -VS_ENOMEM;
     if (!err)
-        err = read_all(a, fd, path, p, total);
+        err = read_all(a, fd, path, p, total, progress);
     if (fd >= 0)
         vfs_close(&a->vfs, fd);
     if (err) {
@@ -137,6 +138,16 @@ int boot_load(struct app *a, const char *path, void **buf, size_t *size)
     *buf = p;
     *size = (size_t)total;
     return 0;
+}
+
+int boot_load(struct app *a, const char *path, void **buf, size_t *size)
+{
+    return load(a, path, true, buf, size);
+}
+
+int boot_load_quiet(struct app *a, const char *path, void **buf, size_t *size)
+{
+    return load(a, path, false, buf, size);
 }
 
 int boot_load_initrds(struct app *a, const char *const *paths, unsigned n, void **buf, size_t *size)
@@ -175,7 +186,7 @@ int boot_load_initrds(struct app *a, const char *const *paths, unsigned n, void 
         uint64_t got = 0;
         int fd = open_regular(a, paths[i], &got);
         /* The file must still have the size we made room for. */
-        int err = fd < 0 ? fd : got != sizes[i] ? -VS_EIO : read_all(a, fd, paths[i], p + start, got);
+        int err = fd < 0 ? fd : got != sizes[i] ? -VS_EIO : read_all(a, fd, paths[i], p + start, got, true);
         if (fd >= 0)
             vfs_close(&a->vfs, fd);
         if (err) {

@@ -29,6 +29,9 @@ int cmd_cat(struct app *a, int argc, char **argv);
 int cmd_sha256(struct app *a, int argc, char **argv);
 int cmd_df(struct app *a, int argc, char **argv);
 int cmd_manifest(struct app *a, int argc, char **argv); /* manifest.c */
+/* What `manifest -n root` gathers (every entry below root, with its
+ * attributes, sorted), without printing it: *count entries (bench's W7). */
+int manifest_walk(struct app *a, const char *root, size_t *count);
 int cmd_mounts(struct app *a, int argc, char **argv); /* cmd_mount.c */
 int cmd_mount(struct app *a, int argc, char **argv);
 int cmd_umount(struct app *a, int argc, char **argv);

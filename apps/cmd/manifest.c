@@ -159,14 +159,12 @@ static int mf_print(struct mf *m, bool hashes)
     return 0;
 }
 
-int cmd_manifest(struct app *a, int argc, char **argv)
+/* Gathers and sorts every entry below root; with print, prints them (with
+ * their hashes when hashes); *count the number of entries.  Reports its own
+ * errors. */
+static int mf_run(struct app *a, const char *root, bool print, bool hashes, size_t *count)
 {
-    bool no_hash = argc == 3 && argv[1][0] == '-' && argv[1][1] == 'n' && !argv[1][2];
-    if (argc != 2 + no_hash) {
-        app_usage(a, "manifest", -VS_EINVAL, "usage: manifest [-n] PATH");
-        return -VS_EINVAL;
-    }
-    struct mf m = {.a = a, .root = argv[argc - 1]};
+    struct mf m = {.a = a, .root = root};
     struct vfs_stat st;
     int err = vfs_stat(&a->vfs, m.root, &st);
     if (!err && (st.mode & VS_S_IFMT) != VS_S_IFDIR)
@@ -183,7 +181,9 @@ int cmd_manifest(struct app *a, int argc, char **argv)
     err = mf_walk(&m, "");
     if (!err) {
         vs_sort(m.v, m.n, sizeof(*m.v), mf_cmp, 0);
-        err = mf_print(&m, !no_hash);
+        *count = m.n;
+        if (print)
+            err = mf_print(&m, hashes);
     }
     for (size_t i = 0; i < m.n; i++) {
         a->port->free(a->port->ctx, m.v[i].rel);
@@ -192,4 +192,20 @@ int cmd_manifest(struct app *a, int argc, char **argv)
     a->port->free(a->port->ctx, m.v);
     a->port->free(a->port->ctx, m.full);
     return err;
+}
+
+int manifest_walk(struct app *a, const char *root, size_t *count)
+{
+    return mf_run(a, root, false, false, count);
+}
+
+int cmd_manifest(struct app *a, int argc, char **argv)
+{
+    bool no_hash = argc == 3 && argv[1][0] == '-' && argv[1][1] == 'n' && !argv[1][2];
+    if (argc != 2 + no_hash) {
+        app_usage(a, "manifest", -VS_EINVAL, "usage: manifest [-n] PATH");
+        return -VS_EINVAL;
+    }
+    size_t count;
+    return mf_run(a, argv[argc - 1], true, !no_hash, &count);
 }

@@ -16,8 +16,10 @@ stacks ([classic] and [current] parts of this one program):
   (sampled every few milliseconds), the Size/Used/Avail/Use% columns from them;
 - `bench` (SPEC section 6) over a benchmark share whose big.bin is not a whole
   number of MiB, one small file shorter than the others and one extra file in
-  small/: W1's bytes, W2's files, bytes and FNV-1a hash, W4's entries against
-  the share as the host reads it, and the share unchanged afterwards;
+  small/: W1's bytes, W2's files, bytes and FNV-1a hash, W4's entries, W7's
+  entries (tree/ with one more file) and W8's bytes (boot/ with a shorter
+  initrd) against the share as the host reads it, and the share unchanged
+  afterwards;
 - climbing paths (.. past a share's root, symlinks to .., to ../.., to absolute
   host paths, to /, through a file): each gives exactly the errno name, or the
   very bytes of the file inside the share, that the walk README documents gives
@@ -403,6 +405,10 @@ def make_bench(root):
         f.write(bytes(range(256)) * 3 + b"short")
     with open(os.path.join(d, "small", "zz-extra"), "wb") as f:
         f.write(b"extra")
+    with open(os.path.join(d, "tree", "d07", "extra"), "wb") as f:
+        f.write(b"extra")
+    with open(os.path.join(d, "boot", "initrd.img"), "wb") as f:
+        f.write(b"initrd" * 1001)
     return d
 
 
@@ -415,13 +421,15 @@ def expect_bench(d):
     return {"W1 bytes": os.path.getsize(os.path.join(d, "big.bin")), "W2 files": 1000,
             "W2 bytes": sum(len(x) for x in data), "W2 hash": "%016x" % fnv1a64(data),
             # Linux's readdir (and so virtiofsd's READDIR) returns . and .. too.
-            "W4 entries": 20 * (len(os.listdir(small)) + 2)}
+            "W4 entries": 20 * (len(os.listdir(small)) + 2),
+            "W7 entries": sum(len(dirs) + len(files) for _, dirs, files in os.walk(os.path.join(d, "tree"))),
+            "W8 bytes": sum(os.path.getsize(os.path.join(d, "boot", n)) for n in ("vmlinuz", "initrd.img"))}
 
 
 def parse_bench(out):
     got = {}
     for line in out.decode(errors="replace").split("\n"):
-        m = re.match(r"^(W[1-6]) (\w+) (.*)$", line)
+        m = re.match(r"^(W[1-8]) (\w+) (.*)$", line)
         if m:
             kv = dict(w.split("=", 1) for w in m.group(3).split() if "=" in w)
             got[m.group(1)] = kv
@@ -640,8 +648,9 @@ def outputs_part(host, bench, bench_want, bench_before):
         v = b.get(w, {}).get(key, "")
         return int(v) if v.isdigit() else v
     got = {"W1 bytes": num("W1", "bytes"), "W2 files": num("W2", "files"), "W2 bytes": num("W2", "bytes"),
-           "W2 hash": b.get("W2", {}).get("hash"), "W4 entries": num("W4", "entries")}
-    for key in ("W1 bytes", "W2 files", "W2 bytes", "W2 hash", "W4 entries"):
+           "W2 hash": b.get("W2", {}).get("hash"), "W4 entries": num("W4", "entries"),
+           "W7 entries": num("W7", "entries"), "W8 bytes": num("W8", "bytes")}
+    for key in ("W1 bytes", "W2 files", "W2 bytes", "W2 hash", "W4 entries", "W7 entries", "W8 bytes"):
         check("bench %s as the host counts the share: %s" % (key, bench_want[key]), got[key] == bench_want[key],
               "got %r; bench lines %r" % (got[key], b))
     check("bench W3 ops=10000, W5 bytes=268435456, W6 files=1000 (SPEC section 6)",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
 """Host tools: tools/pattern against a Python reference, tools/manifest format and
-escaping on a small tree with known lines, tools/mkbenchshare, tools/bench (its table
+escaping on a small tree with known lines, tools/mkbenchshare (with W7's tree and
+W8's kernel and initrd), tools/bench (its table
 against its own raw lines, its RAM share left nowhere), tools/mkdemoshare, tools/deps, a second `make run` that
 copies no headers."""
 
@@ -166,7 +167,23 @@ def test_mkbenchshare():
             ok = ok and f.read() == vstest.pattern_py(i, 4096)
     sizes = {os.path.getsize(os.path.join(d, "small", n)) for n in names}
     check("mkbenchshare small files are 4096 bytes of pattern seed=index", ok and sizes == {4096}, sizes)
-    check("mkbenchshare makes nothing else", sorted(os.listdir(d)) == ["big.bin", "small"], os.listdir(d))
+    tree = os.path.join(d, "tree")
+    found = {os.path.relpath(os.path.join(top, n), tree): os.path.getsize(os.path.join(top, n))
+             for top, dirs, files in os.walk(tree) for n in dirs + files}
+    want = {"d%02d" % i: None for i in range(100)}
+    want.update({"d%02d/f%02d" % (i, j): j for i in range(100) for j in range(99)})
+    check("mkbenchshare tree/ has 10,000 entries: d00..d99, each with f00..f98 of NN bytes",
+          len(found) == 10000 and found.keys() == want.keys()
+          and all(found[k] == v for k, v in want.items() if v is not None), "%d entries" % len(found))
+    kernels = sorted(glob.glob("/boot/vmlinuz-*"))
+    same = bool(kernels)
+    for ours, theirs in (("vmlinuz", kernels[-1] if kernels else ""),
+                         ("initrd.img", kernels[-1].replace("vmlinuz-", "initrd.img-") if kernels else "")):
+        with open(os.path.join(d, "boot", ours), "rb") as a, open(theirs, "rb") as b:
+            same = same and a.read() == b.read()
+    check("mkbenchshare boot/vmlinuz and boot/initrd.img are the host's newest kernel and its initrd", same, kernels)
+    check("mkbenchshare makes nothing else", sorted(os.listdir(d)) == ["big.bin", "boot", "small", "tree"],
+          os.listdir(d))
     r = run([os.path.join(TOOLS, "mkbenchshare")])
     check("mkbenchshare without DIR: usage", r.returncode == 2 and b"usage" in r.stderr, r.stderr)
     r = run([os.path.join(TOOLS, "mkbenchshare"), d, "lots"])
@@ -187,7 +204,7 @@ def bench_table(out):
             table[(cols[0], n)] = v
         table[(cols[0], "ratio")] = cols[-1]
     raw = {}
-    for m in re.finditer(r"^  r(\d+) (\S+) +(W[1-6]) \w+ .*?secs=[0-9.]+ \w+=([0-9.]+)", out, re.M):
+    for m in re.finditer(r"^  r(\d+) (\S+) +(W[1-8]) \w+ .*?secs=[0-9.]+ \w+=([0-9.]+)", out, re.M):
         raw[(int(m.group(1)), m.group(2), m.group(3))] = float(m.group(4))
     return names, table, raw
 
@@ -200,9 +217,9 @@ def test_bench():
     names, table, raw = bench_table(out) if "workload" in out else ([], {}, {})
     check("bench vioshare,host: 3 rounds, a column each", r.returncode == 0 and names == ["vioshare", "host"],
           "status %d %r %r" % (r.returncode, out[-600:], r.stderr[-300:]))
-    check("bench prints every raw line: 3 rounds x 2 clients x 6 workloads", len(raw) == 36, sorted(raw)[:8])
+    check("bench prints every raw line: 3 rounds x 2 clients x 8 workloads", len(raw) == 48, sorted(raw)[:8])
     ok = True
-    for w in ("W1", "W2", "W3", "W4", "W5", "W6"):
+    for w in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"):
         for n in names:
             med = sorted(raw.get((k, n, w), -1) for k in (1, 2, 3))[1]
             ok = ok and table.get((w, n)) == "%.1f" % med
@@ -210,7 +227,7 @@ def test_bench():
     check("bench table: each cell the median of its raw lines; no ratio without a peer", ok,
           [l for l in out.splitlines() if l.startswith("W")])
     check("bench keeps a share it was given, adds nothing to it",
-          sorted(os.listdir(d)) == ["big.bin", "small"], os.listdir(d))
+          sorted(os.listdir(d)) == ["big.bin", "boot", "small", "tree"], os.listdir(d))
 
     before = set(glob.glob("/dev/shm/vioshare-bench-*"))
     r = run([bench, "--big", "1", "--rounds", "1", "--only", "host"], timeout=600)
