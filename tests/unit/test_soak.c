@@ -662,9 +662,12 @@ static bool op_host_change(int s)
     return true;
 }
 
+static const char *last_op = "";
+
 static bool one_op(int s)
 {
     uint32_t r = below(100);
+    last_op = r < 8 && s == HOST_MOUNT ? "host" : r < 25 ? "write" : r < 45 ? "read" : r < 52 ? "truncate" : r < 60 ? "unlink" : r < 68 ? "rename" : r < 74 ? "mkdir" : r < 80 ? "rmdir" : r < 86 ? "symlink" : r < 95 ? "list" : "big";
     if (getenv("SOAK_TRACE"))
         fprintf(stderr, "op %lu: share %d kind %u\n", ops, s, r);
     if (s == HOST_MOUNT && r < 8)
@@ -691,6 +694,41 @@ static bool one_op(int s)
 }
 
 /* ---- The run -------------------------------------------------------------- */
+
+/* Every name the operations can make, made at once on every share, each
+ * directory listed and every file read: the most the caches can hold is
+ * reached before the heap's high-water mark is taken, not by chance later. */
+static bool fill_all(void)
+{
+    char p[64];
+    for (int s = 0; s < MOUNTS; s++) {
+        for (int d = 0; d < DIRS; d++) {
+            snprintf(p, sizeof p, "%s/w/d%d", sh[s].path, d);
+            FAIL_IF(vfs_mkdir(&v, p, 0755) != 0, "mkdir %s", p);
+            sh[s].m.dir[d] = true;
+        }
+        for (int d = 0; d <= DIRS; d++)
+            for (int f = 0; f < FILES; f++) {
+                file_path(p, sizeof p, s, d, f);
+                int fd = vfs_open(&v, p, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+                FAIL_IF(fd < 0 || vfs_write(&v, fd, "x", 1) != 1 || vfs_close(&v, fd) != 0, "create %s", p);
+                sh[s].m.file[d][f].exists = true;
+                sh[s].m.file[d][f].size = 1;
+                sh[s].m.file[d][f].data[0] = 'x';
+            }
+        for (int l = 0; l < LINKS; l++) {
+            snprintf(p, sizeof p, "%s/w/l%d", sh[s].path, l);
+            FAIL_IF(vfs_symlink(&v, "f0", p) != 0, "symlink %s", p);
+            sh[s].m.link[l] = 0;
+        }
+    }
+    for (int round = 0; round < 4 * MOUNTS * (DIRS + 1); round++) {
+        int s = round % MOUNTS;
+        if (!op_list(s) || !op_read(s) || !op_read_big(s))
+            return false;
+    }
+    return true;
+}
 
 static bool setup(void)
 {
@@ -723,7 +761,7 @@ static bool setup(void)
         r = vfs_mkdir(&v, p, 0755);
         FAIL_IF(r != 0, "mkdir %s = %d (%s)", p, r, ename(r));
     }
-    return true;
+    return fill_all();
 }
 
 int main(int argc, char **argv)
@@ -761,7 +799,10 @@ int main(int argc, char **argv)
         if (t >= secs)
             break;
         ops++;
+        size_t peak_before = hp.heap_peak;
         ok = one_op((int)below(MOUNTS));
+        if (warmed && hp.heap_peak > peak_before && getenv("SOAK_TRACE"))
+            fprintf(stderr, "peak +%zu at op %lu (%s)\n", hp.heap_peak - peak_before, ops, last_op);
         if (ok && recheck >= 0)
             ok = check_tree(recheck);
         recheck = -1;
