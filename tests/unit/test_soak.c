@@ -17,11 +17,15 @@
  *   reset    the device sets DEVICE_NEEDS_RESET: EIO at once, nothing
  *            changed; the share is mounted again;
  *   notify   a lost notification: the call still succeeds.
- * The heap's high-water mark (the port's alloc hook) after the first
- * quarter of the run (at most five minutes) must be the run's.
+ * The run starts by making every name on every share (the most the caches
+ * can hold); the heap's high-water mark (the port's alloc hook) after the
+ * first quarter of the run (at most five minutes) must be the run's.  The
+ * first failure ends the run; its last line gives the figures.
  *
  * usage: test_soak [SECONDS [SEED]]   (default 100 s, a random seed; the
- * seed is printed, and the same SECONDS and SEED replay a run). */
+ * seed is printed, and the same SECONDS and SEED replay a run, with
+ * SOAK_TRACE=1 naming each operation, fault and rise of the high-water
+ * mark on stderr). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
