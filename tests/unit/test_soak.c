@@ -563,15 +563,14 @@ static bool op_symlink(int s)
     return true;
 }
 
-static bool op_list(int s)
+/* Lists w/ (d 0) or w/dD/ (d = D + 1), with READDIRPLUS or not. */
+static bool list_dir(int s, int d, bool plus)
 {
-    int d = (int)below(DIRS + 1);
     char p[64];
     if (d == 0)
         snprintf(p, sizeof p, "%s/w", sh[s].path);
     else
         snprintf(p, sizeof p, "%s/w/d%d", sh[s].path, d - 1);
-    bool plus = below(2);
     int dd = plus ? vfs_opendir_plus(&v, p) : vfs_opendir(&v, p);
     if (!dir_exists(s, d)) {
         FAIL_IF(dd != -VS_ENOENT, "opendir %s (absent) = %d (%s)", p, dd, ename(dd));
@@ -603,6 +602,12 @@ static bool op_list(int s)
     r = vfs_closedir(&v, dd);
     FAIL_IF(r != 0, "closedir %s = %d", p, r);
     return true;
+}
+
+static bool op_list(int s)
+{
+    int d = (int)below(DIRS + 1);
+    return list_dir(s, d, below(2));
 }
 
 /* A file of the share's own tree (its content simfs_pattern's) read at random. */
@@ -726,11 +731,10 @@ static bool fill_all(void)
             sh[s].m.link[l] = 0;
         }
     }
-    for (int round = 0; round < 4 * MOUNTS * (DIRS + 1); round++) {
-        int s = round % MOUNTS;
-        if (!op_list(s) || !op_read(s) || !op_read_big(s))
-            return false;
-    }
+    for (int s = 0; s < MOUNTS; s++)
+        for (int d = 0; d <= DIRS; d++)
+            if (!list_dir(s, d, false) || !list_dir(s, d, true) || !op_read(s) || !op_read_big(s))
+                return false;
     return true;
 }
 
