@@ -112,13 +112,21 @@ static void relax_all(void *arg)
         simdev_step(&sh[i].d);
 }
 
-/* "/sN/w[/dD]/NAME" */
-static void file_path(char *p, size_t n, int s, int d, int f)
+/* "w[/dD]/fF" in the share (d 0: w/ itself, else D = d - 1). */
+static void rel_path(char *p, size_t n, int d, int f)
 {
     if (d == 0)
-        snprintf(p, n, "%s/w/f%d", sh[s].path, f);
+        snprintf(p, n, "w/f%d", f);
     else
-        snprintf(p, n, "%s/w/d%d/f%d", sh[s].path, d - 1, f);
+        snprintf(p, n, "w/d%d/f%d", d - 1, f);
+}
+
+/* The same from the namespace's root: "/sN/w[/dD]/fF". */
+static void file_path(char *p, size_t n, int s, int d, int f)
+{
+    char rel[24];
+    rel_path(rel, sizeof rel, d, f);
+    snprintf(p, n, "%s/%s", sh[s].path, rel);
 }
 
 static void fill(uint8_t *p, size_t n)
@@ -271,11 +279,8 @@ static enum fault pick_fault(bool metadata_only)
 
 static bool check_file_on_server(int s, int d, int f)
 {
-    char rel[32];
-    if (d == 0)
-        snprintf(rel, sizeof rel, "w/f%d", f);
-    else
-        snprintf(rel, sizeof rel, "w/d%d/f%d", d - 1, f);
+    char rel[24];
+    rel_path(rel, sizeof rel, d, f);
     const struct mfile *mf = &sh[s].m.file[d][f];
     const struct simfs_node *n = (d == 0 || sh[s].m.dir[d - 1]) ? simfs_find(&sh[s].fs, rel) : NULL;
     FAIL_IF(mf->exists != (n != NULL), "%s/%s: %s on the server, the model says %s", sh[s].path, rel,
@@ -319,11 +324,8 @@ static bool dir_exists(int s, int d) { return d == 0 || sh[s].m.dir[d - 1]; }
 static bool partly_written(int s, int d, int f, uint32_t off, uint32_t len, int64_t n)
 {
     struct mfile *mf = &sh[s].m.file[d][f];
-    char rel[40];
-    if (d == 0)
-        snprintf(rel, sizeof rel, "w/f%d", f);
-    else
-        snprintf(rel, sizeof rel, "w/d%d/f%d", d - 1, f);
+    char rel[24];
+    rel_path(rel, sizeof rel, d, f);
     const struct simfs_node *node = simfs_find(&sh[s].fs, rel);
     FAIL_IF(!node, "%s/%s: gone from the server after a failed write", sh[s].path, rel);
     uint32_t done = n > 0 ? (uint32_t)n : 0;
@@ -638,12 +640,9 @@ static bool op_host_change(int s)
     struct mfile *mf = &sh[s].m.file[d][f];
     if (!dir_exists(s, d))
         return true;
-    char rel[40], name[16];
+    char rel[24], name[16];
     snprintf(name, sizeof name, "f%d", f);
-    if (d == 0)
-        snprintf(rel, sizeof rel, "w/%s", name);
-    else
-        snprintf(rel, sizeof rel, "w/d%d/%s", d - 1, name);
+    rel_path(rel, sizeof rel, d, f);
     const struct simfs_node *n = simfs_find(fs, rel);
     FAIL_IF((n != NULL) != mf->exists, "host: %s/%s presence differs from the model", sh[s].path, rel);
     int i;
@@ -671,35 +670,32 @@ static bool op_host_change(int s)
     return true;
 }
 
+/* The operations, each with its share of the runs (in hundredths). */
+static const struct {
+    const char *name;
+    unsigned weight;
+    bool (*fn)(int s);
+} op_table[] = {
+    {"host", 8, op_host_change}, /* on the host's share only; elsewhere a write */
+    {"write", 17, op_write},     {"read", 20, op_read},       {"truncate", 7, op_truncate},
+    {"unlink", 8, op_unlink},    {"rename", 8, op_rename},    {"mkdir", 6, op_mkdir},
+    {"rmdir", 6, op_rmdir},      {"symlink", 6, op_symlink}, {"list", 9, op_list},
+    {"big", 5, op_read_big},
+};
 static const char *last_op = "";
 
 static bool one_op(int s)
 {
     uint32_t r = below(100);
-    last_op = r < 8 && s == HOST_MOUNT ? "host" : r < 25 ? "write" : r < 45 ? "read" : r < 52 ? "truncate" : r < 60 ? "unlink" : r < 68 ? "rename" : r < 74 ? "mkdir" : r < 80 ? "rmdir" : r < 86 ? "symlink" : r < 95 ? "list" : "big";
+    unsigned k = 0;
+    while (r >= op_table[k].weight)
+        r -= op_table[k++].weight;
+    if (k == 0 && s != HOST_MOUNT)
+        k = 1;
+    last_op = op_table[k].name;
     if (getenv("SOAK_TRACE"))
-        fprintf(stderr, "op %lu: share %d kind %u\n", ops, s, r);
-    if (s == HOST_MOUNT && r < 8)
-        return op_host_change(s);
-    if (r < 25)
-        return op_write(s);
-    if (r < 45)
-        return op_read(s);
-    if (r < 52)
-        return op_truncate(s);
-    if (r < 60)
-        return op_unlink(s);
-    if (r < 68)
-        return op_rename(s);
-    if (r < 74)
-        return op_mkdir(s);
-    if (r < 80)
-        return op_rmdir(s);
-    if (r < 86)
-        return op_symlink(s);
-    if (r < 95)
-        return op_list(s);
-    return op_read_big(s);
+        fprintf(stderr, "op %lu: %s on %s\n", ops, last_op, sh[s].path);
+    return op_table[k].fn(s);
 }
 
 /* ---- The run -------------------------------------------------------------- */
