@@ -49,7 +49,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 # What an embedder includes: the VFS API and everything it names, nothing of
 # the wire protocol or the core's internals (fuse_proto.h, vq.h, virtiofs.h).
-PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
+PUBLIC_HEADERS := vfs/vfs.h vfs/vfs_aio.h vfs/vfs_config.h vfs/stats.h vfs/vioshare_version.h virtio/vs_port.h virtio/vs_util.h virtio/vs_errno.h \
 	virtio/vtransport.h virtio/vpci.h virtio/vmmio.h fuse/vs_mode.h
 
 obj = $(patsubst %,$(1)/%.o,$(basename $(2)))
@@ -64,7 +64,7 @@ TOOL_BIN      := $(patsubst tools/%.c,$(HOSTB)/%,$(TOOL_SRC))
 EFI_SRC       := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/efi/*.c) boot/common/pcidevs.c boot/common/mmiodevs.c
 EFI_OBJ       := $(call obj,$(BUILD)/efi/obj,$(EFI_SRC))
 # The UEFI file-system driver: the core, the EFI port and boot/efi-driver/.
-EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
+EFIDRV_SRC    := $(CORE_SRC) boot/efi/port_efi.c boot/efi/efi_kept.c boot/efi/libc_efi.c $(wildcard boot/efi-driver/*.c)
 EFIDRV_OBJ    := $(call obj,$(BUILD)/efi/obj,$(EFIDRV_SRC))
 
 # The project's version, read from the one place it is written.
@@ -140,7 +140,8 @@ $(HOSTB)/tests/%: tests/unit/%.c $(SIM_OBJ) $(HOSTB)/libvioshare.a $(HOSTB)/liba
 	$(HOSTCC) $(HOST_CFLAGS) $< $(SIM_OBJ) $(HOSTB)/libapps.a $(HOSTB)/libvioshare.a -o $@
 
 # The UEFI driver's file protocol on the host (gnu-efi's headers, the firmware's pool as malloc).
-EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c))
+EFIDRV_HOST_SRC := $(filter-out boot/efi-driver/binding.c boot/efi-driver/volume.c,$(wildcard boot/efi-driver/*.c)) \
+                   boot/efi/efi_kept.c
 $(HOSTB)/tests/test_efi_file: tests/unit/test_efi_file.c $(EFIDRV_HOST_SRC) $(SIM_OBJ) $(HOSTB)/libvioshare.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Iboot/efi -Iboot/efi-driver -I$(EFI_INC) -I$(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI \
@@ -255,7 +256,7 @@ test:
 	@tools/deps
 	@$(MAKE) --no-print-directory built-test
 	$(PYTHON) tests/run.py
-built-test: all lint grub uboot $(HOSTB)/linux_bench
+built-test: all lint grub uboot $(HOSTB)/linux_bench $(BUILD)/aarch64/vioshare-fs.efi
 	@:
 
 # Not part of `make test` (minutes): test_rw.py's randomized differential over
@@ -291,10 +292,10 @@ test-distro:
 clean:
 	rm -rf $(BUILD)
 
-# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
-# The AArch64 image (build/aarch64/vioshare.elf), `make check-ports`,
+# The AArch64 image (build/aarch64/vioshare.elf) and UEFI driver (build/aarch64/vioshare-fs.efi,
+# built by `make test`: it needs tools/deps-arm64's gnu-efi), `make check-ports`,
 # `make install`, the developers' targets (help, lint), `make grub` and `make uboot`.
-include boot/aarch64/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk boot/uboot/uboot.mk
+include boot/aarch64/aarch64.mk boot/efi-driver/aarch64.mk examples/check-ports.mk install.mk tools/dev.mk boot/grub/grub.mk boot/uboot/uboot.mk
 
 # (build/distro holds a debootstrapped root, whose etc/rc2.d and invoke-rc.d are no dependency files.)
 -include $(shell find $(BUILD) -path $(BUILD)/distro -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -4,7 +4,8 @@
 #   PREFIX/lib/libvioshare.a           the library
 #   PREFIX/include/vioshare/*.h        its public headers
 #   PREFIX/lib/pkgconfig/vioshare.pc   so that `cc $(pkg-config --cflags --libs vioshare)` builds an embedder
-#   PREFIX/share/vioshare/             the images tools/vioshare-run boots
+#   PREFIX/share/vioshare/             the images tools/vioshare-run boots (aarch64/vioshare-fs.efi
+#                                      needs tools/deps-arm64's gnu-efi, as `make test` does)
 #   PREFIX/bin/vioshare-run            the launcher, which finds the images there
 # The library is build/libvioshare.a (x86-64, freestanding, built like the
 # boot image without PIC: the .pc's Libs ask for -no-pie), or with TARGET=
@@ -15,7 +16,7 @@ BINDIR     := $(PREFIX)/bin
 LIBDIR     := $(PREFIX)/lib
 INCLUDEDIR := $(PREFIX)/include
 DATADIR    := $(PREFIX)/share/vioshare
-IMAGES     := vioshare.elf vioshare-pvh.elf vioshare.efi vioshare-fs.efi aarch64/vioshare.elf
+IMAGES     := vioshare.elf vioshare-pvh.elf vioshare.efi vioshare-fs.efi aarch64/vioshare.elf aarch64/vioshare-fs.efi
 
 INSTALL_TARGETS := aarch64-picolibc arm-newlib
 ifneq ($(filter install,$(MAKECMDGOALS)),)

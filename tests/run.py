@@ -41,12 +41,13 @@ RESULT = re.compile(rb"^(PASS|FAIL|SKIP) (.*?)\r?$")
 EXPECTED = {
     # unit tests (build/host/tests/)
     "test_acpi": 28,
+    "test_aio": 10,
     "test_bootentries": 40,
     "test_cmdparse": 41,
     "test_dirplus": 15,
     "test_sharepath": 3,
     "test_errno": 5,
-    "test_efi_file": 9,
+    "test_efi_file": 10,
     "test_escape_sort": 16,
     "test_fmt": 12,
     "test_fdt_edit": 9,
@@ -77,12 +78,13 @@ EXPECTED = {
     "test_documented_more.py": 17,
     "test_efi.py": 16,
     "test_efi_driver.py": 24,
+    "test_efi_driver_aarch64.py": 11,
     "test_faults.py": 39,
     "test_current_faults.py": 39,
     "test_fuzz_smoke.py": 19,
     "test_install.py": 15,
     "test_kvm.py": 6,                     # 5 SKIP lines where /dev/kvm does not open as KVM
-    "test_launcher.py": 71,
+    "test_launcher.py": 73,
     "test_libvirt.py": 27,
     "test_microvm.py": 12,
     "test_migrate.py": 4,                 # QEMU 7.2 refuses: its message checked

@@ -136,16 +136,15 @@ static uint64_t now(struct fconn *c)
     return c->port->now_ns(c->port->ctx);
 }
 
-/* A wait's deadline, when it next looks at the device status, and when it
- * next notifies the device again, and how often. */
-struct waiting {
-    uint64_t deadline, look, nudge, nudge_every;
-};
-
-static struct waiting wait_start(struct fconn *c, uint64_t timeout_ns)
+static struct fconn_waiting wait_start(struct fconn *c, uint64_t timeout_ns)
 {
     uint64_t t = now(c), every = VS_MIN(NUDGE_NS, timeout_ns / 2);
-    return (struct waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + every, every};
+    return (struct fconn_waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + every, every};
+}
+
+struct fconn_waiting fconn_wait_start(struct fconn *c)
+{
+    return wait_start(c, c->timeout_ns);
 }
 
 /* One turn of a wait that found nothing to take, before its deadline:
@@ -153,7 +152,7 @@ static struct waiting wait_start(struct fconn *c, uint64_t timeout_ns)
  * every STATUS_LOOK_NS, so a quick answer costs no status read); else
  * sleeps until the next interrupt (irq=msix) or spins once.  Returns 0 to
  * look again. */
-static int wait_idle(struct fconn *c, struct waiting *w)
+static int wait_idle(struct fconn *c, struct fconn_waiting *w)
 {
     uint64_t t = now(c);
     if (t >= w->look) {
@@ -175,9 +174,14 @@ static int wait_idle(struct fconn *c, struct waiting *w)
 }
 
 /* wait_idle, or -ETIMEDOUT (the connection dies) past the deadline. */
-static int wait_turn(struct fconn *c, struct waiting *w)
+static int wait_turn(struct fconn *c, struct fconn_waiting *w)
 {
     return now(c) > w->deadline ? fail(c, -VS_ETIMEDOUT) : wait_idle(c, w);
+}
+
+int fconn_wait_turn(struct fconn *c, struct fconn_waiting *w)
+{
+    return wait_turn(c, w);
 }
 
 /* Frees a slot whose reply has been dealt with. */
@@ -240,6 +244,11 @@ static int reap_requests(struct fconn *c)
     }
 }
 
+int fconn_poll(struct fconn *c)
+{
+    return c->dead ? c->dead : reap_requests(c);
+}
+
 /* Whether a detached request is in flight (about nodeid, or any if 0). */
 static bool detached_pending(const struct fconn *c, uint64_t nodeid)
 {
@@ -265,7 +274,7 @@ static struct fconn_slot *idle_slot(struct fconn *c)
  * someone has yet to wait for hold them. */
 static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
 {
-    struct waiting w = wait_start(c, c->timeout_ns);
+    struct fconn_waiting w = wait_start(c, c->timeout_ns);
     for (;;) {
         struct fconn_slot *s = idle_slot(c);
         if (s && c->dev->req.num_free >= ndesc) {
@@ -285,7 +294,7 @@ static int get_slot(struct fconn *c, unsigned ndesc, struct fconn_slot **out)
 /* Waits until no detached request about nodeid (any, if 0) is in flight. */
 static int wait_detached(struct fconn *c, uint64_t nodeid)
 {
-    struct waiting w = wait_start(c, c->timeout_ns);
+    struct fconn_waiting w = wait_start(c, c->timeout_ns);
     while (detached_pending(c, nodeid)) {
         int err = reap_requests(c);
         if (err)
@@ -400,7 +409,7 @@ static int orphan(struct fconn *c, struct fconn_slot *s, int err)
 
 int fconn_wait(struct fconn *c, struct fconn_slot *s)
 {
-    struct waiting w = wait_start(c, c->timeout_ns);
+    struct fconn_waiting w = wait_start(c, c->timeout_ns);
     while (!s->done) {
         int err = reap_requests(c);
         if (!err && !s->done)
@@ -446,7 +455,7 @@ int fconn_destroy(struct fconn *c)
     int err = fconn_submit(c, &r, &s);
     if (err)
         return err;
-    struct waiting w = wait_start(c, VS_MIN(c->timeout_ns, DESTROY_WAIT_NS));
+    struct fconn_waiting w = wait_start(c, VS_MIN(c->timeout_ns, DESTROY_WAIT_NS));
     while (!s->done) {
         err = reap_requests(c);
         if (!err && !s->done && now(c) > w.deadline)
@@ -531,7 +540,7 @@ int fconn_forget_flush(struct fconn *c)
     int err = wait_detached(c, 0);
     if (err)
         return err;
-    struct waiting w = wait_start(c, c->timeout_ns);
+    struct fconn_waiting w = wait_start(c, c->timeout_ns);
     int cell;
     for (;;) {
         err = reap_forgets(c);
@@ -578,7 +587,7 @@ int fconn_forget_flush(struct fconn *c)
 void fconn_drain_forgets(struct fconn *c)
 {
     fconn_forget_flush(c);
-    struct waiting w = wait_start(c, c->timeout_ns);
+    struct fconn_waiting w = wait_start(c, c->timeout_ns);
     while (!c->dead && vq_in_flight(&c->dev->hiprio)) {
         if (reap_forgets(c) || wait_turn(c, &w))
             return;

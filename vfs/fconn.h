@@ -157,6 +157,25 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
  * given straight is passed to the port's dma_hold. */
 int fconn_wait(struct fconn *c, struct fconn_slot *slot);
 
+/* For a caller waiting on several requests at once (vfs/aio.c): a wait's
+ * deadline (the connection's timeout from its start), when it next looks at
+ * the device status, and when it next notifies the device again, and how
+ * often. */
+struct fconn_waiting {
+    uint64_t deadline, look, nudge, nudge_every;
+};
+struct fconn_waiting fconn_wait_start(struct fconn *c);
+/* Takes every reply that has arrived, without waiting: a submitted
+ * request's slot is then done (fconn_wait returns at once).  Returns 0 or
+ * the connection's error. */
+int fconn_poll(struct fconn *c);
+/* Whether the reply of a submitted request is in. */
+static inline bool fconn_slot_done(const struct fconn_slot *s) { return s->done; }
+/* One idle turn of a wait that found nothing: as fconn_wait's, it fails
+ * the connection with -ETIMEDOUT past w's deadline (or -EIO when the device
+ * needs a reset) and returns that error; else 0 to look again. */
+int fconn_wait_turn(struct fconn *c, struct fconn_waiting *w);
+
 /* Sends r, whose reply carries nothing but its header (RELEASE), without
  * waiting for it: the reply is checked when it comes and then dropped.
  * Returns 0 or an error as fconn_submit. */

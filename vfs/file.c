@@ -300,6 +300,7 @@ int vfs_close(struct vfs *v, int fd)
     struct vfs_file *f = vfs_file_get(v, fd, false);
     if (!f)
         return vfs_closedir(v, fd);
+    vfs_aio_settle_file(v, f);
     /* FLUSH reports errors the host could only see at close; with nothing
      * written there are none.  RELEASE is not waited for: it cannot fail in
      * a way the caller could act on. */
@@ -356,6 +357,17 @@ int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st)
     if (!err)
         vfs_attr_to_stat(&f->node->attr, st);
     return err;
+}
+
+int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f || !vn_attr_fresh(f->m, f->node, UINT64_MAX))
+        return vfs_fstat(v, fd, st);
+    if (f->m->conn.stats)
+        f->m->conn.stats->attr_hits++;
+    vfs_attr_to_stat(&f->node->attr, st);
+    return 0;
 }
 
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence)

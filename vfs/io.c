@@ -7,26 +7,14 @@
 
 #define IO_MIN_CHUNK (64u << 10)
 
-struct io_op {
-    struct fconn_req r;
-    struct fconn_slot *slot;
-    union {
-        struct fuse_read_in rd;
-        struct fuse_write_in wr;
-    } in;
-    struct fuse_write_out wo;
-    uint32_t len;
-};
-
-/* The chunk size: n spread over the window, within [IO_MIN_CHUNK, max]. */
-static uint32_t chunk_size(size_t n, uint32_t window, uint32_t max)
+uint32_t vfs_io_chunk(size_t n, uint32_t window, uint32_t max)
 {
     size_t c = VS_ALIGN_UP((n + window - 1) / window, (size_t)4096);
     c = VS_MAX(c, (size_t)IO_MIN_CHUNK);
     return (uint32_t)VS_MIN(c, (size_t)max);
 }
 
-static void prepare(struct vfs_file *f, struct io_op *op, uint8_t *p, uint64_t off, uint32_t len, bool write)
+void vfs_io_prepare(struct vfs_file *f, struct vfs_io_op *op, uint8_t *p, uint64_t off, uint32_t len, bool write)
 {
     vs_memset(op, 0, sizeof(*op));
     op->len = len;
@@ -55,8 +43,7 @@ static void prepare(struct vfs_file *f, struct io_op *op, uint8_t *p, uint64_t o
     }
 }
 
-/* The bytes a finished op moved, or -EPROTO for a reply that breaks the rules. */
-static int64_t moved(const struct io_op *op, bool write)
+int64_t vfs_io_moved(const struct vfs_io_op *op, bool write)
 {
     if (write)
         return op->r.rdata_got || fuse_check_write(&op->wo, op->r.reply_got, op->len) ? -VS_EPROTO
@@ -68,8 +55,8 @@ int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool 
 {
     struct fconn *c = &f->m->conn;
     const uint32_t window = f->m->cfg.inflight;
-    uint32_t chunk = chunk_size(n, window, write ? c->params.max_write : c->params.max_read);
-    struct io_op ops[FCONN_WINDOW_MAX];
+    uint32_t chunk = vfs_io_chunk(n, window, write ? c->params.max_write : c->params.max_read);
+    struct vfs_io_op ops[FCONN_WINDOW_MAX];
     uint8_t *p = buf;
     size_t submitted = 0, done = 0;
     unsigned head = 0, count = 0;
@@ -78,9 +65,9 @@ int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool 
 
     for (;;) {
         while (!stop && count < window && submitted < n) {
-            struct io_op *op = &ops[(head + count) % window];
+            struct vfs_io_op *op = &ops[(head + count) % window];
             uint32_t len = (uint32_t)VS_MIN((size_t)chunk, n - submitted);
-            prepare(f, op, p + submitted, off + submitted, len, write);
+            vfs_io_prepare(f, op, p + submitted, off + submitted, len, write);
             int r = fconn_submit(c, &op->r, &op->slot);
             if (r == -VS_EAGAIN && count)
                 break; /* wait for one, then go on */
@@ -96,11 +83,11 @@ int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool 
             break;
         /* Every op in flight is waited for, even after a failure: their
          * request structures live here. */
-        struct io_op *op = &ops[head];
+        struct vfs_io_op *op = &ops[head];
         head = (head + 1) % window;
         count--;
         int r = fconn_wait(c, op->slot);
-        int64_t got = r ? r : moved(op, write);
+        int64_t got = r ? r : vfs_io_moved(op, write);
         if (stop)
             continue;
         if (got < 0) {

@@ -108,6 +108,7 @@ struct vfs_timespec {
 
 struct vfs_mount;
 struct vfs_file;
+struct vfs_aio_state;
 
 /* The caller allocates it (about 1.3 KiB) and keeps it, and the port, alive
  * until everything is unmounted; its members are the core's, and it must
@@ -119,6 +120,7 @@ struct vfs {
     struct vfs_file *files[VFS_MAX_FILES];
     struct vs_port own_port;        /* the caller's hooks, memory from cfg */
     struct vfs_mem mem;
+    struct vfs_aio_state *aio;      /* operations in flight (vfs_aio.h), NULL when none */
 };
 
 /* Prepares an empty namespace with the default configuration. */
@@ -193,6 +195,9 @@ int64_t vfs_read(struct vfs *v, int fd, void *buf, size_t n);
 int64_t vfs_pread(struct vfs *v, int fd, void *buf, size_t n, uint64_t off);
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence);
 int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st);
+/* As vfs_fstat, but a file's attributes that are still within the validity
+ * the device gave them serve without a GETATTR, as vfs_stat's do. */
+int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st);
 /* Writes n bytes at the file position (at the end with O_APPEND) / at off,
  * split into requests of the device's max_write.  Returns the count written
  * (short only if the device wrote less) or an error such as -ENOSPC. */

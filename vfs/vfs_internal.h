@@ -193,6 +193,28 @@ static inline int vfs_check_rw(const struct vfs_mount *m) { return m && m->opts.
  * requests in flight.  Returns the bytes moved (short at end of file or when
  * the device took less) or, if none, a negative errno. */
 int64_t vfs_file_io(struct vfs_file *f, void *buf, size_t n, uint64_t off, bool write);
+/* One READ or WRITE of a range: the request, its arguments and results. */
+struct vfs_io_op {
+    struct fconn_req r;
+    struct fconn_slot *slot;
+    union {
+        struct fuse_read_in rd;
+        struct fuse_write_in wr;
+    } in;
+    struct fuse_write_out wo;
+    uint32_t len;
+};
+/* The chunk size for n bytes spread over `window` requests, within
+ * [64 KiB, max]. */
+uint32_t vfs_io_chunk(size_t n, uint32_t window, uint32_t max);
+/* Fills op for len bytes of f at off, to or from caller memory p. */
+void vfs_io_prepare(struct vfs_file *f, struct vfs_io_op *op, uint8_t *p, uint64_t off, uint32_t len, bool write);
+/* The bytes a finished op moved, or -EPROTO for a reply that breaks the rules. */
+int64_t vfs_io_moved(const struct vfs_io_op *op, bool write);
+
+/* aio.c: before f is closed, waits for its operations' requests in flight
+ * and ends them (vfs_aio.h). */
+void vfs_aio_settle_file(struct vfs *v, struct vfs_file *f);
 
 /* mem.c: a port that takes memory from cfg's heap/dma (where given) and
  * calls outer's hooks for everything else; stored in *own, state in *mm. */

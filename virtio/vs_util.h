@@ -44,4 +44,13 @@ size_t strlen(const char *s);
 #define VS_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define VS_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 
+#ifndef __cplusplus
+/* Whether two NUL-terminated strings are equal. */
+static inline bool vs_streq(const char *a, const char *b)
+{
+    size_t n = vs_strlen(a);
+    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
+}
+#endif
+
 #endif

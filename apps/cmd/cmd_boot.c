@@ -8,9 +8,12 @@
 #include "bootload.h"
 #include "entries.h"
 #include "fmt.h"
+#include "vfs_aio.h"
 #include "vs_errno.h"
 
 #define BOOT_CHUNK (1u << 20)
+/* Reads of BOOT_CHUNK in flight while loading a file. */
+#define BOOT_AHEAD 3
 /* Files at least this big get progress lines and a summary. */
 #define BOOT_PROGRESS_MIN (1u << 20)
 /* At most one progress line per this many nanoseconds. */
@@ -62,24 +65,51 @@ static int open_regular(struct app *a, const char *path, uint64_t *size)
     return fd;
 }
 
-/* Reads total bytes of fd into p, with progress lines for big files. */
+/* Reads total bytes of fd into p, with progress lines for big files.  Up
+ * to BOOT_AHEAD reads of BOOT_CHUNK are in flight (vfs_aio.h), each straight
+ * into its place, so the device never waits for the next one. */
 static int read_all(struct app *a, int fd, const char *path, uint8_t *p, uint64_t total)
 {
-    uint64_t t0 = now(a), last = t0, done = 0;
-    while (done < total) {
-        size_t want = (size_t)VS_MIN(total - done, (uint64_t)BOOT_CHUNK);
-        int64_t got = app_interrupted(a) ? -VS_EINTR : vfs_pread(&a->vfs, fd, p + done, want, done);
-        if (got < 0)
-            return (int)got;
-        if (got == 0)
-            return -VS_EIO; /* the file shrank while we read it */
+    struct vfs_aio ops[BOOT_AHEAD];
+    uint64_t t0 = now(a), last = t0, done = 0, sent = 0;
+    unsigned head = 0, n = 0;
+    int err = 0;
+    for (;;) {
+        while (!err && n < BOOT_AHEAD && sent < total) {
+            struct vfs_aio *op = &ops[(head + n) % BOOT_AHEAD];
+            size_t want = (size_t)VS_MIN(total - sent, (uint64_t)BOOT_CHUNK);
+            *op = (struct vfs_aio){.fd = fd, .buf = p + sent, .len = want, .off = sent};
+            err = app_interrupted(a) ? -VS_EINTR : vfs_aio_submit(&a->vfs, op);
+            if (!err) {
+                sent += want;
+                n++;
+            }
+        }
+        if (!n)
+            break;
+        /* Every read in flight is waited for, even after a failure: they
+         * write into p. */
+        struct vfs_aio *op = &ops[head];
+        head = (head + 1) % BOOT_AHEAD;
+        n--;
+        int64_t got = vfs_aio_wait(&a->vfs, op);
+        if (err || done != op->off)
+            continue; /* failed, or read past a short read: dropped */
+        if (got <= 0) {
+            err = got ? (int)got : -VS_EIO; /* 0: the file shrank while we read it */
+            continue;
+        }
         done += (uint64_t)got;
+        if (done < op->off + op->len)
+            sent = done; /* short: what follows is read again from here */
         uint64_t t = now(a);
         if (total >= BOOT_PROGRESS_MIN && done < total && t - last >= BOOT_PROGRESS_NS) {
             print_progress(a, "loading", path, done, total, t - t0);
             last = t;
         }
     }
+    if (err)
+        return err;
     if (total >= BOOT_PROGRESS_MIN)
         print_progress(a, "loaded", path, done, total, now(a) - t0);
     return 0;

@@ -4,6 +4,7 @@
 #include "escape.h"
 #include "numparse.h"
 #include "sha256.h"
+#include "vfs_aio.h"
 #include "dirlist.h"
 #include "vs_errno.h"
 
@@ -166,7 +167,9 @@ int cmd_stat(struct app *a, int argc, char **argv)
 
 /* Reads [off, off + len) of path (len UINT64_MAX: to the end) in chunks and
  * hands each to fn, then calls end (if not NULL) once the bytes stop, even
- * when an error cut them short.  Reports errors as `cmd`, after end. */
+ * when an error cut them short.  Reports errors as `cmd`, after end.  Two
+ * chunks are read at once (vfs_aio.h): the device fills the next while fn
+ * takes this one. */
 static int read_range(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len,
                       void (*fn)(void *ctx, const void *p, size_t n), void (*end)(void *ctx), void *ctx)
 {
@@ -175,24 +178,57 @@ static int read_range(struct app *a, const char *cmd, const char *path, uint64_t
         app_error(a, cmd, path, fd);
         return fd;
     }
-    uint8_t *buf = a->port->alloc(a->port->ctx, IO_CHUNK);
+    uint8_t *buf = a->port->alloc(a->port->ctx, 2 * IO_CHUNK);
     int err = buf ? 0 : -VS_ENOMEM;
-    while (!err && len) {
-        if (app_interrupted(a)) {
-            err = -VS_EINTR;
-            break;
+    struct vfs_aio ops[2];
+    unsigned head = 0, inflight = 0;
+    bool stop = err != 0;
+    for (;;) {
+        while (!stop && inflight < 2 && len) {
+            struct vfs_aio *op = &ops[(head + inflight) % 2];
+            size_t want = (size_t)VS_MIN((uint64_t)IO_CHUNK, len);
+            *op = (struct vfs_aio){.fd = fd, .buf = buf + ((head + inflight) % 2) * IO_CHUNK, .len = want, .off = off};
+            int serr = vfs_aio_submit(&a->vfs, op);
+            if (serr) {
+                err = serr;
+                stop = true;
+                break;
+            }
+            off += want;
+            len -= want;
+            inflight++;
         }
-        size_t want = (size_t)VS_MIN((uint64_t)IO_CHUNK, len);
-        int64_t got = vfs_pread(&a->vfs, fd, buf, want, off);
-        if (got < 0) {
-            err = (int)got;
+        if (!inflight)
             break;
+        /* Every read in flight is waited for, even after a failure: its
+         * buffer is ours to free. */
+        struct vfs_aio *op = &ops[head];
+        int64_t got = vfs_aio_wait(&a->vfs, op);
+        head = (head + 1) % 2;
+        inflight--;
+        if (stop)
+            continue;
+        if (got < 0 || app_interrupted(a)) {
+            err = got < 0 ? (int)got : -VS_EINTR;
+            stop = true;
+            continue;
         }
-        if (got == 0)
-            break;
-        fn(ctx, buf, (size_t)got);
-        off += (uint64_t)got;
-        len -= (uint64_t)got;
+        if (got == 0) {
+            stop = true;
+            continue;
+        }
+        fn(ctx, op->buf, (size_t)got);
+        if ((size_t)got < op->len && inflight) {
+            /* Less than asked: the read after it started too far on.  It
+             * found nothing (the end of the file), or it is dropped and
+             * the reading goes on from here. */
+            int64_t next = vfs_aio_wait(&a->vfs, &ops[head]);
+            head = (head + 1) % 2;
+            inflight--;
+            stop = next == 0;
+            len += off - (op->off + (uint64_t)got);
+            off = op->off + (uint64_t)got;
+        }
     }
     a->port->free(a->port->ctx, buf);
     int cerr = vfs_close(&a->vfs, fd);

@@ -102,12 +102,6 @@ static int parse_opts(char *s, struct vfs_mount_opts *o, struct vfs_config *smal
     return 0;
 }
 
-static bool streq(const char *x, const char *y)
-{
-    size_t n = vs_strlen(x);
-    return n == vs_strlen(y) && !vs_memcmp(x, y, n);
-}
-
 void app_mount_failed(struct app *a, const char *path, int err, bool msix)
 {
     const char *why = err == -VS_ENOTSUP && msix
@@ -146,7 +140,7 @@ int cmd_mount(struct app *a, int argc, char **argv)
     }
     struct app_dev *d = 0;
     for (int i = 0; i < a->ndevs; i++) {
-        if (streq(a->devs[i].tag, argv[1]))
+        if (vs_streq(a->devs[i].tag, argv[1]))
             d = &a->devs[i];
     }
     if (!d || d->mounted) {
@@ -176,7 +170,7 @@ int cmd_umount(struct app *a, int argc, char **argv)
     struct vfs_mount_info mi;
     int slot = -1;
     for (int i = 0; i < VFS_MAX_MOUNTS && slot < 0; i++) {
-        if (vfs_mount_info(&a->vfs, i, &mi) && streq(mi.path, argv[1]))
+        if (vfs_mount_info(&a->vfs, i, &mi) && vs_streq(mi.path, argv[1]))
             slot = i;
     }
     if (slot < 0) {
@@ -184,7 +178,7 @@ int cmd_umount(struct app *a, int argc, char **argv)
         return -VS_EINVAL;
     }
     for (int i = 0; i < a->ndevs; i++) {
-        if (streq(a->devs[i].tag, mi.tag))
+        if (vs_streq(a->devs[i].tag, mi.tag))
             a->devs[i].mounted = false;
     }
     int err = vfs_umount(&a->vfs, argv[1]);

@@ -5,12 +5,6 @@
 #include "numparse.h"
 #include "vs_errno.h"
 
-static bool streq(const char *x, const char *y)
-{
-    size_t n = vs_strlen(x);
-    return n == vs_strlen(y) && !vs_memcmp(x, y, n);
-}
-
 int cmd_debug(struct app *a, int argc, char **argv)
 {
     uint64_t level = 0;
@@ -110,7 +104,7 @@ static void print_mount(struct app *a, int slot)
 
 int cmd_stats(struct app *a, int argc, char **argv)
 {
-    bool reset = argc >= 2 && streq(argv[1], "-r");
+    bool reset = argc >= 2 && vs_streq(argv[1], "-r");
     int first = 1 + reset;
     if (argc > first + 1) {
         app_usage(a, "stats", -VS_EINVAL, "usage: stats [-r] [PATH]");
@@ -118,7 +112,7 @@ int cmd_stats(struct app *a, int argc, char **argv)
     }
     const char *path = argc > first ? argv[first] : 0;
     int only = -1;
-    if (path && !streq(path, "/")) {
+    if (path && !vs_streq(path, "/")) {
         only = mount_of(a, path);
         if (only < 0) {
             app_error(a, "stats", path, -VS_EINVAL);
@@ -161,7 +155,7 @@ int cmd_help(struct app *a, int argc, char **argv)
     }
     bool found = false;
     for (int i = 0; app_command_name(i); i++) {
-        if (argc == 2 && !streq(argv[1], app_command_name(i)))
+        if (argc == 2 && !vs_streq(argv[1], app_command_name(i)))
             continue;
         app_printf(a, "  %s\n", app_command_usage(i));
         found = true;

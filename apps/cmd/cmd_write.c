@@ -5,6 +5,7 @@
 #include "dirlist.h"
 #include "numparse.h"
 #include "pattern.h"
+#include "vfs_aio.h"
 #include "vs_errno.h"
 
 #define IO_CHUNK (1u << 20)
@@ -166,24 +167,49 @@ int cmd_append(struct app *a, int argc, char **argv)
     return write_cmd(a, argc, argv, "append", VFS_O_APPEND);
 }
 
-/* Copies everything from fd `in` to fd `out`. */
+/* What a finished write op says: 0, or why it fell short. */
+static int write_result(const struct vfs_aio *w)
+{
+    return w->result < 0 ? (int)w->result : (uint64_t)w->result < w->len ? -VS_EIO : 0;
+}
+
+/* Copies everything from fd `in` to fd `out`, both at offset 0.  The next
+ * chunk is read while this one is written (vfs_aio.h): two buffers, a read
+ * and a write in flight. */
 static int copy_data(struct app *a, int in, int out)
 {
-    uint8_t *buf = a->port->alloc(a->port->ctx, IO_CHUNK);
+    uint8_t *buf = a->port->alloc(a->port->ctx, 2 * IO_CHUNK);
     if (!buf)
         return -VS_ENOMEM;
-    int err = 0;
-    for (;;) {
-        int64_t got = vfs_read(&a->vfs, in, buf, IO_CHUNK);
-        if (got <= 0) {
-            err = (int)got;
+    struct vfs_aio rd = {.fd = in, .buf = buf, .len = IO_CHUNK}, wr;
+    bool writing = false;
+    uint64_t off = 0;
+    int err = vfs_aio_submit(&a->vfs, &rd);
+    while (!err) {
+        int64_t got = vfs_aio_wait(&a->vfs, &rd);
+        if (writing) {
+            vfs_aio_wait(&a->vfs, &wr);
+            writing = false;
+            err = write_result(&wr);
+        }
+        if (err || got <= 0) {
+            err = err ? err : (int)got;
             break;
         }
-        int64_t put = vfs_write(&a->vfs, out, buf, (size_t)got);
-        if (put != got) {
-            err = put < 0 ? (int)put : -VS_EIO;
+        wr = (struct vfs_aio){.fd = out, .write = true, .buf = rd.buf, .len = (size_t)got, .off = off};
+        err = vfs_aio_submit(&a->vfs, &wr);
+        if (err)
             break;
-        }
+        writing = true;
+        off += (uint64_t)got;
+        uint8_t *next = rd.buf == buf ? buf + IO_CHUNK : buf;
+        rd = (struct vfs_aio){.fd = in, .buf = next, .len = IO_CHUNK, .off = off};
+        err = vfs_aio_submit(&a->vfs, &rd);
+    }
+    if (writing) {
+        vfs_aio_wait(&a->vfs, &wr);
+        if (!err)
+            err = write_result(&wr);
     }
     a->port->free(a->port->ctx, buf);
     return err;

@@ -20,12 +20,6 @@
 #include "numparse.h"
 #include "vs_errno.h"
 
-static bool same(const char *a, const char *b)
-{
-    size_t n = vs_strlen(a);
-    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
-}
-
 /* The kinds of entry, in the order they are looked for on each share. */
 static const struct entry_method *const methods[] = {
     &entry_method_bls, &entry_method_uki, &entry_method_extlinux, &entry_method_bare, &entry_method_efi,
@@ -201,8 +195,8 @@ int entries_boot(struct app *a, const struct boot_entry *e, const char *cmdline)
 int entries_boot_cmd(struct app *a, int argc, char **argv)
 {
     uint64_t n = 0;
-    bool dflt = argc == 2 && same(argv[1], "--default");
-    if (!dflt && !(argc == 3 && same(argv[1], "-e") && !parse_u64(argv[2], &n) && n >= 1)) {
+    bool dflt = argc == 2 && vs_streq(argv[1], "--default");
+    if (!dflt && !(argc == 3 && vs_streq(argv[1], "-e") && !parse_u64(argv[2], &n) && n >= 1)) {
         app_usage(a, "boot", -VS_EINVAL, "usage: boot -e N | boot --default (N counts from 1, as `entries` lists)");
         return -VS_EINVAL;
     }

@@ -19,12 +19,6 @@ struct xparse {
     int err;
 };
 
-static bool same(const char *a, const char *b)
-{
-    size_t n = vs_strlen(a);
-    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
-}
-
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
@@ -74,7 +68,7 @@ static void finish(struct xparse *x)
     if (!e->title[0])
         vs_memcpy(e->title, e->id, sizeof(e->title));
     /* DEFAULT names a LABEL; MENU DEFAULT marks one directly. */
-    if (x->default_label[0] && same(e->id, x->default_label))
+    if (x->default_label[0] && vs_streq(e->id, x->default_label))
         e->is_default = true;
     if (x->sink)
         x->e = x->sink->emit(x->sink->ctx, e);

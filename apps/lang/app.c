@@ -122,17 +122,11 @@ bool app_interrupted(struct app *a)
     return false;
 }
 
-static bool streq(const char *a, const char *b)
-{
-    size_t n = vs_strlen(a);
-    return n == vs_strlen(b) && !vs_memcmp(a, b, n);
-}
-
 /* Runs one parsed command; returns 0 or a negative errno. */
 static int dispatch(struct app *a, struct cmd *c)
 {
     for (size_t i = 0; i < app_ncommands; i++) {
-        if (streq(c->argv[0], app_commands[i].name))
+        if (vs_streq(c->argv[0], app_commands[i].name))
             return app_commands[i].fn(a, c->argc, c->argv);
     }
     app_usage(a, c->argv[0], -VS_ENOSYS, "unknown command");

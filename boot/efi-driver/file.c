@@ -177,7 +177,7 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
 {
     struct vfs *v = &f->vol->vfs;
     if (f->dd < 0) {
-        f->dd = vfs_opendir(v, f->path);
+        f->dd = vfs_opendir_plus(v, f->path); /* each entry's attributes come with it */
         if (f->dd < 0) {
             EFI_STATUS s = vsfs_status(f->dd);
             f->dd = -1;
@@ -222,6 +222,39 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
     }
 }
 
+void vsfs_stage_free(struct vsfs_volume *vol)
+{
+    const struct vs_port *port = vol->vfs.port;
+    if (vol->stage)
+        port->dma_free(port->ctx, vol->stage, VSFS_STAGE);
+    vol->stage = NULL;
+}
+
+/* Up to n bytes at off into buf.  The device writes the volume's staging
+ * buffer, whole requests in flight at once, and the bytes are copied out: a
+ * firmware caller's buffer cannot be kept from reuse should a request outlive
+ * the call, which the core requires of memory the device is given (without a
+ * staging buffer the core bounces, one request at a time).  After a failure
+ * that may have left requests with the device, the buffer stays the port's
+ * (held) and a new one serves the next Read. */
+static int64_t read_some(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+    struct vsfs_volume *vol = f->vol;
+    const struct vs_port *port = vol->vfs.port;
+    if (!vol->stage) {
+        uint64_t dev;
+        vol->stage = port->dma_alloc(port->ctx, VSFS_STAGE, &dev);
+        if (!vol->stage)
+            return vfs_pread(&vol->vfs, fd, buf, n, off);
+    }
+    int64_t r = vfs_pread(&vol->vfs, fd, vol->stage, VS_MIN(n, (size_t)VSFS_STAGE), off);
+    if (r > 0)
+        memcpy(buf, vol->stage, (size_t)r);
+    else if (r == -VS_ETIMEDOUT || r == -VS_EIO || r == -VS_EPROTO)
+        vol->stage = NULL; /* the device may still write it: the port keeps it */
+    return r;
+}
+
 static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
@@ -235,19 +268,20 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     if (fd < 0)
         return vsfs_status(fd);
     UINTN want = *size, got = 0;
+    int64_t r = 0;
     while (got < want) {
-        int64_t r = vfs_pread(v, fd, (char *)buf + got, want - got, f->pos + got);
-        if (r < 0) {
-            *size = 0;
-            return vsfs_status((int)r);
-        }
-        if (r == 0)
+        r = read_some(f, fd, (uint8_t *)buf + got, want - got, f->pos + got);
+        if (r <= 0)
             break;
         got += (UINTN)r;
     }
+    if (r < 0) {
+        *size = 0;
+        return vsfs_status((int)r);
+    }
     if (got == 0 && f->pos > 0) {
         struct vfs_stat st;
-        if (!vfs_fstat(v, fd, &st) && f->pos > st.size)
+        if (!vfs_fstat_cached(v, fd, &st) && f->pos > st.size)
             return EFI_DEVICE_ERROR; /* the spec's answer for a position past the end */
     }
     f->pos += got;
@@ -303,7 +337,7 @@ static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *self, UINT64 pos)
     }
     if (pos == ~(UINT64)0) {
         struct vfs_stat st;
-        int err = f->fd >= 0 ? vfs_fstat(&f->vol->vfs, f->fd, &st) : vfs_stat(&f->vol->vfs, f->path, &st);
+        int err = f->fd >= 0 ? vfs_fstat_cached(&f->vol->vfs, f->fd, &st) : vfs_stat(&f->vol->vfs, f->path, &st);
         if (err)
             return vsfs_status(err);
         pos = st.size;

@@ -167,6 +167,7 @@ EFI_STATUS vsfs_volume_stop_child(struct vsfs_volume *vol)
     }
     bs->UninstallProtocolInterface(vol->child, &efi_guid_device_path, vol->path);
     vol->child = NULL;
+    vsfs_stage_free(vol);
     vfs_umount_all(&vol->vfs);
     vol->gone = true; /* handles still open now fail */
     return EFI_SUCCESS;

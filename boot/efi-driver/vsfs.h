@@ -25,6 +25,8 @@
 #define VSFS_MOUNT_LEN 2
 #define VSFS_MAX_VOLUMES 8
 #define VSFS_IS_DIR(mode) (((mode) & VS_S_IFMT) == VS_S_IFDIR)
+/* A Read's staging buffer: room for the core's four requests in flight. */
+#define VSFS_STAGE (1u << 20)
 
 struct vsfs_volume {
     EFI_SIMPLE_FILE_SYSTEM_PROTOCOL sfs;   /* first: the protocol pointer is the volume */
@@ -43,6 +45,10 @@ struct vsfs_volume {
      * once the device is released too (orphaned), the last Close frees the
      * volume, as FAT does. */
     bool gone, orphaned;
+    /* file.c: DMA memory (from the volume's port) that file data is read
+     * into, VSFS_STAGE bytes, then copied to the caller; NULL until the first
+     * Read. */
+    void *stage;
 };
 
 struct vsfs_file {
@@ -72,6 +78,8 @@ EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol);
 EFI_STATUS vsfs_file_new(struct vsfs_volume *vol, char *path, bool dir, bool writable, int fd,
                          EFI_FILE_PROTOCOL **out);
 EFI_STATUS EFIAPI vsfs_open_volume(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *sfs, EFI_FILE_PROTOCOL **root);
+/* Gives the staging buffer back (before the share is unmounted). */
+void vsfs_stage_free(struct vsfs_volume *vol);
 
 /* info.c: each fills buf (*size bytes) or says how much it needs. */
 EFI_STATUS vsfs_file_info(const char *name, const struct vfs_stat *st, UINTN *size, void *buf);

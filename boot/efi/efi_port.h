@@ -8,19 +8,24 @@
  * is the device's true address; pci_read/pci_write look the bdf up in that
  * table and go through PciIo->Pci.Read/Write (absent functions read as all
  * ones, so vpci_find's bus scan works unchanged).  The BARs are accessed
- * directly: UEFI identity-maps memory-mapped I/O on x86-64 and the PciIo
- * attributes enable memory decoding and bus mastering first.
+ * directly: UEFI identity-maps memory-mapped I/O on x86-64 and AArch64 and
+ * the PciIo attributes enable memory decoding and bus mastering first.
  *
  * DMA: PciIo->AllocateBuffer + PciIo->Map(BusMasterCommonBuffer) of the
  * first claimed device, so the device address comes from the firmware (the
  * same as the CPU's on a machine without an IOMMU, a bounce or IOMMU
  * address otherwise).  dma_addr says yes only for memory inside one of
- * those common buffers; every other caller buffer is bounced by the core. */
+ * those common buffers; every other caller buffer is bounced by the core.
+ * dma_hold marks the common buffer a request outlived its call with: it is
+ * never freed (the UEFI driver reads files through a staging buffer of its
+ * own DMA memory, since a firmware caller's buffer cannot be kept from
+ * reuse). */
 #ifndef EFI_PORT_H
 #define EFI_PORT_H
 
 #include <efi.h>
 
+#include "efi_kept.h"
 #include "vs_port.h"
 #include "vtransport.h"
 
@@ -47,11 +52,12 @@ struct efi_port {
     int nfns;
     EFI_PCI_IO_PROTOCOL *dma_io;    /* whose AllocateBuffer/Map we use */
     struct efi_dma_buf *dma;        /* live DMA buffers */
-    uint64_t tsc_base, tsc_mult;    /* ns = (tsc - base) * mult >> 32 */
+    uint64_t tsc_base, tsc_mult;    /* ns = (counter - base) * mult >> 32 (TSC or CNTVCT) */
     /* Transports to reset at ExitBootServices. */
     const struct vs_transport *live[EFI_PORT_MAX_CLAIMED];
     int nlive;
     EFI_EVENT ebs_event;
+    struct efi_kept kept;           /* the core's memory (efi_kept.h) */
 };
 
 /* Calibrates the clock, fills p->port; no PCI function yet. */

@@ -112,8 +112,11 @@ static void pci_write(void *ctx, vs_bdf_t bdf, uint16_t off, int width, uint32_t
         f->io->Pci.Write(f->io, width_of(width), off, 1, &val);
 }
 
-/* UEFI identity-maps MMIO on x86-64 (and the BARs were enabled through the
- * PciIo attributes), so the physical address is the CPU's address. */
+/* UEFI identity-maps MMIO on x86-64 and AArch64 (there as device memory),
+ * and the BARs were enabled through the PciIo attributes, so the physical
+ * address is the CPU's address.  (On QEMU's virt the PCIe host bridge's
+ * memory windows have no translation offset: a BAR's bus address is its CPU
+ * address; only the I/O window is translated, which virtio 1.x never uses.) */
 static volatile void *map_mmio(void *ctx, uint64_t phys, uint64_t len)
 {
     (void)ctx;
@@ -200,6 +203,7 @@ struct efi_dma_buf {
     uint64_t dev;
     void *mapping;          /* NULL: plain AllocatePages, identity */
     EFI_PCI_IO_PROTOCOL *io;
+    bool held;              /* dma_hold: the device may still write it, never freed */
 };
 
 static size_t pages_for(size_t size)
@@ -218,6 +222,7 @@ static void *dma_alloc(void *ctx, size_t size, uint64_t *dev_addr)
     b->mapping = NULL;
     b->io = p->dma_io;
     b->host = NULL;
+    b->held = false;
     if (b->io) {
         if (EFI_ERROR(b->io->AllocateBuffer(b->io, AllocateAnyPages, EfiBootServicesData, b->pages, &b->host, 0)))
             goto fail;
@@ -260,6 +265,8 @@ static void dma_free(void *ctx, void *host, size_t size)
         struct efi_dma_buf *b = *pp;
         if (b->host != host)
             continue;
+        if (b->held)
+            return; /* stays the device's */
         *pp = b->next;
         if (b->mapping) {
             b->io->Unmap(b->io, b->mapping);
@@ -287,55 +294,76 @@ static bool dma_addr(void *ctx, const void *ptr, size_t len, uint64_t *dev_addr)
     return false;
 }
 
+/* A request given [ptr, ptr + len) of a common buffer outlived its call:
+ * the buffer is never freed (dma_free and efi_port_release skip it), since
+ * the device may still write it; it stays allocated for good. */
+static void dma_hold(void *ctx, const void *ptr, size_t len)
+{
+    struct efi_port *p = ctx;
+    uintptr_t a = (uintptr_t)ptr;
+    (void)len;
+    for (struct efi_dma_buf *b = p->dma; b; b = b->next)
+        if (a >= (uintptr_t)b->host && a - (uintptr_t)b->host < b->pages * EFI_PAGE_SIZE)
+            b->held = true;
+}
+
 /* ---------------------------------------------------------------- memory, clock, log */
 
 static void *alloc(void *ctx, size_t size)
 {
     struct efi_port *p = ctx;
-    void *q = NULL;
-    if (EFI_ERROR(p->st->BootServices->AllocatePool(p->pool_type, size ? size : 1, &q)))
-        return NULL;
-    return q;
+    return efi_kept_alloc(&p->kept, p->st->BootServices, p->pool_type, size);
 }
 
 static void release(void *ctx, void *q)
 {
     struct efi_port *p = ctx;
-    if (q)
-        p->st->BootServices->FreePool(q);
+    efi_kept_free(&p->kept, p->st->BootServices, q);
 }
 
-static uint64_t rdtsc(void)
+/* A free-running counter: the TSC, or on AArch64 the generic timer's
+ * virtual count (CNTVCT_EL0; the isb keeps the read from running early). */
+static uint64_t counter(void)
 {
+#if defined(__aarch64__)
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (uint64_t)hi << 32 | lo;
+#endif
 }
 
 static uint64_t now_ns(void *ctx)
 {
     struct efi_port *p = ctx;
-    return (uint64_t)(((unsigned __int128)(rdtsc() - p->tsc_base) * p->tsc_mult) >> 32);
+    return (uint64_t)(((unsigned __int128)(counter() - p->tsc_base) * p->tsc_mult) >> 32);
 }
 
-/* The TSC against 20 ms of gBS->Stall (the firmware's calibrated timer). */
+/* The counter against 20 ms of gBS->Stall (the firmware's calibrated timer). */
 static void calibrate(struct efi_port *p)
 {
     EFI_BOOT_SERVICES *bs = p->st->BootServices;
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = counter();
     bs->Stall(20000);
-    uint64_t ticks = rdtsc() - t0;
+    uint64_t ticks = counter() - t0;
     uint64_t hz = ticks * 50;
     p->tsc_mult = hz ? (uint64_t)((1000000000ull << 32) / hz) : 1ull << 32;
     if (p->tsc_mult == 0)
         p->tsc_mult = 1;
-    p->tsc_base = rdtsc();
+    p->tsc_base = counter();
 }
 
 static void relax(void *ctx)
 {
     (void)ctx;
+#if defined(__aarch64__)
+    __asm__ volatile("yield");
+#else
     __asm__ volatile("pause");
+#endif
 }
 
 static void log_line(void *ctx, const char *msg)
@@ -362,6 +390,7 @@ EFI_STATUS efi_port_init(struct efi_port *p, EFI_HANDLE image, EFI_SYSTEM_TABLE 
         .dma_alloc = dma_alloc,
         .dma_free = dma_free,
         .dma_addr = dma_addr,
+        .dma_hold = dma_hold,
         .alloc = alloc,
         .free = release,
         .now_ns = now_ns,
@@ -444,9 +473,12 @@ void efi_port_release(struct efi_port *p, bool reconnect)
         bs->CloseEvent(p->ebs_event);
         p->ebs_event = NULL;
     }
-    /* Whatever DMA memory the core still holds (none after an unmount). */
-    while (p->dma)
-        dma_free(p, p->dma->host, 0);
+    /* Whatever DMA memory the core still holds (none after an unmount), but
+     * what the device may still write. */
+    for (struct efi_dma_buf *b = p->dma, *next; b; b = next) {
+        next = b->next;
+        dma_free(p, b->host, 0);
+    }
     for (int i = 0; i < p->nfns; i++) {
         struct efi_pci_fn *f = &p->fns[i];
         if (!f->claimed)
@@ -459,6 +491,7 @@ void efi_port_release(struct efi_port *p, bool reconnect)
             bs->ConnectController(f->handle, NULL, NULL, TRUE);
     }
     p->dma_io = NULL;
+    efi_kept_drop(&p->kept, bs); /* from now on every block goes straight back */
     if (p->fns)
         bs->FreePool(p->fns);
     p->fns = NULL;

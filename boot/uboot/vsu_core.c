@@ -131,17 +131,11 @@ static void scan_devices(void)
 	}
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	size_t n = vs_strlen(a);
-	return n == vs_strlen(b) && !vs_memcmp(a, b, n);
-}
-
 static bool mounted(const char *tag)
 {
 	struct vfs_mount_info info;
 	for (int i = 0; i < VFS_MAX_MOUNTS; i++)
-		if (vfs_mount_info(&ns, i, &info) && str_eq(info.tag, tag))
+		if (vfs_mount_info(&ns, i, &info) && vs_streq(info.tag, tag))
 			return true;
 	return false;
 }
@@ -161,7 +155,7 @@ int vsu_mount(const char *tag, unsigned int timeout_s)
 	if (!devs.scanned)
 		scan_devices();
 	for (int i = 0; i < devs.used; i++) {
-		if (!str_eq(devs.tag[i], tag))
+		if (!vs_streq(devs.tag[i], tag))
 			continue;
 		struct vfs_mount_opts opts = { .timeout_s = timeout_s };
 		at[0] = '/';

@@ -3,8 +3,10 @@
  * own virtio-fs driver (VirtioFsDxe) and EFI_SIMPLE_FILE_SYSTEM_PROTOCOL,
  * printing the lines the vioshare guest prints.  "stat" is Open + GetInfo
  * + Close, the firmware's only way to ask for a file's attributes.  Run by
- * tools/bench from the UEFI shell after `connect -r`; the share is the volume
- * that holds big.bin and small\.  The status leaves through isa-debug-exit. */
+ * tools/bench from the UEFI shell after `connect -r` (and, for vioshare's
+ * own driver, after loading build/vioshare-fs.efi); the share is the volume
+ * that holds big.bin and small\, and the line "ovmf_bench: driver=NAME" says
+ * whose volume it is.  The status leaves through isa-debug-exit. */
 #include <efi.h>
 #include <stdint.h>
 
@@ -214,7 +216,39 @@ static int w3(EFI_FILE_PROTOCOL *root, uint8_t *buf)
     return 0;
 }
 
-/* Among the mapped file systems, the one holding big.bin. */
+/* The vendor node vioshare-fs.efi ends its volumes' device paths with. */
+static EFI_GUID vioshare_node = {0x7a3c1d52, 0x9b4e, 0x4f06, {0x8d, 0x21, 0x5e, 0x6f, 0x90, 0x3b, 0xa4, 0xc7}};
+static EFI_GUID path_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
+
+static int same_guid(const EFI_GUID *a, const EFI_GUID *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    for (unsigned i = 0; i < sizeof(*a); i++)
+        if (p[i] != q[i])
+            return 0;
+    return 1;
+}
+
+/* Which driver gives the volume: its device path ends in vioshare's vendor
+ * node, or it is the firmware's (VirtioFsDxe). */
+static const char *driver_of(EFI_HANDLE h)
+{
+    EFI_DEVICE_PATH *n;
+    if (st->BootServices->HandleProtocol(h, &path_guid, (void **)&n) != EFI_SUCCESS)
+        return "unknown";
+    while (!(n->Type == END_DEVICE_PATH_TYPE && n->SubType == END_ENTIRE_DEVICE_PATH_SUBTYPE)) {
+        unsigned len = n->Length[0] | n->Length[1] << 8;
+        if (len < sizeof(*n))
+            return "unknown";
+        if (n->Type == MEDIA_DEVICE_PATH && n->SubType == MEDIA_VENDOR_DP &&
+            same_guid(&((VENDOR_DEVICE_PATH *)n)->Guid, &vioshare_node))
+            return "vioshare-fs";
+        n = (EFI_DEVICE_PATH *)((unsigned char *)n + len);
+    }
+    return "firmware";
+}
+
+/* Among the mapped file systems, the one holding big.bin; says whose it is. */
 static EFI_FILE_PROTOCOL *find_share(void)
 {
     UINTN count = 0;
@@ -231,6 +265,9 @@ static EFI_FILE_PROTOCOL *find_share(void)
         if (root->Open(root, &f, L"big.bin", EFI_FILE_MODE_READ, 0) == EFI_SUCCESS) {
             f->Close(f);
             found = root;
+            puts8("ovmf_bench: driver=");
+            puts8(driver_of(handles[i]));
+            puts8("\n");
         } else {
             root->Close(root);
         }

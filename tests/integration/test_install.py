@@ -32,7 +32,8 @@ from vstest import check, note  # noqa: E402
 
 PREFIX = "/usr/local"           # make install's default
 CROSS_PREFIX = "/opt/vioshare-aarch64"
-IMAGES = ["vioshare.elf", "vioshare-pvh.elf", "vioshare.efi", "vioshare-fs.efi", "aarch64/vioshare.elf"]
+IMAGES = ["vioshare.elf", "vioshare-pvh.elf", "vioshare.efi", "vioshare-fs.efi", "aarch64/vioshare.elf",
+          "aarch64/vioshare-fs.efi"]
 HELLO = b"hello from the installed share\n"
 OVMF = ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"]
 

@@ -272,6 +272,14 @@ def test_arguments():
               "status %d: %s" % (r.returncode, err[-300:]))
     r = subprocess.run([LAUNCHER, "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check("--help", r.returncode == 0 and b"usage" in r.stdout, r.stdout[-200:])
+    # A reader that is gone (`--help | head -0`): exit 0, and no traceback.
+    for arg in ("--help", "--version"):
+        rd, wr = os.pipe()
+        os.close(rd)
+        r = subprocess.run([LAUNCHER, arg], stdout=wr, stderr=subprocess.PIPE, timeout=30)
+        os.close(wr)
+        check("%s into a closed pipe" % arg, r.returncode == 0 and not r.stderr,
+              "status %d: %s" % (r.returncode, r.stderr[-300:]))
 
 
 def test_console_stdin():

@@ -5,7 +5,8 @@
  * file (from the file's directory, as FAT does), `..` never above the root,
  * symlinks, Read of files and of directories as EFI_FILE_INFO records (a
  * record that does not fit stays for the next call), Write, positions,
- * Delete, Flush, GetInfo and SetInfo (rename, size, read-only), UCS-2 names.
+ * Delete, Flush, GetInfo and SetInfo (rename, size, read-only), UCS-2 names,
+ * cached attributes at the end of a file.
  * The firmware's boot services are three host functions (pool memory and
  * SignalEvent).  Each case ends with simenv's checks (no leak, every lookup
  * and handle given back). */
@@ -71,6 +72,7 @@ static bool down(struct env *e, EFI_FILE_PROTOCOL *root, bool ok)
         printf("# %u file handles still open\n", vol.open_files);
         ok = false;
     }
+    vsfs_stage_free(&vol);
     vfs_umount_all(&vol.vfs);
     return env_down(e, ok);
 }
@@ -141,8 +143,63 @@ static bool t_read_positions(struct env *e)
     ST_IS(f->Write(f, &n, buf), EFI_ACCESS_DENIED, "Write to a read-only handle");
     ST_IS(f->Flush(f), EFI_ACCESS_DENIED, "Flush of a read-only handle");
     f->Close(f);
+    /* Larger than the staging buffer, whole and from an odd position. */
+    const struct simfs_node *huge = simfs_find(&e->fs, "huge.bin");
+    uint8_t *big = malloc(4u << 20);
+    REQUIRE(huge && big, "huge.bin or memory");
+    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    bool same = true;
+    for (UINT64 at = 0; at < 2 && same; at++) {
+        UINT64 from = at ? (1u << 20) - 3 : 0;
+        f->SetPosition(f, from);
+        n = 4u << 20;
+        if (f->Read(f, &n, big) != EFI_SUCCESS || n != SIMFS_HUGE_SIZE - from)
+            same = false;
+        for (UINTN k = 0; same && k < n; k++)
+            same = big[k] == simfs_byte(huge, from + k);
+    }
+    f->Close(f);
+    free(big);
+    REQUIRE(same, "huge.bin read wrong (%lu bytes)", (unsigned long)n);
     ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_WRITE, 0, &f), EFI_INVALID_PARAMETER, "Open(WRITE alone)");
     ST_IS(open_at(root, L"nothing", EFI_FILE_MODE_READ, 0, &f), EFI_NOT_FOUND, "Open of a missing name");
+    return down(e, root, true);
+}
+
+/* Attributes still valid answer a Read at the end and SetPosition(end)
+ * without a GETATTR; after a Write they are asked for again. */
+static bool t_cached_attrs(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open");
+    char buf[64];
+    UINTN n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read");
+    REQUIRE(n == strlen(HELLO), "%lu bytes read", (unsigned long)n);
+    unsigned long getattrs = e->fs.ops[FUSE_GETATTR];
+    n = sizeof(buf);
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read at the end");
+    UINT64 pos = 0;
+    ST_IS(f->SetPosition(f, ~(UINT64)0), EFI_SUCCESS, "SetPosition(end)");
+    f->GetPosition(f, &pos);
+    REQUIRE(n == 0 && pos == strlen(HELLO) && e->fs.ops[FUSE_GETATTR] == getattrs,
+            "%lu bytes at the end, end position %llu, %lu GETATTR", (unsigned long)n, (unsigned long long)pos,
+            e->fs.ops[FUSE_GETATTR] - getattrs);
+    f->Close(f);
+    ST_IS(open_at(root, L"hello.txt", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0, &f), EFI_SUCCESS,
+          "Open read-write");
+    f->SetPosition(f, strlen(HELLO));
+    n = 3;
+    ST_IS(f->Write(f, &n, "abc"), EFI_SUCCESS, "Write at the end");
+    getattrs = e->fs.ops[FUSE_GETATTR];
+    ST_IS(f->SetPosition(f, ~(UINT64)0), EFI_SUCCESS, "SetPosition(end) after the Write");
+    f->GetPosition(f, &pos);
+    REQUIRE(pos == strlen(HELLO) + 3 && e->fs.ops[FUSE_GETATTR] > getattrs,
+            "end position %llu after the Write, %lu GETATTR", (unsigned long long)pos,
+            e->fs.ops[FUSE_GETATTR] - getattrs);
+    f->Close(f);
     return down(e, root, true);
 }
 
@@ -242,9 +299,12 @@ static bool t_read_dir(struct env *e)
             "dir lists %d entries", n);
     static char many[SIMFS_MANY + 2][32];
     ST_IS(open_at(root, L"many", EFI_FILE_MODE_READ, 0, &d), EFI_SUCCESS, "Open many");
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
     n = list(d, many, SIMFS_MANY + 2);
     d->Close(d);
-    REQUIRE(n == SIMFS_MANY + 2, "many lists %d entries, want %d", n, SIMFS_MANY + 2);
+    /* READDIRPLUS brings each entry's attributes: its record needs no LOOKUP. */
+    REQUIRE(n == SIMFS_MANY + 2 && e->fs.ops[FUSE_LOOKUP] == lookups, "many lists %d entries, want %d; %lu LOOKUPs",
+            n, SIMFS_MANY + 2, e->fs.ops[FUSE_LOOKUP] - lookups);
     n = list(root, many, SIMFS_MANY + 2);
     REQUIRE(n > 10 && !has(many, n, ".") && !has(many, n, "..") && has(many, n, "hello.txt"),
             "the root lists %d entries, . or .. among them, or no hello.txt", n);
@@ -416,6 +476,8 @@ static bool t_stopped_volume(struct env *e)
 int main(void)
 {
     run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
+    run("efi file: attributes still valid serve a Read at the end and SetPosition(end); a Write asks again",
+        t_cached_attrs);
     run("efi file: names relative to a directory, to a file, .. at the root", t_relative_names);
     run("efi file: symlinks followed inside the share, dangling and loops not found", t_symlinks);
     run("efi file: directories read as EFI_FILE_INFO records", t_read_dir);
