@@ -136,7 +136,8 @@ class VM:
             if not b:
                 return
             with self.lock:
-                self.out += b.replace(b"\r\n", b"\n")
+                # The console ends lines with CR LF; a read may split the pair.
+                self.out += b.replace(b"\r", b"")
 
     def stderr(self):
         with open(self.errlog, "rb") as f:
