@@ -278,6 +278,14 @@ test-seeds:
 	from=$(if $(SEED_FROM),$(SEED_FROM),$$(od -An -N3 -tu4 /dev/urandom | tr -d ' ')); \
 	VIOSHARE_RW_SEEDS=$$from-$$((from + $(SEEDS) - 1)) $(PYTHON) tests/integration/test_rw.py
 
+# Not part of `make test` (minutes): test_soak for MINUTES minutes instead of
+# the 100 s of make test's; its seed is printed (replay: test_soak SECONDS SEED).
+MINUTES ?= 30
+.PHONY: soak
+## soak: random operations, host changes, faults and remounts on three simulated shares for MINUTES (default 30); not part of make test
+soak: $(HOSTB)/tests/test_soak
+	$(HOSTB)/tests/test_soak $$(( $(MINUTES) * 60 ))
+
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
 # from the share as its own root (tests/distro/test_distro.py).
 .PHONY: test-distro

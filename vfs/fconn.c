@@ -12,7 +12,8 @@
  * send. */
 #define DESTROY_WAIT_NS 1000000000ull
 /* How long a wait goes without an answer before it notifies the device
- * again (vq_nudge): a lost notification costs a second, not the request. */
+ * again (vq_nudge): a lost notification costs a second, not the request;
+ * at most half the request's timeout, so that a 1 s timeout is nudged too. */
 #define NUDGE_NS 1000000000ull
 
 /* INIT flags we offer: big requests and the features the VFS relies on. */
@@ -137,8 +138,8 @@ static uint64_t now(struct fconn *c)
 
 static struct fconn_waiting wait_start(struct fconn *c, uint64_t timeout_ns)
 {
-    uint64_t t = now(c);
-    return (struct fconn_waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + NUDGE_NS};
+    uint64_t t = now(c), every = VS_MIN(NUDGE_NS, timeout_ns / 2);
+    return (struct fconn_waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + every, every};
 }
 
 struct fconn_waiting fconn_wait_start(struct fconn *c)
@@ -162,7 +163,7 @@ static int wait_idle(struct fconn *c, struct fconn_waiting *w)
     if (t >= w->nudge) {
         vq_nudge(&c->dev->req);
         vq_nudge(&c->dev->hiprio);
-        w->nudge = t + NUDGE_NS;
+        w->nudge = t + w->nudge_every;
     }
     const struct vs_port *p = c->port;
     if (c->dev->irq)

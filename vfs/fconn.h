@@ -159,9 +159,10 @@ int fconn_wait(struct fconn *c, struct fconn_slot *slot);
 
 /* For a caller waiting on several requests at once (vfs/aio.c): a wait's
  * deadline (the connection's timeout from its start), when it next looks at
- * the device status, and when it next notifies the device again. */
+ * the device status, and when it next notifies the device again, and how
+ * often. */
 struct fconn_waiting {
-    uint64_t deadline, look, nudge;
+    uint64_t deadline, look, nudge, nudge_every;
 };
 struct fconn_waiting fconn_wait_start(struct fconn *c);
 /* Takes every reply that has arrived, without waiting: a submitted

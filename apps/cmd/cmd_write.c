@@ -133,10 +133,10 @@ static int write_pattern(struct app *a, int fd, uint64_t size, uint64_t seed)
         int64_t put = vfs_write(&a->vfs, fd, buf, n);
         if (put < 0)
             err = (int)put;
-        else if ((size_t)put < n)
-            err = -VS_EIO; /* the device accepted less than asked */
+        else if (put == 0)
+            err = -VS_EIO; /* the device accepted nothing */
         else
-            off += n;
+            off += (uint64_t)put; /* short: the rest again, which gives the cause (ETIMEDOUT) if any */
     }
     a->port->free(a->port->ctx, buf);
     return err;

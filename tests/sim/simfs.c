@@ -306,6 +306,19 @@ void sfs_reply_entry(struct simfs *fs, int i, enum simfs_fault_kind fk, struct o
     sfs_put(o, &e, sizeof(e));
 }
 
+void sfs_drop_unreachable(struct simfs *fs, int i)
+{
+    struct simfs_node *n = &fs->nodes[i];
+    if (!n->text || n->nlink || n->lookups)
+        return;
+    for (unsigned k = 0; k < fs->nhandles; k++)
+        if (fs->nodes[fs->handles[k].node].inode == i)
+            return;
+    free(n->text);
+    n->text = NULL;
+    n->size = 0;
+}
+
 void sfs_set_size(struct simfs_node *n, uint64_t size)
 {
     if (n->text) {
@@ -361,6 +374,7 @@ static bool sfs_drop_handle(struct simfs *fs, uint64_t fh, int node, bool dir)
     if (!h)
         return false;
     *h = fs->handles[--fs->nhandles];
+    sfs_drop_unreachable(fs, fs->nodes[node].inode);
     return true;
 }
 
@@ -379,10 +393,13 @@ static void do_init(struct simfs *fs, const uint8_t *arg, uint32_t alen, struct 
      * old one short, as when a connection died): it starts afresh, like
      * virtiofsd's, with no lookups and no open handles. */
     if (fs->initialized) {
-        for (unsigned i = 0; i < fs->nnodes; i++)
-            fs->nodes[i].lookups = 0;
         fs->lookups_now = 0;
         fs->nhandles = 0;
+        for (unsigned i = 0; i < fs->nnodes; i++)
+            fs->nodes[i].lookups = 0;
+        for (unsigned i = 0; i < fs->nnodes; i++)
+            if (fs->nodes[i].removed)
+                sfs_drop_unreachable(fs, fs->nodes[i].inode);
     }
     struct fuse_init_out r;
     memset(&r, 0, sizeof(r));
@@ -464,6 +481,7 @@ static void forget_one(struct simfs *fs, uint64_t nodeid, uint64_t nlookup)
     fs->lookups_now -= (int64_t)nlookup;
     if (n->lookups < 0)
         sfs_bug(fs, "lookup count of %s went to %lld", n->name, (long long)n->lookups);
+    sfs_drop_unreachable(fs, n->inode);
 }
 
 static void do_forget(struct simfs *fs, uint64_t nodeid, const uint8_t *arg, uint32_t alen)

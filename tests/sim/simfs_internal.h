@@ -36,6 +36,9 @@ uint64_t sfs_new_handle(struct simfs *fs, int node, bool dir, uint32_t flags);
 /* An entry reply naming inode i, counted as one more lookup (ATTR_TYPE and
  * ENTRY_ROOT faults applied). */
 void sfs_reply_entry(struct simfs *fs, int i, enum simfs_fault_kind fk, struct out *o);
+/* Frees the content of inode i once no name, lookup or open handle reaches
+ * it (a soak makes and removes files by the hundred thousand). */
+void sfs_drop_unreachable(struct simfs *fs, int i);
 /* Sets inode n's size, its content made explicit (new bytes 0). */
 void sfs_set_size(struct simfs_node *n, uint64_t size);
 

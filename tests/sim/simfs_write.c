@@ -115,6 +115,7 @@ static void detach(struct simfs *fs, int c)
         ino->nlink--;
     stamp(fs, d, true);
     stamp(fs, ino, false);
+    sfs_drop_unreachable(fs, n->inode);
 }
 
 /* Puts name node c into dir as `name`. */

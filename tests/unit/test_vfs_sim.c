@@ -1261,6 +1261,25 @@ static bool t_lost_notify(struct env *e)
     return true;
 }
 
+/* With timeout=1 the repeat comes at half the timeout, not at the deadline
+ * (where it came too late: the soak lost such requests). */
+static bool t_lost_notify_short_timeout(struct env *e)
+{
+    env_init(e);
+    e->opts.timeout_s = 1;
+    if (!env_mount(e))
+        return false;
+    e->d.lose_notifies[1] = 1;
+    struct vfs_stat st;
+    uint64_t t0 = hostport_now_ns();
+    int err = do_stat(e, "/sim/dir/inner.txt", &st);
+    double s = secs_since(t0);
+    REQUIRE(e->d.q[1].lost_notifies == 1, "the notify was not lost (%lu)", e->d.q[1].lost_notifies);
+    REQUIRE(err == 0, "stat after a lost notify with timeout=1 = %d (%s) after %.2f s", err, vs_errno_name(err), s);
+    REQUIRE(s >= 0.45 && s < 0.95, "answered after %.2f s, want about 0.5 s", s);
+    return true;
+}
+
 static bool t_needs_reset(struct env *e)
 {
     env_init(e);
@@ -1728,6 +1747,8 @@ int main(void)
     run("a stalled device gives -ETIMEDOUT within the 1 s timeout; the device works after remount", t_stall);
     run("a READ never answered mid-file gives -ETIMEDOUT within the timeout", t_stall_read);
     run("a notification the host loses is repeated after a second: the request completes", t_lost_notify);
+    run("with timeout=1 a lost notification is repeated after half a second: the request completes",
+        t_lost_notify_short_timeout);
     run("DEVICE_NEEDS_RESET mid-request gives -EIO or -ETIMEDOUT within the timeout", t_needs_reset);
     run("umount with a stalled hiprio queue finishes within the timeout", t_forget_stall);
     run("a RELEASE never answered: umount still ends within the timeout", t_release_stall);
