@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI configuration space through the firmware's EFI_PCI_IO_PROTOCOL
- * (x86_64-efi).  Every function's PciIo is opened GET_PROTOCOL, which needs
+ * (x86_64-efi, arm64-efi).  Every function's PciIo is opened GET_PROTOCOL, which needs
  * no driver to let go: OVMF's VirtioFsDxe keeps its hold on the virtio-fs
  * device, but it is idle while GRUB runs, the core resets the device before
  * using it, and GRUB's preboot hook resets it again before the next OS.
  * Only configuration space goes through PciIo: the BARs are used at their
- * physical addresses (UEFI identity-maps MMIO on x86-64). */
+ * physical addresses (UEFI identity-maps MMIO on x86-64 and AArch64). */
 #include <grub/efi/efi.h>
 #include <grub/efi/pci.h>
 #include <grub/mm.h>
@@ -16,6 +16,7 @@ struct pci_fn {
     vs_bdf_t bdf;
     grub_efi_handle_t handle;
     grub_efi_pci_io_t *io;
+    bool firmware_driven;   /* a firmware driver held it when GRUB came */
 };
 
 static struct {
@@ -23,6 +24,23 @@ static struct {
     int count;
     struct pci_fn *fns;
 } pci;
+
+/* Whether a driver has the function's PciIo open BY_DRIVER (OVMF's
+ * VirtioFsDxe after its boot manager connected everything; not AAVMF's
+ * under -kernel, which connects only what it boots from). */
+static bool driver_bound(grub_efi_handle_t handle, grub_efi_guid_t *guid)
+{
+    grub_efi_boot_services_t *b = grub_efi_system_table->boot_services;
+    grub_efi_open_protocol_information_entry_t *entries;
+    grub_efi_uintn_t n;
+    if (efi_call_4(b->open_protocol_information, handle, guid, &entries, &n) != GRUB_EFI_SUCCESS)
+        return false;
+    bool bound = false;
+    for (grub_efi_uintn_t i = 0; i < n; i++)
+        bound = bound || (entries[i].attributes & GRUB_EFI_OPEN_PROTOCOL_BY_DRIVER);
+    efi_call_1(b->free_pool, entries);
+    return bound;
+}
 
 /* Every PciIo the firmware has, by bus/device/function (segment 0 only:
  * a vs_bdf_t has no segment).  Once: the firmware enumerated PCI before
@@ -44,7 +62,8 @@ static void list_functions(void)
         if (!io || efi_call_5(io->get_location, io, &seg, &bus, &dev, &fn) != GRUB_EFI_SUCCESS || seg != 0 ||
             bus > 255 || dev > 31 || fn > 7)
             continue;
-        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .handle = handles[i], .io = io };
+        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .handle = handles[i], .io = io,
+                                                .firmware_driven = driver_bound(handles[i], &guid) };
     }
     grub_free(handles);
 }
@@ -73,7 +92,7 @@ grub_efi_handle_t grub_vs_pci_handle(vs_bdf_t bdf)
 void grub_vs_pci_reconnect(vs_bdf_t bdf)
 {
     struct pci_fn *f = fn_of(bdf);
-    if (!f)
+    if (!f || !f->firmware_driven)
         return;
     grub_efi_boot_services_t *b = grub_efi_system_table->boot_services;
     efi_call_3(b->disconnect_controller, f->handle, NULL, NULL);
