@@ -73,7 +73,7 @@ EXPECTED = {
     "test_current_boot_linux.py": 15,
     "test_grub.py": 14,
     "test_grub_efi.py": 17,
-    "test_grub_arm64.py": 10,
+    "test_grub_arm64.py": 9,
     "test_cli.py": 50,
     "test_coherence.py": 37,
     "test_current_coherence.py": 37,

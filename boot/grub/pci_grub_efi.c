@@ -16,7 +16,6 @@ struct pci_fn {
     vs_bdf_t bdf;
     grub_efi_handle_t handle;
     grub_efi_pci_io_t *io;
-    bool firmware_driven;   /* a firmware driver held it when GRUB came */
 };
 
 static struct {
@@ -24,23 +23,6 @@ static struct {
     int count;
     struct pci_fn *fns;
 } pci;
-
-/* Whether a driver has the function's PciIo open BY_DRIVER (OVMF's
- * VirtioFsDxe after its boot manager connected everything; not AAVMF's
- * under -kernel, which connects only what it boots from). */
-static bool driver_bound(grub_efi_handle_t handle, grub_efi_guid_t *guid)
-{
-    grub_efi_boot_services_t *b = grub_efi_system_table->boot_services;
-    grub_efi_open_protocol_information_entry_t *entries;
-    grub_efi_uintn_t n;
-    if (efi_call_4(b->open_protocol_information, handle, guid, &entries, &n) != GRUB_EFI_SUCCESS)
-        return false;
-    bool bound = false;
-    for (grub_efi_uintn_t i = 0; i < n; i++)
-        bound = bound || (entries[i].attributes & GRUB_EFI_OPEN_PROTOCOL_BY_DRIVER);
-    efi_call_1(b->free_pool, entries);
-    return bound;
-}
 
 /* Every PciIo the firmware has, by bus/device/function (segment 0 only:
  * a vs_bdf_t has no segment).  Once: the firmware enumerated PCI before
@@ -62,8 +44,7 @@ static void list_functions(void)
         if (!io || efi_call_5(io->get_location, io, &seg, &bus, &dev, &fn) != GRUB_EFI_SUCCESS || seg != 0 ||
             bus > 255 || dev > 31 || fn > 7)
             continue;
-        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .handle = handles[i], .io = io,
-                                                .firmware_driven = driver_bound(handles[i], &guid) };
+        pci.fns[pci.count++] = (struct pci_fn){ .bdf = VS_BDF(bus, dev, fn), .handle = handles[i], .io = io };
     }
     grub_free(handles);
 }
@@ -92,7 +73,7 @@ grub_efi_handle_t grub_vs_pci_handle(vs_bdf_t bdf)
 void grub_vs_pci_reconnect(vs_bdf_t bdf)
 {
     struct pci_fn *f = fn_of(bdf);
-    if (!f || !f->firmware_driven)
+    if (!f)
         return;
     grub_efi_boot_services_t *b = grub_efi_system_table->boot_services;
     efi_call_3(b->disconnect_controller, f->handle, NULL, NULL);

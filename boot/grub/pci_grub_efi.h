@@ -10,9 +10,7 @@
 /* The EFI handle of the function at bdf, or NULL. */
 grub_efi_handle_t grub_vs_pci_handle(vs_bdf_t bdf);
 /* Stops the firmware's drivers of the function at bdf and starts them
- * again (ConnectController, recursive), so they find the device anew; only
- * when a firmware driver held it before GRUB: one GRUB did not find there
- * would keep the device running up to ExitBootServices. */
+ * again (ConnectController, recursive), so they find the device anew. */
 void grub_vs_pci_reconnect(vs_bdf_t bdf);
 
 #endif

@@ -240,9 +240,7 @@ static grub_err_t preboot(int noreturn)
 #ifdef GRUB_MACHINE_EFI
     /* A program that may return (chainloader's) may read its device through
      * the firmware's own driver, OVMF's VirtioFsDxe, which still holds the
-     * device we reset under it: restarted, it sets the device up anew.
-     * GRUB 2.06's EFI `linux` counts as such a program too, so a device no
-     * firmware driver held stays reset (grub_vs_pci_reconnect). */
+     * device we reset under it: restarted, it sets the device up anew. */
     if (!noreturn)
         for (int i = 0; i < grub_vs_count(); i++)
             grub_vs_pci_reconnect(grub_vs_bdf(i));
