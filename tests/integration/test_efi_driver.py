@@ -46,6 +46,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
 import vstest  # noqa: E402
+from efishell import (HELLO, VENDOR_NODE, between, clean, host_file, nsh, skip_checks,  # noqa: E402
+                      typed_hello_twice)
 from vstest import check, note  # noqa: E402
 
 DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
@@ -55,38 +57,15 @@ SHIM_DIR = "/usr/lib/shim"   # Debian 12's shim-unsigned (tools/deps)
 EFI_SHELL = os.path.join(os.environ.get("VIOSHARE_EFISHELL_DIR", "/var/cache/vioshare/efishell"),
                          "shellx64.efi")   # Debian 13's efi-shell-x64 (tools/deps-efishell)
 OVMF = ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")
-VENDOR_NODE = "VenMedia(7A3C1D52-9B4E-4F06-8D21-5E6F903BA4C7"
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
 TIMEOUT = 200
-HELLO = b"Hello from the share.\n"
 CAFE = "caf\u00e9.txt"
-
-
-def nsh(lines):
-    """A UEFI shell script: UTF-16 with its byte-order mark, CR LF lines."""
-    return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
 
 
 # The checks test_shell and test_systemd_boot make (each skipped one prints its own SKIP line).
 SHELL_CHECKS = 14
 SDBOOT_CHECKS = 5
 FALLBACK_CHECKS = 10
-
-
-def skip_checks(what, n, reason):
-    for i in range(n):
-        vstest.skip("%s: check %d of %d" % (what, i + 1, n), reason)
-
-
-def clean(out):
-    return bootrun.ANSI.sub(b"", out).replace(b"\r", b"").decode("utf-8", "replace")
-
-
-def between(text, tag):
-    b, e = "=B-%s=\n" % tag, "=E-%s=" % tag
-    i = text.find(b)
-    j = text.find(e, i + len(b)) if i >= 0 else -1
-    return None if j < 0 else text[i + len(b):j]
 
 
 def kernel():
@@ -185,11 +164,7 @@ def test_shell(top):
           repr(typed))
 
     def host(rel):
-        try:
-            with open(os.path.join(share, rel), "rb") as f:
-                return f.read()
-        except OSError as e:
-            return e
+        return host_file(share, rel)
     check("shell: cp of a file with a non-ASCII name: the host sees the copy", host("copied.txt") ==
           b"a non-ASCII name\n", repr(host("copied.txt")))
     check("shell: mkdir and cp into it: the host sees the directory and the file",
@@ -329,15 +304,11 @@ def test_fallback(top):
                                                           "nocase.opt"} <= names, ls[-600:])
     typed = between(text2, "type")
     check("Debian 13's shell: type reads a file and a symlink to it",
-          typed is not None and [l for l in typed.split("\n") if l.strip()] == [HELLO.decode().strip()] * 2,
+          typed_hello_twice(typed),
           repr(typed))
 
     def host(rel):
-        try:
-            with open(os.path.join(share, rel), "rb") as f:
-                return f.read()
-        except OSError as e:
-            return e
+        return host_file(share, rel)
     check("Debian 13's shell: cp: the host sees the copy", host("copied.txt") == HELLO, repr(host("copied.txt")))
     check("Debian 13's shell: mkdir and cp into it: the host sees both", host("newdir/h2.txt") == HELLO,
           repr(host("newdir/h2.txt")))

@@ -19,7 +19,6 @@ PCIe host bridge.
 import glob
 import hashlib
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
 import vstest  # noqa: E402
+from efishell import (HELLO, between, clean, driver_mapped, host_file, nsh, skip_checks,  # noqa: E402
+                      typed_hello_twice)
 from vstest import check, note  # noqa: E402
 
 DRIVER = os.path.join(vstest.REPO, "build", "aarch64", "vioshare-fs.efi")
@@ -35,40 +36,12 @@ MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 ARM64_ROOT = os.path.join(os.environ.get("VIOSHARE_ARM64_DIR", "/var/cache/vioshare/arm64"), "root")
 SYSTEMD_BOOT = os.path.join(ARM64_ROOT, "usr", "lib", "systemd", "boot", "efi", "systemd-bootaa64.efi")
 AAVMF = ("/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd")
-VENDOR_NODE = "VenMedia(7A3C1D52-9B4E-4F06-8D21-5E6F903BA4C7"
 ARCH = ("--efi-boot", "--arch", "aarch64")
 CMDLINE = "console=ttyAMA0 panic=-1"
 TIMEOUT = 300
-HELLO = b"Hello from the share.\n"
 
 SHELL_CHECKS = 4
 SDBOOT_CHECKS = 5
-
-
-def skip_checks(what, n, reason):
-    for i in range(n):
-        vstest.skip("%s: check %d of %d" % (what, i + 1, n), reason)
-
-
-def clean(out):
-    return bootrun.ANSI.sub(b"", out).replace(b"\r", b"").decode("utf-8", "replace")
-
-
-def between(text, tag):
-    b, e = "=B-%s=\n" % tag, "=E-%s=" % tag
-    i = text.find(b)
-    j = text.find(e, i + len(b)) if i >= 0 else -1
-    return None if j < 0 else text[i + len(b):j]
-
-
-def nsh(lines):
-    """A UEFI shell script: UTF-16 with its byte-order mark, CR LF lines."""
-    return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
-
-
-def driver_mapped(text):
-    """The shell's mapping table names the share by the driver's device path."""
-    return re.search(r"FS\d+: .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), text) is not None
 
 
 def kernel():
@@ -113,15 +86,11 @@ def test_shell(top):
           driver_mapped(text), text[-1500:])
     typed = between(text, "type")
     check("aarch64 shell: type reads a file and a symlink to it",
-          typed is not None and [l for l in typed.split("\n") if l.strip()] == [HELLO.decode().strip()] * 2,
+          typed_hello_twice(typed),
           repr(typed))
 
     def host(rel):
-        try:
-            with open(os.path.join(share, rel), "rb") as f:
-                return f.read()
-        except OSError as e:
-            return e
+        return host_file(share, rel)
     want = host("big.bin")
     got = host("copy.bin")
     check("aarch64 shell: cp of a 1 MiB file: the host's copy has the same bytes",
