@@ -107,11 +107,13 @@ void app_mount_failed(struct app *a, const char *path, int err, bool msix)
     const char *why = err == -VS_ENOTSUP && msix
                           ? "irq=msix: no MSI-X on this transport or port (only the PC boot image over virtio-pci)"
                       /* virtiofsd cannot reach virtqueues in unshared guest memory and
-                       * never answers: the mount's first request is what times out. */
+                       * never answers: the mount's first request is what times out.
+                       * A daemon that stopped or died (QEMU never reconnects) looks the same. */
                       : err == -VS_ETIMEDOUT
                           ? "the device never answered its first request, INIT; usually guest memory "
                             "not shared with virtiofsd: QEMU needs -object memory-backend-memfd,id=mem,"
-                            "size=...,share=on with -numa node,memdev=mem or -machine memory-backend=mem"
+                            "size=...,share=on with -numa node,memdev=mem or -machine memory-backend=mem; "
+                            "else virtiofsd stopped or exited"
                           : 0;
     if (!why) {
         app_error(a, "mount", path, err);
