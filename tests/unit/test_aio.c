@@ -61,6 +61,24 @@ static void free_bufs(struct vfs_aio *ops, unsigned n)
         free(ops[i].buf);
 }
 
+/* Mounts with cfg, then opens n of many/'s files, many/f%04u for first,
+ * first + step, ...: their names into names, their fds into fds. */
+#define MANY_MAX 64
+static bool mount_open_many(struct env *e, struct vfs_config *cfg, unsigned n, unsigned first, unsigned step,
+                            char (*names)[32], int *fds)
+{
+    REQUIRE(n <= MANY_MAX, "%u files, at most %d", n, MANY_MAX);
+    env_init(e);
+    e->opts.config = cfg;
+    CHECK(env_mount(e));
+    const char *ptrs[MANY_MAX];
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(names[i], 32, "many/f%04u", first + i * step);
+        ptrs[i] = names[i];
+    }
+    return open_all(e, ptrs, n, fds);
+}
+
 /* Five reads of four files, one of them several requests long, are all out
  * before the device answers any; each gets its own data. */
 static bool t_several_in_flight(struct env *e)
@@ -321,18 +339,10 @@ static bool t_bounce_and_late(struct env *e)
 static bool t_queue_full(struct env *e)
 {
     enum { N = 40 };
-    env_init(e);
     struct vfs_config cfg = {.queue_size = 8};
-    e->opts.config = &cfg;
-    CHECK(env_mount(e));
     static int fds[N];
     static char names[N][32];
-    const char *ptrs[N];
-    for (unsigned i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "many/f%04u", (i + 1) * 37);
-        ptrs[i] = names[i];
-    }
-    CHECK(open_all(e, ptrs, N, fds));
+    CHECK(mount_open_many(e, &cfg, N, 37, 37, names, fds));
     vfs_mount_stats_reset(&e->v, 0);
     e->d.deferred = 1u << QREQ;
     static struct vfs_aio ops[N];
@@ -364,18 +374,10 @@ static bool t_queue_full(struct env *e)
 static bool t_slots_full(struct env *e)
 {
     enum { N = 12 };
-    env_init(e);
     struct vfs_config cfg = {.slots = 4};
-    e->opts.config = &cfg;
-    CHECK(env_mount(e));
     static int fds[N];
     static char names[N][32];
-    const char *ptrs[N];
-    for (unsigned i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "many/f%04u", 1000 + i);
-        ptrs[i] = names[i];
-    }
-    CHECK(open_all(e, ptrs, N, fds));
+    CHECK(mount_open_many(e, &cfg, N, 1000, 1, names, fds));
     e->d.deferred = 1u << QREQ;
     static struct vfs_aio ops[N];
     bool ok = true;
