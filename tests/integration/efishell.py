@@ -4,6 +4,7 @@ share: UEFI shell scripts, reading the console, and the files on the share."""
 
 import os
 import re
+import shutil
 
 import bootrun
 import vstest
@@ -53,3 +54,21 @@ def host_file(share, rel):
             return f.read()
     except OSError as e:
         return e
+
+
+def systemd_boot_share(top, loader, boot_name, kernel, cmdline):
+    """top/sdboot: systemd-boot (the file loader) as \\EFI\\BOOT\\boot_name and one BLS entry,
+    the default, whose kernel path /vmlinuz is a symlink to the kernel's copy and whose initrd is
+    /initrd.img (the test makes it).  Returns the share's path."""
+    share = os.path.join(top, "sdboot")
+    os.makedirs(os.path.join(share, "EFI", "BOOT"))
+    os.makedirs(os.path.join(share, "loader", "entries"))
+    shutil.copyfile(loader, os.path.join(share, "EFI", "BOOT", boot_name))
+    real = os.path.basename(kernel)
+    shutil.copyfile(kernel, os.path.join(share, real))
+    os.symlink(real, os.path.join(share, "vmlinuz"))
+    with open(os.path.join(share, "loader", "loader.conf"), "w") as f:
+        f.write("timeout 0\ndefault x.conf\n")
+    with open(os.path.join(share, "loader", "entries", "x.conf"), "w") as f:
+        f.write("title vioshare test\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n" % cmdline)
+    return share

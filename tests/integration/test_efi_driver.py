@@ -46,8 +46,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
 import vstest  # noqa: E402
-from efishell import (HELLO, VENDOR_NODE, between, clean, host_file, nsh, skip_checks,  # noqa: E402
-                      typed_hello_twice)
+from efishell import (HELLO, VENDOR_NODE, between, clean, driver_mapped, host_file, nsh, skip_checks,  # noqa: E402
+                      systemd_boot_share, typed_hello_twice)
 from vstest import check, note  # noqa: E402
 
 DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
@@ -198,24 +198,15 @@ def test_systemd_boot(top):
     if missing:
         skip_checks("systemd-boot", SDBOOT_CHECKS, "no %s" % ", ".join(missing))
         return
-    share = os.path.join(top, "sdboot")
-    os.makedirs(os.path.join(share, "EFI", "BOOT"))
-    os.makedirs(os.path.join(share, "loader", "entries"))
-    shutil.copyfile(SYSTEMD_BOOT, os.path.join(share, "EFI", "BOOT", "BOOTX64.EFI"))
-    real = os.path.basename(k)
-    shutil.copyfile(k, os.path.join(share, real))
-    os.symlink(real, os.path.join(share, "vmlinuz"))
+    share = systemd_boot_share(top, SYSTEMD_BOOT, "BOOTX64.EFI", k, CMDLINE)
     token = "vioshare-sdboot-" + secrets.token_hex(8)
     if not make_initrd(share, token):
         return
-    with open(os.path.join(share, "loader", "loader.conf"), "w") as f:
-        f.write("timeout 0\ndefault x.conf\n")
-    with open(os.path.join(share, "loader", "entries", "x.conf"), "w") as f:
-        f.write("title vioshare test\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n" % CMDLINE)
     r = vstest.run("", [share], timeout=TIMEOUT, extra=("--efi-boot",))
     text = clean(r.out)
-    check("systemd-boot: started from the share as \\EFI\\BOOT\\BOOTX64.EFI, it opens its root and boots the entry",
-          "Unable to open root directory" not in text and "EFI stub: " in text, text[-800:])
+    check("systemd-boot: started through the driver (the share mapped by vioshare's device path) "
+          "as \\EFI\\BOOT\\BOOTX64.EFI, it opens its root and boots the entry",
+          driver_mapped(text) and "Unable to open root directory" not in text and "EFI stub: " in text, text[-800:])
     check("systemd-boot: the kernel (a symlink) starts and takes the initrd systemd-boot read from the share",
           "EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path" in text, text[-800:])
     check_linux("systemd-boot", r.status, text, token)

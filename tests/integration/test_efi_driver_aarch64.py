@@ -20,7 +20,6 @@ import glob
 import hashlib
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 
@@ -28,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
 import vstest  # noqa: E402
 from efishell import (HELLO, between, clean, driver_mapped, host_file, nsh, skip_checks,  # noqa: E402
-                      typed_hello_twice)
+                      systemd_boot_share, typed_hello_twice)
 from vstest import check, note  # noqa: E402
 
 DRIVER = os.path.join(vstest.REPO, "build", "aarch64", "vioshare-fs.efi")
@@ -113,13 +112,7 @@ def test_systemd_boot(top):
     if missing:
         skip_checks("aarch64 systemd-boot", SDBOOT_CHECKS, "no %s (tools/deps-arm64)" % ", ".join(missing))
         return
-    share = os.path.join(top, "sdboot")
-    os.makedirs(os.path.join(share, "EFI", "BOOT"))
-    os.makedirs(os.path.join(share, "loader", "entries"))
-    shutil.copyfile(SYSTEMD_BOOT, os.path.join(share, "EFI", "BOOT", "BOOTAA64.EFI"))
-    real = os.path.basename(k)
-    shutil.copyfile(k, os.path.join(share, real))
-    os.symlink(real, os.path.join(share, "vmlinuz"))
+    share = systemd_boot_share(top, SYSTEMD_BOOT, "BOOTAA64.EFI", k, CMDLINE)
     token = "vioshare-sdboot-arm64-" + secrets.token_hex(8)
     with open(os.path.join(share, "proof.txt"), "w") as f:
         f.write(token + "\n")
@@ -128,10 +121,6 @@ def test_systemd_boot(top):
     if not check("tools/mkinitramfs --arch arm64 builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
         skip_checks("aarch64 systemd-boot", SDBOOT_CHECKS - 1, "no initramfs")
         return
-    with open(os.path.join(share, "loader", "loader.conf"), "w") as f:
-        f.write("timeout 0\ndefault x.conf\n")
-    with open(os.path.join(share, "loader", "entries", "x.conf"), "w") as f:
-        f.write("title vioshare test\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n" % CMDLINE)
     r = vstest.run("", [share], timeout=TIMEOUT, extra=ARCH)
     text = clean(r.out)
     note("aarch64 systemd-boot run: %.1f s (AAVMF, systemd-boot, the zboot kernel and its initramfs under TCG)"
