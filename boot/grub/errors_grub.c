@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <grub/i18n.h>
 #include "errors_grub.h"
 #include "vs_errno.h"
 #include "vs_util.h"
@@ -31,6 +32,8 @@ static const struct {
 
 grub_err_t grub_vs_error(int err, const char *what)
 {
+    if (err == -VS_ENOENT) /* in the words of GRUB's other file systems */
+        return grub_error(GRUB_ERR_FILE_NOT_FOUND, N_("file `%s' not found"), what);
     grub_err_t g = GRUB_ERR_IO;
     for (unsigned i = 0; i < VS_ARRAY_SIZE(table); i++)
         if (table[i].err == -err)

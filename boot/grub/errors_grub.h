@@ -6,7 +6,8 @@
 #include <grub/err.h>
 
 /* Sets GRUB's error for err (a negative errno) with "what: text" as its
- * message, and returns it. */
+ * message (a missing file: GRUB's own "file `what' not found"), and
+ * returns it. */
 grub_err_t grub_vs_error(int err, const char *what);
 
 #endif

@@ -22,7 +22,7 @@ GRUB_MOD_OBJ   := $(call obj,$(GRUB_OUT)/obj,$(GRUB_MOD_SRC))
 # What the image carries besides virtiofs: GRUB's shell, the commands the
 # tests and a distribution's grub.cfg use, the Linux loader, a serial console
 # (on the PC the Multiboot loader, on EFI the chainloader for EFI programs).
-GRUB_IMG_MODS  := virtiofs normal ls cat echo test search search_label configfile linux serial \
+GRUB_IMG_MODS  := virtiofs normal ls cat echo test search search_label configfile loadenv linux serial \
 	terminal minicmd halt reboot $(if $(GRUB_EFI),chain,multiboot)
 # The EFI images under the removable-media names UEFI gives them.
 GRUB_EFI_NAME_x86_64-efi := grubx64.efi

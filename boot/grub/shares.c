@@ -75,8 +75,10 @@ int grub_vs_mount(int i)
     path[0] = '/';
     grub_strcpy(path + 1, shares.tag[i]);
     /* chroot: an absolute symlink on the share means the share's own root,
-     * as it does to GRUB's other file systems. */
-    struct vfs_mount_opts opts = { .ro = true, .chroot = true, .timeout_s = GRUB_VS_TIMEOUT_S };
+     * as it does to GRUB's other file systems.  Read-write, for save_env's
+     * one write (boot/grub/README.md says why not remounted for it); every
+     * other open is read-only. */
+    struct vfs_mount_opts opts = { .chroot = true, .timeout_s = GRUB_VS_TIMEOUT_S };
     int err = vfs_mount(&shares.vfs, &shares.tr[i], path, &opts);
     if (!err)
         shares.mounted[i] = true;

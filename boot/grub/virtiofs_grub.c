@@ -144,46 +144,53 @@ static grub_err_t fs_dir(grub_device_t device, const char *path, grub_fs_dir_hoo
     return grub_errno;
 }
 
-/* file->data holds the descriptor + 1. */
-static int file_fd(grub_file_t file)
-{
-    return (int)(grub_addr_t)file->data - 1;
-}
+/* What file->data points to: the open file, and its path for fs_overwrite. */
+struct share_file {
+    int fd;
+    char *path;     /* "/TAG/..." */
+};
 
 static grub_err_t fs_open(grub_file_t file, const char *name)
 {
     int share = share_of(file->device);
     if (share < 0)
         return grub_errno;
-    char *full = share_path(share, name);
-    if (!full)
+    struct share_file *sf = grub_malloc(sizeof(*sf));
+    if (!sf)
         return grub_errno;
-    struct vfs *v = grub_vs_vfs();
-    int fd = vfs_open(v, full, VFS_O_RDONLY, 0);
-    grub_free(full);
-    if (fd < 0)
-        return grub_vs_error(fd, name);
-    struct vfs_stat st;
-    int err = vfs_fstat(v, fd, &st);
-    if (err) {
-        vfs_close(v, fd);
-        return grub_vs_error(err, name);
+    sf->path = share_path(share, name);
+    if (!sf->path) {
+        grub_free(sf);
+        return grub_errno;
     }
-    if ((st.mode & VS_S_IFMT) != VS_S_IFREG) {
-        vfs_close(v, fd);
-        return grub_error(GRUB_ERR_BAD_FILE_TYPE, N_("not a regular file"));
+    struct vfs *v = grub_vs_vfs();
+    struct vfs_stat st;
+    sf->fd = vfs_open(v, sf->path, VFS_O_RDONLY, 0);
+    int err = sf->fd < 0 ? sf->fd : vfs_fstat(v, sf->fd, &st);
+    grub_err_t failed = GRUB_ERR_NONE;
+    if (err)
+        failed = grub_vs_error(err, name);
+    else if ((st.mode & VS_S_IFMT) != VS_S_IFREG)
+        failed = grub_error(GRUB_ERR_BAD_FILE_TYPE, N_("not a regular file"));
+    if (failed) {
+        if (sf->fd >= 0)
+            vfs_close(v, sf->fd);
+        grub_free(sf->path);
+        grub_free(sf);
+        return failed;
     }
     file->size = st.size;
-    file->data = (void *)(grub_addr_t)(fd + 1);
+    file->data = sf;
     return GRUB_ERR_NONE;
 }
 
 static grub_ssize_t fs_read(grub_file_t file, char *buf, grub_size_t len)
 {
     struct vfs *v = grub_vs_vfs();
+    struct share_file *sf = file->data;
     grub_size_t done = 0;
     while (done < len) {
-        int64_t n = vfs_pread(v, file_fd(file), buf + done, len - done, file->offset + done);
+        int64_t n = vfs_pread(v, sf->fd, buf + done, len - done, file->offset + done);
         if (n < 0) {
             grub_vs_error((int)n, file->name);
             return -1;
@@ -195,9 +202,36 @@ static grub_ssize_t fs_read(grub_file_t file, char *buf, grub_size_t len)
     return (grub_ssize_t)done;
 }
 
+/* save_env's write (boot/grub/patches/fs-overwrite-saveenv.patch): the
+ * bytes replace those at offset, inside the size GRUB read; the file is
+ * never created, truncated or grown.  It is opened again for writing, as
+ * every other open is read-only. */
+static grub_err_t fs_overwrite(grub_file_t file, grub_off_t offset, const char *buf, grub_size_t len)
+{
+    struct share_file *sf = file->data;
+    if (offset > file->size || len > file->size - offset)
+        return grub_error(GRUB_ERR_OUT_OF_RANGE, N_("attempt to write past the end of file"));
+    struct vfs *v = grub_vs_vfs();
+    int fd = vfs_open(v, sf->path, VFS_O_WRONLY, 0);
+    if (fd < 0)
+        return grub_vs_error(fd, file->name);
+    int64_t n = vfs_pwrite(v, fd, buf, len, offset);
+    int err = vfs_close(v, fd);
+    if (n < 0)
+        return grub_vs_error((int)n, file->name);
+    if (err)
+        return grub_vs_error(err, file->name);
+    if ((grub_size_t)n != len)
+        return grub_error(GRUB_ERR_WRITE_ERROR, "%s: short write", file->name);
+    return GRUB_ERR_NONE;
+}
+
 static grub_err_t fs_close(grub_file_t file)
 {
-    vfs_close(grub_vs_vfs(), file_fd(file));
+    struct share_file *sf = file->data;
+    vfs_close(grub_vs_vfs(), sf->fd);
+    grub_free(sf->path);
+    grub_free(sf);
     return GRUB_ERR_NONE;
 }
 
@@ -218,6 +252,7 @@ static struct grub_fs virtiofs_fs = {
     .fs_read = fs_read,
     .fs_close = fs_close,
     .fs_label = fs_label,
+    .fs_overwrite = fs_overwrite,
 };
 
 #ifdef GRUB_MACHINE_EFI

@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """GRUB's virtiofs module (boot/grub/, `make grub`): the i386-pc image that
 `tools/vioshare-run --grub` starts with -kernel sets its root to the share and
-reads /boot/grub/grub.cfg from it.  That grub.cfg lists the share (`ls`),
-prints a file (`cat`), finds the share by its tag (`search --label`), reads a
+reads /boot/grub/grub.cfg from it.  That grub.cfg (grubcfg.py) lists the share (`ls`),
+prints a file (`cat`), finds the share by its tag (`search --label`), reads
+and writes the share's grubenv (`load_env`, `save_env`), reads a
 dangling symlink (GRUB's error, then the script goes on), and boots a menu
 entry whose kernel path is a symlink: Debian's kernel and the test initramfs
 (tools/mkinitramfs), which mounts the same share with Linux's own driver (the
-device was handed over clean).  A share without grub.cfg: GRUB's prompt; then
+device was handed over clean).  save_env on a share virtiofsd serves
+read-only: GRUB's error, grubenv unchanged.  A share without grub.cfg: GRUB's prompt; then
 virtiofsd stopped: GRUB's error and its prompt again.  Notes how long GRUB took to the kernel's first line.
 Then `multiboot`: GRUB boots build/vioshare.elf from the share, which reads it.
 test_grub_efi.py runs the same cases on the x86_64-efi image (PLATFORMS)."""
 
 import glob
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -24,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
+import grubcfg  # noqa: E402
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
@@ -38,66 +40,30 @@ VIOSHARE_ELF = os.path.join(vstest.REPO, "build", "vioshare.elf")
 TIMEOUT = 300
 STOPPED_LIMIT = 30    # the module's request timeout is 5 s
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
-GRUB_CFG = """\
-echo GRUB-CFG-READ
-echo GRUB-LS-BEGIN
-ls ($root)/
-echo GRUB-LS-END
-echo GRUB-CAT-BEGIN
-cat ($root)/hello.txt
-echo GRUB-CAT-END
-search --no-floppy --label myfs --set=found
-echo "GRUB-SEARCH $found"
+# What grub.cfg runs besides grubcfg.CFG's commands: a dangling symlink read.
+DANGLING_CFG = """\
 cat /dangling
 echo GRUB-AFTER-ERROR
-set timeout=0
-menuentry "Linux from the share" {
-    linux /vmlinuz %s
-    initrd /initrd.img
-}
-""" % CMDLINE
+"""
+# save_env on a share virtiofsd serves read-only.
+READONLY_CFG = """\
+load_env
+set %s=%s
+save_env %s
+echo GRUB-SAVE-TRIED
+"""
 
 
-def version_key(path):
-    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path)]
-
-
-def between(text, begin, end):
-    try:
-        i = text.index(begin)
-        return text[i + 1:text.index(end, i)]
-    except ValueError:
-        return None
-
-
-def host_ls(share):
-    """The names GRUB's `ls` prints for the share's root: directories with a
-    trailing '/', symlinks and files as they are."""
-    names = []
-    for n in os.listdir(share):
-        p = os.path.join(share, n)
-        names.append(n + "/" if os.path.isdir(p) and not os.path.islink(p) else n)
-    return sorted(names)
-
-
-def test_boot(platform, share, token, hello):
+def test_boot(platform, share, token):
     p, _, extra = PLATFORMS[platform]
-    status, stamped, err = bootrun.run_timed("", share, TIMEOUT, extra=extra)
+    status, stamped, err = bootrun.run_timed("", share.dir, TIMEOUT, extra=extra)
     stamped = [(s, l.replace("\r", "")) for s, l in stamped]   # GRUB ends its lines with \n\r
     text = [l for _, l in stamped]
     note("  guest output (without kernel log lines):")
     note("\n".join(l for l in text if not l.startswith("[")) or "(none)")
     summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
 
-    check(p + ": reads /boot/grub/grub.cfg from the share", "GRUB-CFG-READ" in text, summary)
-    listed = between(text, "GRUB-LS-BEGIN", "GRUB-LS-END")
-    got = sorted(" ".join(listed).split()) if listed is not None else None
-    check(p + ": ls (virtiofs/myfs)/ lists what the host has", got == host_ls(share),
-          "guest %r host %r" % (got, host_ls(share)))
-    body = between(text, "GRUB-CAT-BEGIN", "GRUB-CAT-END")
-    check(p + ": cat prints the host's file", body is not None and [l.strip() for l in body if l.strip()] == hello,
-          "guest %r host %r" % (body, hello))
-    check(p + ": search --label myfs finds the share", "GRUB-SEARCH virtiofs/myfs" in text, summary)
+    share.check_commands(p, text, summary)
     after = text.index("GRUB-AFTER-ERROR") if "GRUB-AFTER-ERROR" in text else -1
     err_line = next((l for l in text[:after] if l.startswith("error:") and "dangling" in l), None) if after > 0 else None
     check(p + ": a dangling symlink is GRUB's error, then the script goes on", err_line is not None, summary)
@@ -151,31 +117,53 @@ def test_no_config_then_stopped(platform):
         live.finish(0)
 
 
-def boot_share():
-    """The share test_boot boots from: (share, token, hello), or None after a failed check."""
-    kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=version_key)
-    if not check("a Debian kernel in /boot (linux-image-amd64, see tools/deps)", kernels, "no /boot/vmlinuz-*"):
-        return None
+def test_save_env_readonly(platform):
+    """save_env on a share the Rust virtiofsd serves with --readonly: GRUB's
+    error (the daemon's EROFS), the script goes on, and the host's grubenv
+    is as it was."""
+    p, _, extra = PLATFORMS[platform]
     share = vstest.tmpdir()
     os.makedirs(os.path.join(share, "boot", "grub"))
+    env = os.path.join(share, grubcfg.GRUBENV)
+    grubcfg.write_envblk(env, [(grubcfg.HOST_VAR, "host-" + secrets.token_hex(8))])
+    with open(env, "rb") as f:
+        before = f.read()
     with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
-        f.write(GRUB_CFG)
-    hello = ["hello from the share", secrets.token_hex(8)]
-    with open(os.path.join(share, "hello.txt"), "w") as f:
-        f.write("\n".join(hello) + "\n")
+        f.write(READONLY_CFG % (grubcfg.GUEST_VAR, secrets.token_hex(8), grubcfg.GUEST_VAR))
+    status, stamped, err = bootrun.run_timed("", share, 120, extra=extra + ["--host", "current", "--readonly"],
+                                             until="GRUB-SAVE-TRIED")
+    text = [l.replace("\r", "") for _, l in stamped]
+    note("  guest output:")
+    note("\n".join(text) or "(none)")
+    with open(env, "rb") as f:
+        after = f.read()
+    tried = text.index("GRUB-SAVE-TRIED") if "GRUB-SAVE-TRIED" in text else -1
+    error = next((l for l in text[:tried] if l.startswith("error:") and "grubenv" in l), None)
+    check(p + ": save_env on a share virtiofsd serves read-only is GRUB's error, the host's grubenv unchanged",
+          tried > 0 and error is not None and "Read-only file system" in error and after == before,
+          "error %r; grubenv %s; status %s; stderr %s; last lines %r"
+          % (error, "unchanged" if after == before else "changed", status, " ".join(err.split())[-300:], text[-8:]))
+
+
+def boot_share():
+    """The share test_boot boots from: (grubcfg.Share, token), or None after a failed check."""
+    kernels = sorted(glob.glob("/boot/vmlinuz-*"), key=grubcfg.version_key)
+    if not check("a Debian kernel in /boot (linux-image-amd64, see tools/deps)", kernels, "no /boot/vmlinuz-*"):
+        return None
+    share = grubcfg.Share("/vmlinuz", "/initrd.img", CMDLINE, DANGLING_CFG)
     token = "vioshare-proof-" + secrets.token_hex(8)
-    with open(os.path.join(share, "proof.txt"), "w") as f:
+    with open(os.path.join(share.dir, "proof.txt"), "w") as f:
         f.write(token + "\n")
     # As Debian lays it out: /vmlinuz -> /boot/vmlinuz-V (absolute: the share's root).
     name = os.path.basename(kernels[-1])
-    shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
-    os.symlink("/boot/" + name, os.path.join(share, "vmlinuz"))
-    os.symlink("/no/such/file", os.path.join(share, "dangling"))
-    p = subprocess.run([MKINITRAMFS, os.path.join(share, "initrd.img"), "proof.txt"],
+    shutil.copyfile(kernels[-1], os.path.join(share.dir, "boot", name))
+    os.symlink("/boot/" + name, os.path.join(share.dir, "vmlinuz"))
+    os.symlink("/no/such/file", os.path.join(share.dir, "dangling"))
+    p = subprocess.run([MKINITRAMFS, os.path.join(share.dir, "initrd.img"), "proof.txt"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not check("tools/mkinitramfs builds the test initramfs", p.returncode == 0, p.stderr[-400:]):
         return None
-    return share, token, hello
+    return share, token
 
 
 def main(platform="i386-pc", more_cases=()):
@@ -185,8 +173,8 @@ def main(platform="i386-pc", more_cases=()):
     booted = boot_share()
     if booted is None:
         return vstest.finish()
-    vstest.run_cases([(test_boot, (platform,) + booted), (test_no_config_then_stopped, (platform,))]
-                     + list(more_cases), timed=True)
+    vstest.run_cases([(test_boot, (platform,) + booted), (test_save_env_readonly, (platform,)),
+                      (test_no_config_then_stopped, (platform,))] + list(more_cases), timed=True)
     return vstest.finish()
 
 

@@ -3,8 +3,9 @@
 """GRUB's virtiofs module on arm64-efi (`make grub`): build/grub/arm64-efi/
 grubaa64.efi under AAVMF on QEMU's virt, started by `tools/vioshare-run --grub
 --arch aarch64` (AAVMF's -kernel) with no disk, the device reached through the
-firmware's EFI_PCI_IO_PROTOCOL.  GRUB reads grub.cfg from the share, lists it,
-prints a file, finds the share by its label, then its menu entry boots
+firmware's EFI_PCI_IO_PROTOCOL.  GRUB reads grub.cfg (grubcfg.py) from the
+share, lists it, prints a file, finds the share by its label, reads and
+writes the share's grubenv (load_env, save_env), then its menu entry boots
 Debian's arm64 kernel (/boot/vmlinuz, a symlink to vmlinuz-VERSION) with the
 test initramfs (tools/mkinitramfs --arch arm64) through GRUB's `linux` and
 `initrd`; the initramfs mounts the same share with Linux's own driver (the
@@ -23,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootrun  # noqa: E402
-import test_grub  # noqa: E402
+import grubcfg  # noqa: E402
 import vstest  # noqa: E402
 from vstest import check, note  # noqa: E402
 
@@ -33,23 +34,6 @@ MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 TIMEOUT = 300
 CMDLINE = "console=ttyAMA0 panic=-1"
-GRUB_CFG = """\
-echo GRUB-CFG-READ
-echo GRUB-LS-BEGIN
-ls ($root)/
-echo GRUB-LS-END
-echo GRUB-CAT-BEGIN
-cat ($root)/hello.txt
-echo GRUB-CAT-END
-search --no-floppy --label myfs --set=found
-echo "GRUB-SEARCH $found"
-set timeout=0
-menuentry "Linux from the share" {
-    linux /boot/vmlinuz %s
-    initrd /boot/initrd.img
-}
-""" % CMDLINE
-
 
 LINUX_NAMES = (
     "grub-arm64: the menu entry boots Debian's arm64 kernel through a symlink (GRUB's linux), to the initramfs",
@@ -67,7 +51,7 @@ def linux_share(share):
     """Puts Debian's arm64 kernel (/boot/vmlinuz -> vmlinuz-VERSION) and the
     test initramfs on the share; returns the proof token, or None (the Linux
     checks skipped or failed)."""
-    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")), key=test_grub.version_key)
+    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")), key=grubcfg.version_key)
     if not kernels:
         vstest.skip("tools/mkinitramfs --arch arm64 builds the test initramfs", "no arm64 kernel (tools/deps-arm64)")
         skip_linux("no %s/boot/vmlinuz-* (tools/deps-arm64)" % ARM64_ROOT)
@@ -87,29 +71,15 @@ def linux_share(share):
 
 
 def test_share():
-    share = vstest.tmpdir()
-    os.makedirs(os.path.join(share, "boot", "grub"))
-    with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
-        f.write(GRUB_CFG)
-    hello = ["hello from the share", secrets.token_hex(8)]
-    with open(os.path.join(share, "hello.txt"), "w") as f:
-        f.write("\n".join(hello) + "\n")
-    token = linux_share(share)
-    status, stamped, err = bootrun.run_timed("", share, TIMEOUT, extra=["--grub", "--arch", "aarch64"])
+    share = grubcfg.Share("/boot/vmlinuz", "/boot/initrd.img", CMDLINE)
+    token = linux_share(share.dir)
+    status, stamped, err = bootrun.run_timed("", share.dir, TIMEOUT, extra=["--grub", "--arch", "aarch64"])
     stamped = [(t, ANSI.sub("", l.replace("\r", ""))) for t, l in stamped]
     text = [l for _, l in stamped]
     note("  guest output (without kernel log lines):")
     note("\n".join(l for l in text if not l.startswith("[")) or "(none)")
     summary = "status %s; stderr %s; last lines %r" % (status, " ".join(err.split())[-300:], text[-8:])
-    check("grub-arm64: reads /boot/grub/grub.cfg from the share", "GRUB-CFG-READ" in text, summary)
-    listed = test_grub.between(text, "GRUB-LS-BEGIN", "GRUB-LS-END")
-    got = sorted(" ".join(listed).split()) if listed is not None else None
-    check("grub-arm64: ls (virtiofs/myfs)/ lists what the host has", got == test_grub.host_ls(share),
-          "guest %r host %r" % (got, test_grub.host_ls(share)))
-    body = test_grub.between(text, "GRUB-CAT-BEGIN", "GRUB-CAT-END")
-    check("grub-arm64: cat prints the host's file",
-          body is not None and [l.strip() for l in body if l.strip()] == hello, "guest %r host %r" % (body, hello))
-    check("grub-arm64: search --label myfs finds the share", "GRUB-SEARCH virtiofs/myfs" in text, summary)
+    share.check_commands("grub-arm64", text, summary)
     if token is None:
         return
     check(LINUX_NAMES[0], "VIOSHARE-INITRAMFS-OK" in text, summary)
