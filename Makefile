@@ -287,12 +287,13 @@ soak: $(HOSTB)/tests/test_soak
 	$(HOSTB)/tests/test_soak $$(( $(MINUTES) * 60 ))
 
 # Not part of `make test` (it downloads): a debootstrapped Debian 12 booted
-# from the share as its own root (tests/distro/test_distro.py).
+# from the share as its own root, by the boot image and by GRUB's images
+# (tests/distro/test_distro.py).
 .PHONY: test-distro
-## test-distro: boot a debootstrapped Debian 12 from the share (downloads; not part of make test)
+## test-distro: boot a debootstrapped Debian 12 from the share, by the boot image and by GRUB (downloads; not part of make test)
 test-distro:
 	@tools/deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all grub
 	$(PYTHON) tests/distro/test_distro.py
 
 ## clean: remove build/
