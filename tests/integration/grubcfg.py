@@ -3,7 +3,8 @@
 on x86_64-efi, and test_grub_arm64.py): the share GRUB boots from, with the
 grub.cfg it runs and the grubenv it reads and writes, and the checks of what
 GRUB printed and wrote.  The grub.cfg lists the share (`ls`), prints a file
-(`cat`), finds the share by its tag (`search --label`), then `load_env` reads
+(`cat`), finds the share by its tag (`search --label`) and by a file on it
+(`search --file`), runs a script of its (`source`), then `load_env` reads
 the host's grubenv and `save_env` writes a new variable into it in place, and
 `save_env -f` of a missing file is GRUB's error (the script goes on); last,
 what the test adds and a menu entry that boots Linux."""
@@ -34,6 +35,10 @@ cat ($root)/hello.txt
 echo GRUB-CAT-END
 search --no-floppy --label myfs --set=found
 echo "GRUB-SEARCH $found"
+search --no-floppy --file /hello.txt --set=byfile
+echo "GRUB-SEARCH-FILE $byfile"
+source /boot/grub/sourced.cfg
+echo "GRUB-SOURCED $sourced"
 load_env
 echo "GRUB-ENV-LOADED $%(host_var)s"
 set %(guest_var)s=%(guest_value)s
@@ -110,6 +115,9 @@ class Share:
         self.host_value = "host-" + secrets.token_hex(8)
         self.guest_value = "guest-" + secrets.token_hex(8)
         write_envblk(os.path.join(self.dir, GRUBENV), [(HOST_VAR, self.host_value)])
+        self.sourced = "sourced-" + secrets.token_hex(8)
+        with open(os.path.join(self.dir, "boot", "grub", "sourced.cfg"), "w") as f:
+            f.write("set sourced=%s\n" % self.sourced)
         with open(os.path.join(self.dir, "boot", "grub", "grub.cfg"), "w") as f:
             f.write(CFG % {"host_var": HOST_VAR, "guest_var": GUEST_VAR, "guest_value": self.guest_value,
                            "more": more, "kernel": kernel, "initrd": initrd, "cmdline": cmdline})
@@ -126,6 +134,9 @@ class Share:
               body is not None and [l.strip() for l in body if l.strip()] == self.hello,
               "guest %r host %r" % (body, self.hello))
         check(p + ": search --label myfs finds the share", "GRUB-SEARCH virtiofs/myfs" in text, summary)
+        check(p + ": search --file /hello.txt finds the share", "GRUB-SEARCH-FILE virtiofs/myfs" in text, summary)
+        check(p + ": source runs a script from the share (the variable it sets is seen after)",
+              "GRUB-SOURCED " + self.sourced in text, summary)
         check(p + ": load_env reads the host's variable from the share's grubenv",
               "GRUB-ENV-LOADED " + self.host_value in text, summary)
         size, env = read_envblk(os.path.join(self.dir, GRUBENV))
