@@ -44,6 +44,7 @@ CURRENT_BIN = os.path.join(os.environ.get("VIOSHARE_CURRENT_DIR", "") or "/var/c
 CURRENT_VIRTIOFSD = os.path.join(CURRENT_BIN, "virtiofsd")
 CURRENT_QEMU = os.path.join(CURRENT_BIN, "qemu-system-x86_64")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+GRUB_IMG = os.path.join(vstest.REPO, "build", "grub", "i386-pc", "grub.img")
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 STATUS_LINE = "vioshare: exit status %d"
 FIRST_ANSWER_LIMIT = 120  # seconds for libvirtd's first answer (its QEMU capability probe included)
@@ -126,8 +127,8 @@ def filesystem_xml(share, virtiofsd=VIRTIOFSD):
 
 
 def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFSD, accel="qemu", mib=512,
-               emulator=None):
-    """emulator None: libvirt's default QEMU (Debian's 7.2)."""
+               emulator=None, kernel="vioshare.elf"):
+    """emulator None: libvirt's default QEMU (Debian's 7.2); kernel: a file in top."""
     return """<domain type='%s'>
   <name>%s</name>
   <memory unit='MiB'>%d</memory>
@@ -149,7 +150,7 @@ def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFS
     </serial>
   </devices>
 </domain>
-""" % (accel, name, mib, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, "vioshare.elf"),
+""" % (accel, name, mib, "<features><acpi/></features>" if acpi else "", machine, os.path.join(top, kernel),
        cmdline, "\n    <emulator>%s</emulator>" % emulator if emulator else "", filesystem_xml(share, virtiofsd),
        os.path.join(top, name + ".console"))
 
@@ -202,6 +203,30 @@ def make_esp(top, cmdline):
         if r.returncode != 0:
             return "%s failed (status %d): %s" % (argv[0], r.returncode, r.stdout.decode(errors="replace")[-300:])
     return None
+
+
+def grub_share(top):
+    """A share whose /boot/grub/grub.cfg lists it between two marks and halts."""
+    share = os.path.join(top, "grubshare")
+    os.makedirs(os.path.join(share, "boot", "grub"))
+    with open(os.path.join(share, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("echo GRUB-LS-BEGIN\nls ($root)/\necho GRUB-LS-END\nhalt\n")
+    with open(os.path.join(share, "hello.txt"), "w") as f:
+        f.write("hello from the host\n")
+    return share
+
+
+def check_grub(r, share):
+    """GRUB's run under libvirt: the listing of the share and the end."""
+    text = r.console
+    i, j = text.find("GRUB-LS-BEGIN\n"), text.find("GRUB-LS-END")
+    got = sorted(text[i + len("GRUB-LS-BEGIN\n"):j].split()) if 0 <= i < j else None
+    want = sorted(n + "/" if os.path.isdir(os.path.join(share, n)) else n for n in os.listdir(share))
+    check("GRUB i386-pc as the domain's <kernel>: it reads grub.cfg from the share and lists the share as the "
+          "host has it", r.code == 0 and got == want, "%s; guest %r, host %r" % (r.out.strip(), got, want))
+    check("GRUB i386-pc: its halt ends the domain, as a guest shutdown",
+          r.seconds is not None and "shutting down, reason=shutdown" in r.qlog,
+          r.problem or "seconds %r, libvirt log tail %r" % (r.seconds, r.qlog[-300:]))
 
 
 def read_console(top, name):
@@ -405,6 +430,15 @@ def main():
               ls[-1].startswith("vioshare: cannot power off: no ACPI RSDP") and r.parked and r.seconds is None,
               "%s; seconds %r, last lines %r" % (r.problem, r.seconds, ls[-2:]))
 
+        name = tag + "-grub"
+        if check("make grub built build/grub/i386-pc/grub.img", os.path.isfile(GRUB_IMG), "%s is missing" % GRUB_IMG):
+            shutil.copy(GRUB_IMG, os.path.join(top, "grub.img"))
+            gshare = grub_share(top)
+            check_grub(run_domain(name, top, elf_domain(name, top, gshare, "pc", "", kernel="grub.img"), 120), gshare)
+        else:
+            vstest.skip("GRUB i386-pc under libvirt: check 1 of 2", "no GRUB image")
+            vstest.skip("GRUB i386-pc under libvirt: check 2 of 2", "no GRUB image")
+
         name = tag + "-efi"
         esp_failed = make_esp(top, "ls -l /myfs; exit 4")
         if esp_failed:
@@ -413,7 +447,7 @@ def main():
         else:
             check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), share, 4)
     finally:
-        for suffix in ("pc", "q35", "current", "kvm", "noacpi", "efi"):
+        for suffix in ("pc", "q35", "current", "kvm", "noacpi", "grub", "efi"):
             if state("%s-%s" % (tag, suffix))[0] == 0:
                 virsh("destroy", "%s-%s" % (tag, suffix))
         stop_daemons()
