@@ -47,7 +47,7 @@ EXPECTED = {
     "test_dirplus": 15,
     "test_sharepath": 3,
     "test_errno": 5,
-    "test_efi_file": 11,
+    "test_efi_file": 12,
     "test_escape_sort": 16,
     "test_fmt": 12,
     "test_fdt_edit": 9,

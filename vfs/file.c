@@ -370,6 +370,15 @@ int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st)
     return 0;
 }
 
+bool vfs_fsize_fresh(struct vfs *v, int fd, uint64_t *size)
+{
+    struct vfs_file *f = vfs_file_get(v, fd, false);
+    if (!f || !vn_attr_fresh(f->m, f->node, UINT64_MAX))
+        return false;
+    *size = f->node->attr.size;
+    return true;
+}
+
 int64_t vfs_lseek(struct vfs *v, int fd, int64_t off, int whence)
 {
     struct vfs_file *f = vfs_file_get(v, fd, false);

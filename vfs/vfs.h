@@ -198,6 +198,9 @@ int vfs_fstat(struct vfs *v, int fd, struct vfs_stat *st);
 /* As vfs_fstat, but a file's attributes that are still within the validity
  * the device gave them serve without a GETATTR, as vfs_stat's do. */
 int vfs_fstat_cached(struct vfs *v, int fd, struct vfs_stat *st);
+/* The file's size while the device lets us trust it (its attributes within
+ * their validity), with no request: true and *size; false otherwise. */
+bool vfs_fsize_fresh(struct vfs *v, int fd, uint64_t *size);
 /* Writes n bytes at the file position (at the end with O_APPEND) / at off,
  * split into requests of the device's max_write.  Returns the count written
  * (short only if the device wrote less) or an error such as -ENOSPC. */

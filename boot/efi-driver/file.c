@@ -38,6 +38,8 @@ static void drop_stream(struct vsfs_file *f)
 static void free_file(struct vsfs_file *f)
 {
     struct vsfs_volume *vol = f->vol;
+    if (vol->ahead.owner == f && !vol->gone)
+        vsfs_ahead_drop(vol);
     if (f->fd >= 0 && !vol->gone)
         vfs_close(&vol->vfs, f->fd);
     drop_stream(f);
@@ -143,6 +145,8 @@ static EFI_STATUS EFIAPI file_delete(EFI_FILE_PROTOCOL *self)
         return EFI_WARN_DELETE_FAILURE;
     }
     bool allowed = f->writable && !is_root(f);
+    if (f->vol->ahead.owner == f)
+        vsfs_ahead_drop(f->vol);
     if (f->fd >= 0)
         vfs_close(v, f->fd);
     f->fd = -1;
@@ -222,39 +226,6 @@ static EFI_STATUS read_dir(struct vsfs_file *f, UINTN *size, void *buf)
     }
 }
 
-void vsfs_stage_free(struct vsfs_volume *vol)
-{
-    const struct vs_port *port = vol->vfs.port;
-    if (vol->stage)
-        port->dma_free(port->ctx, vol->stage, VSFS_STAGE);
-    vol->stage = NULL;
-}
-
-/* Up to n bytes at off into buf.  The device writes the volume's staging
- * buffer, whole requests in flight at once, and the bytes are copied out: a
- * firmware caller's buffer cannot be kept from reuse should a request outlive
- * the call, which the core requires of memory the device is given (without a
- * staging buffer the core bounces, one request at a time).  After a failure
- * that may have left requests with the device, the buffer stays the port's
- * (held) and a new one serves the next Read. */
-static int64_t read_some(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint64_t off)
-{
-    struct vsfs_volume *vol = f->vol;
-    const struct vs_port *port = vol->vfs.port;
-    if (!vol->stage) {
-        uint64_t dev;
-        vol->stage = port->dma_alloc(port->ctx, VSFS_STAGE, &dev);
-        if (!vol->stage)
-            return vfs_pread(&vol->vfs, fd, buf, n, off);
-    }
-    int64_t r = vfs_pread(&vol->vfs, fd, vol->stage, VS_MIN(n, (size_t)VSFS_STAGE), off);
-    if (r > 0)
-        memcpy(buf, vol->stage, (size_t)r);
-    else if (r == -VS_ETIMEDOUT || r == -VS_EIO || r == -VS_EPROTO)
-        vol->stage = NULL; /* the device may still write it: the port keeps it */
-    return r;
-}
-
 static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *buf)
 {
     struct vsfs_file *f = FILE_OF(self);
@@ -267,18 +238,12 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *b
     int fd = file_fd(f);
     if (fd < 0)
         return vsfs_status(fd);
-    UINTN want = *size, got = 0;
-    int64_t r = 0;
-    while (got < want) {
-        r = read_some(f, fd, (uint8_t *)buf + got, want - got, f->pos + got);
-        if (r <= 0)
-            break;
-        got += (UINTN)r;
-    }
+    int64_t r = vsfs_read_file(f, fd, buf, *size, f->pos);
     if (r < 0) {
         *size = 0;
         return vsfs_status((int)r);
     }
+    UINTN got = (UINTN)r;
     if (got == 0 && f->pos > 0) {
         struct vfs_stat st;
         if (!vfs_fstat_cached(v, fd, &st) && f->pos > st.size)
@@ -301,6 +266,7 @@ static EFI_STATUS EFIAPI file_write(EFI_FILE_PROTOCOL *self, UINTN *size, VOID *
         return EFI_ACCESS_DENIED;
     if (*size == 0)
         return EFI_SUCCESS;
+    vsfs_ahead_drop(f->vol); /* data read ahead of any file may be this file's */
     int64_t r = vfs_pwrite(&f->vol->vfs, f->fd, buf, *size, f->pos);
     if (r < 0) {
         *size = 0;
@@ -374,8 +340,10 @@ static EFI_STATUS EFIAPI file_set_info(EFI_FILE_PROTOCOL *self, EFI_GUID *type, 
     REFUSE_IF_GONE(f);
     if (!type || !buf)
         return EFI_INVALID_PARAMETER;
-    if (same_guid(type, &vsfs_guid_file_info))
+    if (same_guid(type, &vsfs_guid_file_info)) {
+        vsfs_ahead_drop(f->vol); /* a new size or name: what was read ahead may be wrong */
         return vsfs_set_file_info(f, size, buf);
+    }
     /* The label is the share's tag, which the host sets. */
     if (same_guid(type, &vsfs_guid_fs_info) || same_guid(type, &vsfs_guid_fs_label))
         return EFI_WRITE_PROTECTED;

@@ -6,6 +6,7 @@
  * volume.c    a volume: the device brought up, the share mounted, the
  *             child handle with its device path and SIMPLE_FILE_SYSTEM
  * file.c      EFI_FILE_PROTOCOL on vioshare's VFS
+ * readahead.c a regular file's Read: the staging buffer, chunks in flight
  * info.c      EFI_FILE_INFO, EFI_FILE_SYSTEM_INFO and the volume label
  * names.c     UEFI paths (UCS-2, backslashes) to VFS paths (UTF-8) and back
  * status.c    the one errno -> EFI_STATUS table
@@ -20,14 +21,28 @@
 
 #include "efi_port.h"
 #include "vfs.h"
+#include "vfs_aio.h"
 #include "vpci.h"
 
 #define VSFS_MOUNT "/s"
 #define VSFS_MOUNT_LEN 2
 #define VSFS_MAX_VOLUMES 8
 #define VSFS_IS_DIR(mode) (((mode) & VS_S_IFMT) == VS_S_IFDIR)
-/* A Read's staging buffer: room for the core's four requests in flight. */
-#define VSFS_STAGE (1u << 20)
+/* A Read's staging buffer (readahead.c): VSFS_CHUNKS chunks of up to
+ * VSFS_CHUNK bytes, each one operation in flight (the core's requests). */
+#define VSFS_CHUNK (512u << 10)
+#define VSFS_CHUNKS 4
+#define VSFS_STAGE (VSFS_CHUNK * VSFS_CHUNKS)
+
+/* The chunks of one file handle's data in flight or read, a ring in file
+ * order from head; used bytes of the head chunk are delivered. */
+struct vsfs_ahead {
+    struct vfs_aio op[VSFS_CHUNKS];
+    uint8_t state[VSFS_CHUNKS];
+    unsigned head, count;
+    size_t used;
+    struct vsfs_file *owner;
+};
 
 struct vsfs_volume {
     EFI_SIMPLE_FILE_SYSTEM_PROTOCOL sfs;   /* first: the protocol pointer is the volume */
@@ -47,10 +62,11 @@ struct vsfs_volume {
      * once the device is released too (orphaned), the last Close frees the
      * volume, as FAT does. */
     bool gone, orphaned;
-    /* file.c: DMA memory (from the volume's port) that file data is read
-     * into, VSFS_STAGE bytes, then copied to the caller; NULL until the first
-     * Read. */
+    /* readahead.c: DMA memory (from the volume's port) that file data is
+     * read into, VSFS_STAGE bytes, then copied to the caller; NULL until the
+     * first Read.  ahead: what is in it. */
     void *stage;
+    struct vsfs_ahead ahead;
 };
 
 struct vsfs_file {
@@ -80,6 +96,12 @@ EFI_STATUS vsfs_volume_stop(struct vsfs_volume *vol);
 EFI_STATUS vsfs_file_new(struct vsfs_volume *vol, char *path, bool dir, bool writable, int fd,
                          EFI_FILE_PROTOCOL **out);
 EFI_STATUS EFIAPI vsfs_open_volume(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *sfs, EFI_FILE_PROTOCOL **root);
+/* readahead.c: a regular file's Read of up to n bytes at off: the count (0
+ * at the end) or a negative errno. */
+int64_t vsfs_read_file(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint64_t off);
+/* Waits for the data read ahead and drops it: before anything that changes
+ * a file, and before a handle that owns it goes. */
+void vsfs_ahead_drop(struct vsfs_volume *vol);
 /* Gives the staging buffer back (before the share is unmounted). */
 void vsfs_stage_free(struct vsfs_volume *vol);
 

@@ -496,6 +496,68 @@ static bool t_load_options(struct env *e)
     return true;
 }
 
+/* Reads ahead: a sequential Read finds its data already read during the
+ * handle's previous Read (a host change made in between shows only after
+ * a Read elsewhere); a Read at another position, and a Write through any
+ * handle, drop what was read ahead, so the Write's bytes are read back. */
+#define RA_PART (64u << 10)
+static uint8_t ra_byte(unsigned version, uint64_t off)
+{
+    return (uint8_t)(off * 7 + version * 0x35 + (off >> 9));
+}
+
+static bool ra_reads(EFI_FILE_PROTOCOL *f, uint64_t at, unsigned version, const char *what)
+{
+    static uint8_t buf[RA_PART];
+    UINTN n = RA_PART;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, what);
+    REQUIRE(n == RA_PART, "%s: %lu bytes", what, (unsigned long)n);
+    for (UINTN k = 0; k < n; k++)
+        REQUIRE(buf[k] == ra_byte(version, at + k), "%s: byte %lu is %#x, want version %u's %#x", what,
+                (unsigned long)(at + k), buf[k], version, ra_byte(version, at + k));
+    return true;
+}
+
+static bool t_read_ahead(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *w, *r;
+    if (!up(e, &root))
+        return false;
+    static uint8_t data[4 * RA_PART];
+    for (unsigned k = 0; k < sizeof(data); k++)
+        data[k] = ra_byte(1, k);
+    UINT64 rwc = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE;
+    ST_IS(open_at(root, L"ahead.bin", rwc, 0, &w), EFI_SUCCESS, "Open(CREATE)");
+    UINTN n = sizeof(data);
+    ST_IS(w->Write(w, &n, data), EFI_SUCCESS, "Write version 1");
+    ST_IS(open_at(root, L"ahead.bin", EFI_FILE_MODE_READ, 0, &r), EFI_SUCCESS, "Open to read");
+    CHECK(ra_reads(r, 0, 1, "Read 0"));
+    /* The host rewrites the second part behind the driver's back. */
+    struct simfs_node *node = (struct simfs_node *)simfs_find(&e->fs, "ahead.bin");
+    REQUIRE(node && node->text && node->size == sizeof(data), "ahead.bin on the server");
+    for (uint64_t k = RA_PART; k < 2 * RA_PART; k++)
+        node->text[k] = (char)ra_byte(2, k);
+    unsigned long reads = e->fs.ops[FUSE_READ];
+    CHECK(ra_reads(r, RA_PART, 1, "Read 1, sequential: read ahead before the host's change"));
+    REQUIRE(e->fs.ops[FUSE_READ] > reads, "no READ sent for what comes after Read 1");
+    r->SetPosition(r, RA_PART);
+    CHECK(ra_reads(r, RA_PART, 2, "Read 1 again after SetPosition: the host's change"));
+    /* A Write through the other handle to what Read 2 will ask for. */
+    for (unsigned k = 0; k < RA_PART; k++)
+        data[k] = ra_byte(3, 2 * RA_PART + k);
+    w->SetPosition(w, 2 * RA_PART);
+    n = RA_PART;
+    ST_IS(w->Write(w, &n, data), EFI_SUCCESS, "Write version 3 over part 2");
+    CHECK(ra_reads(r, 2 * RA_PART, 3, "Read 2 after the Write: the written bytes"));
+    CHECK(ra_reads(r, 3 * RA_PART, 1, "Read 3"));
+    n = RA_PART;
+    ST_IS(r->Read(r, &n, data), EFI_SUCCESS, "Read at the end");
+    REQUIRE(n == 0, "%lu bytes at the end", (unsigned long)n);
+    r->Close(r);
+    ST_IS(w->Delete(w), EFI_SUCCESS, "Delete");
+    return down(e, root, true);
+}
+
 int main(void)
 {
     run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
@@ -505,6 +567,7 @@ int main(void)
     run("efi file: symlinks followed inside the share, dangling and loops not found", t_symlinks);
     run("efi file: directories read as EFI_FILE_INFO records", t_read_dir);
     run("efi file: create, write, flush, delete", t_create_write_delete);
+    run("efi file: sequential Reads read ahead; another position or a Write drops it", t_read_ahead);
     run("efi file: GetInfo and SetInfo (label, size, read-only, rename)", t_info);
     run("efi file: UCS-2 names to UTF-8 and back, a lone surrogate refused", t_ucs2_names);
     run("efi file: the Ex calls", t_ex_calls);
