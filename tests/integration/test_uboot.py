@@ -364,7 +364,7 @@ def x86_case(share):
     live = vstest.Live("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")], 180,
                        extra=["--uboot", "--arch", "x86_64", "--mem", "1024"])
     try:
-        if live.wait_for_line(b"Linux version ", 180):
+        if live.wait_re(rb"^(\[ *[0-9.]+\] )?Linux version ", 180):
             note("x86_64: the kernel's first line %.1f s after the launcher started" %
                  (time.monotonic() - live.start))
         status = live.finish(180)
