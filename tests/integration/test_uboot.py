@@ -19,8 +19,8 @@
   the tag and loads a file through them; and extlinux.conf boots the kernel
   with the device on virtio-mmio.
 - qemu-x86_64's U-Boot (build/uboot-x86_64/u-boot.rom; its own SKIP lines
-  when missing): ls, load + hash sha256, and bootflow scan -lb loading
-  Debian's amd64 kernel through a symlink (see x86_case).
+  when missing): ls, load + hash sha256, and bootflow scan -lb booting
+  Debian's amd64 kernel through a symlink to the marker (see x86_case).
 - Another: the share's virtiofsd stopped (SIGSTOP) between two commands, the
   next `load` ends with ETIMEDOUT within the environment's virtiofs_timeout
   (plus slack), the command line's status is 1 and nothing is left behind.
@@ -314,11 +314,12 @@ def mmio_bootstd_case(share):
 
 def x86_case(share):
     """qemu-x86_64's U-Boot (vioshare-run --uboot --arch x86_64): ls, load +
-    hash sha256 and the status; then bootflow scan -lb finds extlinux.conf
-    and loads Debian's amd64 kernel through a symlink and the initramfs.
-    U-Boot 2023.01's 64-bit build cannot start a kernel (boot/uboot/README.md),
-    so the check ends at the kernel loaded."""
-    names = ["x86_64: ls", "x86_64: hash", "x86_64: status 0", "x86_64: bootflow"]
+    hash sha256 and the status; then bootflow scan -lb finds extlinux.conf and
+    boots Debian's amd64 kernel (through a symlink) with the marker initramfs,
+    which mounts the same share with Linux's driver (the device U-Boot handed
+    over) and prints the marker.  U-Boot enters the kernel through its 64-bit
+    entry (boot/uboot/x86-linux.patch)."""
+    names = ["x86_64: ls", "x86_64: hash", "x86_64: status 0", "x86_64: bootflow boots", "x86_64: marker"]
     if not os.path.isfile(UBOOT_X86):
         for name in names:
             vstest.skip(name, "%s missing (make uboot-x86_64)" % UBOOT_X86)
@@ -331,11 +332,17 @@ def x86_case(share):
         name = os.path.basename(kernels[-1])
         shutil.copyfile(kernels[-1], os.path.join(share, "boot", name))
         os.symlink("boot/" + name, os.path.join(share, "vmlinuz"))
-        p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), os.path.join(share, "boot", "initrd.img")],
-                           capture_output=True)
+        token = "vioshare-uboot-x86-proof-" + secrets.token_hex(8)
+        with open(os.path.join(share, "proof.txt"), "w") as f:
+            f.write(token + "\n")
+        p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), os.path.join(share, "boot", "initrd.img"),
+                            "proof.txt"], capture_output=True)
+        note("mkinitramfs: %s" % p.stderr.decode(errors="replace").strip())
+        # earlyprintk and loglevel=5: the kernel's banner is its first line, printed as it starts.
+        # disable_mtrr_trim: 64-bit U-Boot leaves RAM out of the MTRRs (boot/uboot/README.md).
         with open(os.path.join(share, "extlinux", "extlinux.conf"), "w") as f:
             f.write("default l\nlabel l\n    kernel /vmlinuz\n    initrd /boot/initrd.img\n"
-                    "    append console=ttyS0 quiet\n")
+                    "    append console=ttyS0 earlyprintk=ttyS0 loglevel=5 disable_mtrr_trim\n")
     want_ls = host_ls_lines(share)
     command = "ls virtiofs myfs /; load virtiofs myfs %s /big.bin; hash sha256 %s ${filesize}" % (X86_ADDR, X86_ADDR)
     r = vstest.run(command, [(share, "myfs")], timeout=120, extra=["--uboot", "--arch", "x86_64"])
@@ -351,16 +358,30 @@ def x86_case(share):
     check("x86_64: the command line's status is 0 (isa-debug-exit)", r.status == 0,
           "status %s, tail %r" % (r.status, out[-400:]))
     if not kernels:
-        check("x86_64: bootflow scan -lb loads the kernel", False, "no /boot/vmlinuz-* (linux-image-amd64)")
+        for what in ("x86_64: bootflow scan -lb boots the kernel", "x86_64: the initramfs read the marker"):
+            check(what, False, "no /boot/vmlinuz-* (linux-image-amd64)")
         return
-    r = vstest.run("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")], timeout=120,
-                   extra=["--uboot", "--arch", "x86_64", "--mem", "1024"])
-    out = r.out.decode("utf-8", "replace").replace("\r", "")
-    check("x86_64: bootflow scan -lb finds extlinux.conf and loads the kernel (a symlink) and the initramfs",
+    live = vstest.Live("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")], 180,
+                       extra=["--uboot", "--arch", "x86_64", "--mem", "1024"])
+    try:
+        if live.wait_re(rb"^(\[ *[0-9.]+\] )?Linux version ", 180):
+            note("x86_64: the kernel's first line %.1f s after the launcher started" %
+                 (time.monotonic() - live.start))
+        status = live.finish(180)
+    finally:
+        if live.alive():
+            live.p.kill()
+            live.p.wait()
+    out = live.out.decode("utf-8", "replace").replace("\r", "")
+    note(out[-1500:])
+    check("x86_64: bootflow scan -lb finds extlinux.conf and boots the kernel (a symlink) with the initramfs",
           p.returncode == 0 and bootflow_line("distro", "/extlinux/extlinux.conf").search(out) and
           "Retrieving file: /vmlinuz\n" in out and "Retrieving file: /boot/initrd.img\n" in out and
-          ("\nLinux kernel version %s " % name[len("vmlinuz-"):]) in out and "\nLoading bzImage at address" in out,
+          "\nStarting kernel ...\n" in out and
+          re.search(r"^(\[ *[0-9.]+\] )?Linux version %s " % re.escape(name[len("vmlinuz-"):]), out, re.M),
           "mkinitramfs %s; tail %r" % (p.returncode, out[-900:]))
+    check("x86_64: the initramfs mounted the share with Linux's driver and read the marker",
+          marker_read(out, token) and status == 0, "status %s; tail %r" % (status, out[-600:]))
 
 
 def stop_case(share):
