@@ -89,7 +89,7 @@ EXPECTED = {
     "test_install.py": 15,
     "test_kvm.py": 6,                     # 5 SKIP lines where /dev/kvm does not open as KVM
     "test_launcher.py": 73,
-    "test_libvirt.py": 30,
+    "test_libvirt.py": 33,
     "test_microvm.py": 12,
     "test_migrate.py": 4,                 # QEMU 7.2 refuses: its message checked
     "test_current_migrate.py": 8,

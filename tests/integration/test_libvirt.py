@@ -16,7 +16,9 @@ with the current stack (QEMU 10 as `<emulator>`, virtiofsd 1.13 as `<binary
 path>`, both the stack's wrappers), under
 KVM where /dev/kvm opens (a SKIP line per check elsewhere), the boot image
 without <acpi/> (it cannot power off: it must say so, its vCPU halted while the
-domain runs on), and the EFI application under OVMF from a FAT esp.img.
+domain runs on), GRUB's i386-pc image as the domain's <kernel>, and under
+OVMF from a FAT disk the EFI application and the UEFI driver (the README's
+startup.nsh recipe: load, connect -r, then the shell lists the share).
 
 Every virsh call has a time limit; one that runs out is a FAIL line naming the
 call.  The first `virsh version` may take long: libvirtd answers it once it has
@@ -155,7 +157,7 @@ def elf_domain(name, top, share, machine, cmdline, acpi=True, virtiofsd=VIRTIOFS
        os.path.join(top, name + ".console"))
 
 
-def efi_domain(name, top, share):
+def efi_domain(name, top, share, esp="esp.img"):
     return """<domain type='qemu'>
   <name>%s</name>
   <memory unit='MiB'>1024</memory>
@@ -184,25 +186,52 @@ def efi_domain(name, top, share):
     </serial>
   </devices>
 </domain>
-""" % (name, OVMF_CODE, OVMF_VARS, os.path.join(top, name + "_VARS.fd"), os.path.join(top, "esp.img"),
+""" % (name, OVMF_CODE, OVMF_VARS, os.path.join(top, name + "_VARS.fd"), os.path.join(top, esp),
        filesystem_xml(share), os.path.join(top, name + ".console"))
 
 
-def make_esp(top, cmdline):
-    """esp.img as the README builds it: vioshare.efi and a startup.nsh that
-    runs it and then powers off (`reset -s`).  None, or why it failed."""
-    esp = os.path.join(top, "esp")
+def make_esp(top, name, program, script):
+    """top/name (a FAT image) as the README builds it: program (a file of
+    build/) and a startup.nsh of the script's lines, which the shell runs.
+    None, or why it failed."""
+    esp = os.path.join(top, name + ".d")
     os.mkdir(esp)
-    shutil.copy(os.path.join(vstest.REPO, "build", "vioshare.efi"), esp)
+    shutil.copy(os.path.join(vstest.REPO, "build", program), esp)
     with open(os.path.join(esp, "startup.nsh"), "w", newline="") as f:
-        f.write("@echo -off\r\nfs0:\\vioshare.efi %s\r\nreset -s\r\n" % cmdline)
-    img = os.path.join(top, "esp.img")
+        f.write("".join(l + "\r\n" for l in script))
+    img = os.path.join(top, name)
     for argv in (["mkfs.vfat", "-C", img, "8192"],
-                 ["mcopy", "-i", img, os.path.join(esp, "vioshare.efi"), os.path.join(esp, "startup.nsh"), "::/"]):
+                 ["mcopy", "-i", img, os.path.join(esp, program), os.path.join(esp, "startup.nsh"), "::/"]):
         r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode != 0:
             return "%s failed (status %d): %s" % (argv[0], r.returncode, r.stdout.decode(errors="replace")[-300:])
     return None
+
+
+# The README's driver recipe: loaded by startup.nsh, it takes the share from
+# VirtioFsDxe; the shell lists its two file systems between two marks (after
+# `map -r` the share may be either: the order is the shell's) and powers off.
+DRIVER_SCRIPT = ["@echo -off", "load fs0:\\vioshare-fs.efi", "connect -r", "map -r", "echo =B-ls=", "ls fs0:\\",
+                 "ls fs1:\\", "echo =E-ls=", "reset -s"]
+VENDOR_NODE = "VenMedia(7A3C1D52-9B4E-4F06-8D21-5E6F903BA4C7"
+
+
+def check_driver(r, share):
+    """The UEFI driver's run under libvirt: the share mapped by the driver,
+    its listing, the end."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", r.console)
+    mapped = re.search(r"(FS\d+): .*\n\s+PciRoot\(0x0\)/Pci\([^)]*\)/" + re.escape(VENDOR_NODE), text)
+    check("UEFI driver under OVMF (startup.nsh: load, connect -r): a file system is the share by vioshare's "
+          "device path", r.code == 0 and mapped is not None, "%s; %r" % (r.out.strip(), text[-800:]))
+    fs = mapped.group(1).lower() if mapped else "fs?"
+    i = text.find("Directory of: %s:\\" % fs)
+    listed = text[i:text.find("Dir(s)", i)] if i >= 0 else ""
+    check("UEFI driver: the shell's ls of that file system names what the host has (hello.txt, sub)",
+          bool(listed) and all(re.search(r"\s%s/?\s*$" % n, listed, re.M) for n in os.listdir(share)),
+          repr(listed[-600:] or text[-600:]))
+    check("UEFI driver: the domain ends by itself (reset -s), as a guest shutdown",
+          r.seconds is not None and "shutting down, reason=shutdown" in r.qlog,
+          r.problem or "seconds %r, libvirt log tail %r" % (r.seconds, r.qlog[-300:]))
 
 
 def grub_share(top):
@@ -440,14 +469,23 @@ def main():
             vstest.skip("GRUB i386-pc under libvirt: check 2 of 2", "no GRUB image")
 
         name = tag + "-efi"
-        esp_failed = make_esp(top, "ls -l /myfs; exit 4")
+        esp_failed = make_esp(top, "esp.img", "vioshare.efi",
+                              ["@echo -off", "fs0:\\vioshare.efi ls -l /myfs; exit 4", "reset -s"])
         if esp_failed:
             for what in run_checks("EFI app under OVMF", 4):
                 check(what, False, esp_failed)
         else:
             check_run("EFI app under OVMF", run_domain(name, top, efi_domain(name, top, share), 240), share, 4)
+
+        name = tag + "-driver"
+        esp_failed = make_esp(top, "driver-esp.img", "vioshare-fs.efi", DRIVER_SCRIPT)
+        if esp_failed:
+            for i in range(3):
+                check("UEFI driver under OVMF: check %d of 3" % (i + 1), False, esp_failed)
+        else:
+            check_driver(run_domain(name, top, efi_domain(name, top, share, "driver-esp.img"), 240), share)
     finally:
-        for suffix in ("pc", "q35", "current", "kvm", "noacpi", "grub", "efi"):
+        for suffix in ("pc", "q35", "current", "kvm", "noacpi", "grub", "efi", "driver"):
             if state("%s-%s" % (tag, suffix))[0] == 0:
                 virsh("destroy", "%s-%s" % (tag, suffix))
         stop_daemons()
