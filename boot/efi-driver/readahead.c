@@ -102,6 +102,9 @@ int64_t vsfs_read_file(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint
     struct vsfs_volume *vol = f->vol;
     struct vfs *v = &vol->vfs;
     struct vsfs_ahead *a = &vol->ahead;
+    if (off > INT64_MAX)
+        return -VS_EINVAL;
+    n = (size_t)VS_MIN((uint64_t)n, INT64_MAX - off); /* whatever the caller says its buffer holds */
     if (a->owner != f || (a->count && a->op[a->head].off + a->used != off))
         vsfs_ahead_drop(vol);
     if (!vol->stage) {
@@ -114,7 +117,7 @@ int64_t vsfs_read_file(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint
     /* Chunks as large as the Read (in pages, at most VSFS_CHUNK), over its
      * range and, while the file's size is known without asking, as much
      * again ahead of it up to that size. */
-    size_t chunk = VS_MIN((size_t)VSFS_CHUNK, (n + 4095) & ~(size_t)4095);
+    size_t chunk = n >= VSFS_CHUNK ? VSFS_CHUNK : (n + 4095) & ~(size_t)4095;
     uint64_t size, ahead_end = off + n;
     if (vfs_fsize_fresh(v, fd, &size))
         ahead_end = VS_MAX(ahead_end, VS_MIN(off + 2 * (uint64_t)n, size));
