@@ -205,16 +205,27 @@ static efi_status_t read_dir(struct share_file *f, efi_uintn_t *size, void *buf)
 	return EFI_SUCCESS;
 }
 
+/* A file's read is cut at its end (so a caller's size of all ones is no
+ * overflow); a position past the end is an error, as the specification says. */
 static efi_status_t EFIAPI share_read(struct efi_file_handle *this, efi_uintn_t *size, void *buf)
 {
 	struct share_file *f = (struct share_file *)this;
+	struct vsu_stat st;
 	long long n;
+	int err;
 
 	EFI_ENTRY("%p, %p, %p", this, size, buf);
 	if (!size || (*size && !buf))
 		return EFI_EXIT(EFI_INVALID_PARAMETER);
 	if (f->dir)
 		return EFI_EXIT(read_dir(f, size, buf));
+	err = vsu_stat(f->fs->tag, f->path, 1, &st);
+	if (err)
+		return EFI_EXIT(efi_err(err));
+	if (f->pos > st.size)
+		return EFI_EXIT(EFI_DEVICE_ERROR);
+	if (*size > st.size - f->pos)
+		*size = st.size - f->pos;
 	n = vsu_read(f->fs->tag, f->path, buf, f->pos, *size);
 	if (n < 0)
 		return EFI_EXIT(efi_err(n));
