@@ -26,6 +26,9 @@
   initrd through the share's EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, the only file
   system it sees as its LoadedImage's device; the initramfs then mounts the
   share with Linux's driver (the device was reset at ExitBootServices).
+  U-Boot's helloworld.efi from the share prints its DeviceHandle's device
+  path, the share's vendor node, on arm64 and x86_64 (where 2023.01's EFI
+  loader cannot run systemd-boot, from a share or a FAT disk alike).
 - qemu-x86_64's U-Boot (build/uboot-x86_64/u-boot.rom; its own SKIP lines
   when missing): ls, load + hash sha256, and bootflow scan -lb booting
   Debian's amd64 kernel through a symlink to the marker (see x86_case).
@@ -280,6 +283,23 @@ def efi_load_case(top):
           marker_read(out, token) and r.status == 0, "status %s; tail %r" % (r.status, out[-600:]))
 
 
+def efi_hello_case(share, board):
+    """U-Boot's own helloworld.efi (built with it) loaded from the share prints its LoadedImage's
+    DeviceHandle's device path: the share's vendor node, the tag as its data."""
+    image, extra = (UBOOT, ["--uboot"]) if board == "arm64" else (UBOOT_X86, ["--uboot", "--arch", "x86_64"])
+    name = "%s: bootefi: the image's DeviceHandle is the share (its vendor node holds the tag)" % board
+    hello = os.path.join(os.path.dirname(image), "src", "lib", "efi_loader", "helloworld.efi")
+    if not os.path.isfile(hello):
+        vstest.skip(name, "%s missing" % hello)
+        return
+    shutil.copyfile(hello, os.path.join(share, "hello.efi"))
+    r = vstest.run("load virtiofs myfs ${kernel_addr_r} /hello.efi; bootefi ${kernel_addr_r}", [(share, "myfs")],
+                   timeout=120, extra=extra)
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check(name, re.search(r"^Boot device: /VenHw\([0-9a-f-]{36},%s\)$" % b"myfs\0".hex(), out, re.M) and
+          "\nFile path: /\\hello.efi\n" in out, "tail %r" % out[-600:])
+
+
 def efi_bootflow_case(top):
     """bootstd's EFI bootmeth on a share with no extlinux.conf or boot.scr."""
     names = ["bootstd efi: \\EFI\\BOOT\\BOOTAA64.EFI found and booted", "bootstd efi: the initramfs read the marker"]
@@ -503,7 +523,8 @@ def main():
                      "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash",
                      "bootstd: extlinux", "bootstd: marker", "bootstd: boot.scr", "bootstd: script load",
                      "virtio-mmio bootstd: extlinux", "virtio-mmio bootstd: marker", "bootefi: systemd-boot",
-                     "bootefi: marker", "bootstd efi: systemd-boot", "bootstd efi: marker", "stopped daemon: mounted",
+                     "bootefi: marker", "arm64: bootefi: DeviceHandle", "bootstd efi: systemd-boot",
+                     "bootstd efi: marker", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
     else:
@@ -514,9 +535,15 @@ def main():
         script_case(vstest.tmpdir("uboot-script-"))
         mmio_bootstd_case(vstest.tmpdir("uboot-mmio-bootstd-"))
         efi_load_case(vstest.tmpdir("uboot-efi-"))
+        efi_hello_case(vstest.tmpdir("uboot-efi-hello-"), "arm64")
         efi_bootflow_case(vstest.tmpdir("uboot-efi-bootstd-"))
         stop_case(vstest.tmpdir("uboot-stop-"))
     x86_case(vstest.tmpdir("uboot-x86-"))
+    if os.path.isfile(UBOOT_X86):
+        efi_hello_case(vstest.tmpdir("uboot-x86-efi-"), "x86_64")
+    else:
+        vstest.skip("x86_64: bootefi: the image's DeviceHandle is the share", "%s missing (make uboot-x86_64)"
+                    % UBOOT_X86)
 
 
 if __name__ == "__main__":
