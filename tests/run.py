@@ -116,7 +116,7 @@ EXPECTED = {
     "test_roundtrips.py": 10,
     "test_current_roundtrips.py": 10,
     "test_tree.py": 17,
-    "test_uboot.py": 26,
+    "test_uboot.py": 32,
     "test_current_tree.py": 17,
 }
 

@@ -15,6 +15,7 @@
 #include <bootflow.h>
 #include <bootmeth.h>
 #include <dm.h>
+#include <efi_loader.h>
 #include <env.h>
 #include <fs.h>
 #include <malloc.h>
@@ -149,4 +150,16 @@ int virtiofs_script_env(const struct bootflow *bflow)
 	int ret = env_set("devtype", "virtiofs");
 
 	return ret ? ret : env_set("devnum", tag_of(bflow->dev));
+}
+
+/* The share's EFI handle becomes the image's device (ub_efi.c), its file
+ * path absolute (the bootmeth's name has no leading '/'). */
+int virtiofs_efi_set_bootdev(const struct bootflow *bflow)
+{
+	char path[256];
+
+	if (snprintf(path, sizeof(path), "%s%s", *bflow->fname == '/' ? "" : "/", bflow->fname) >= sizeof(path))
+		return -ENAMETOOLONG;
+	efi_set_bootdev(VIRTIOFS_IFNAME, tag_of(bflow->dev), path, bflow->buf, bflow->size);
+	return 0;
 }

@@ -35,6 +35,15 @@ int virtiofs_find_bootdev(const char *rest, struct udevice **devp);
  * the tag, so that `load ${devtype} ${devnum} ...` reads the share. */
 int virtiofs_script_env(const struct bootflow *bflow);
 
+/* The EFI loader's view of a share (ub_efi.c): *dp gets a copy of the
+ * device path of the share `tag`'s handle, which carries
+ * EFI_SIMPLE_FILE_SYSTEM_PROTOCOL and is made on the first call (`load
+ * virtiofs TAG` -> efi_set_bootdev).  Returns 0 or -errno. */
+struct efi_device_path;
+int virtiofs_efi_device_path(const char *tag, struct efi_device_path **dp);
+/* The EFI bootmeth's image on a share: efi_set_bootdev with the share. */
+int virtiofs_efi_set_bootdev(const struct bootflow *bflow);
+
 /* Makes sure the mounted shares are unmounted when U-Boot removes its
  * devices before starting an OS (ub_quiesce.c). */
 void virtiofs_quiesce_on_boot(void);

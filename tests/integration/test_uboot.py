@@ -18,6 +18,17 @@
   in priority order) a /boot/boot.scr runs with devtype virtiofs and devnum
   the tag and loads a file through them; and extlinux.conf boots the kernel
   with the device on virtio-mmio.
+- The EFI loader's view of a share (boot/uboot/ub_efi.c): Debian's arm64
+  systemd-boot on a share (efishell.systemd_boot_share: a BLS entry, the
+  kernel a symlink, the marker initramfs), started by `load virtiofs` +
+  `bootefi` and found by `bootflow scan -lb` (the EFI bootmeth, a share with no
+  extlinux.conf or boot.scr), reads its loader entries, the kernel and the
+  initrd through the share's EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, the only file
+  system it sees as its LoadedImage's device; the initramfs then mounts the
+  share with Linux's driver (the device was reset at ExitBootServices).
+  U-Boot's helloworld.efi from the share prints its DeviceHandle's device
+  path, the share's vendor node, on arm64 and x86_64 (where 2023.01's EFI
+  loader cannot run systemd-boot, from a share or a FAT disk alike).
 - qemu-x86_64's U-Boot (build/uboot-x86_64/u-boot.rom; its own SKIP lines
   when missing): ls, load + hash sha256, and bootflow scan -lb booting
   Debian's amd64 kernel through a symlink to the marker (see x86_case).
@@ -43,6 +54,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vstest  # noqa: E402
+from efishell import systemd_boot_share  # noqa: E402
 from vstest import check, note  # noqa: E402
 
 UBOOT = os.path.join(vstest.REPO, "build", "uboot", "u-boot.bin")
@@ -52,6 +64,7 @@ ADDR = "0x40200000"
 BIG = 3 * (1 << 20) + 5
 TIMEOUT_S = 3
 ARM64_ROOT = os.path.join(os.environ.get("VIOSHARE_ARM64_DIR", "/var/cache/vioshare/arm64"), "root")
+SYSTEMD_BOOT = os.path.join(ARM64_ROOT, "usr", "lib", "systemd", "boot", "efi", "systemd-bootaa64.efi")
 
 
 def host_ls_lines(root):
@@ -225,6 +238,85 @@ def script_case(share):
     want = vstest.sha256_file(os.path.join(share, "data.bin"))
     check("bootstd: the script's load ${devtype} ${devnum} read the share's file",
           m and m.group(1) == want, "got %r, want %s" % (m and m.group(0), want))
+
+
+def efi_share(top, names):
+    """The systemd-boot share with a marker initramfs: (share, token, mkinitramfs' status), or
+    None (a SKIP line per check in names) without Debian's arm64 kernel or systemd-boot."""
+    kernels = sorted(glob.glob(os.path.join(ARM64_ROOT, "boot", "vmlinuz-*")))
+    if not kernels or not os.path.isfile(SYSTEMD_BOOT):
+        for name in names:
+            vstest.skip(name, "no %s/boot/vmlinuz-* or %s (tools/deps-arm64)" % (ARM64_ROOT, SYSTEMD_BOOT))
+        return None
+    share = systemd_boot_share(top, SYSTEMD_BOOT, "BOOTAA64.EFI", kernels[-1], "console=ttyAMA0 panic=-1")
+    token = "vioshare-uboot-efi-" + secrets.token_hex(8)
+    with open(os.path.join(share, "proof.txt"), "w") as f:
+        f.write(token + "\n")
+    p = subprocess.run([os.path.join(vstest.TOOLS, "mkinitramfs"), "--arch", "arm64",
+                        os.path.join(share, "initrd.img"), "proof.txt"], capture_output=True)
+    return share, token, p.returncode
+
+
+# systemd-boot found its loader entry, the kernel (a symlink) and the initrd on its own device (the
+# share), and complained of nothing before the kernel's EFI stub started.
+def sdboot_booted(out):
+    before = out.split("EFI stub: Booting Linux Kernel")
+    return (len(before) > 1 and "Unable to open root directory" not in before[0] and "Failed to" not in before[0]
+            and "EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path" in out)
+
+
+def efi_load_case(top):
+    """`load virtiofs` + `bootefi`: the share is the image's device."""
+    names = ["bootefi: systemd-boot boots its entry from the share", "bootefi: the initramfs read the marker"]
+    made = efi_share(top, names)
+    if not made:
+        return
+    share, token, mk_status = made
+    r = vstest.run("load virtiofs myfs ${kernel_addr_r} /EFI/BOOT/BOOTAA64.EFI; bootefi ${kernel_addr_r}",
+                   [(share, "myfs")], timeout=180, extra=["--uboot", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("bootefi: systemd-boot loaded from the share reads its BLS entry, the kernel (a symlink) and the initrd "
+          "through the share's SIMPLE_FILE_SYSTEM (its LoadedImage's DeviceHandle)",
+          mk_status == 0 and "Booting /\\EFI\\BOOT\\BOOTAA64.EFI\n" in out and sdboot_booted(out),
+          "mkinitramfs %s; tail %r" % (mk_status, out[-900:]))
+    check("bootefi: the initramfs mounted the share with Linux's driver after ExitBootServices and read the marker",
+          marker_read(out, token) and r.status == 0, "status %s; tail %r" % (r.status, out[-600:]))
+
+
+def efi_hello_case(share, board):
+    """U-Boot's own helloworld.efi (built with it) loaded from the share prints its LoadedImage's
+    DeviceHandle's device path: the share's vendor node, the tag as its data."""
+    image, extra = (UBOOT, ["--uboot"]) if board == "arm64" else (UBOOT_X86, ["--uboot", "--arch", "x86_64"])
+    name = "%s: bootefi: the image's DeviceHandle is the share (its vendor node holds the tag)" % board
+    hello = os.path.join(os.path.dirname(image), "src", "lib", "efi_loader", "helloworld.efi")
+    if not os.path.isfile(hello):
+        vstest.skip(name, "%s missing" % hello)
+        return
+    shutil.copyfile(hello, os.path.join(share, "hello.efi"))
+    r = vstest.run("load virtiofs myfs ${kernel_addr_r} /hello.efi; bootefi ${kernel_addr_r}", [(share, "myfs")],
+                   timeout=120, extra=extra)
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check(name, re.search(r"^Boot device: /VenHw\([0-9a-f-]{36},%s\)$" % b"myfs\0".hex(), out, re.M) and
+          "\nFile path: /\\hello.efi\n" in out, "tail %r" % out[-600:])
+
+
+def efi_bootflow_case(top):
+    """bootstd's EFI bootmeth on a share with no extlinux.conf or boot.scr."""
+    names = ["bootstd efi: \\EFI\\BOOT\\BOOTAA64.EFI found and booted", "bootstd efi: the initramfs read the marker"]
+    made = efi_share(top, names)
+    if not made:
+        return
+    share, token, mk_status = made
+    r = vstest.run("setenv boot_targets virtiofs; bootflow scan -lb", [(share, "myfs")],
+                   timeout=180, extra=["--uboot", "--mem", "1024"])
+    out = r.out.decode("utf-8", "replace").replace("\r", "")
+    check("bootstd efi: bootflow scan -lb finds \\EFI\\BOOT\\BOOTAA64.EFI on the share (the EFI bootmeth) and "
+          "systemd-boot boots its entry from the share",
+          mk_status == 0 and bootflow_line("efi", "EFI/BOOT/BOOTAA64.EFI").search(out) and
+          "Booting /\\EFI\\BOOT\\BOOTAA64.EFI\n" in out and sdboot_booted(out),
+          "mkinitramfs %s; tail %r" % (mk_status, out[-900:]))
+    check("bootstd efi: the initramfs mounted the share with Linux's driver and read the marker",
+          marker_read(out, token) and r.status == 0, "status %s; tail %r" % (r.status, out[-600:]))
 
 
 def console_run(argv, command, limit):
@@ -430,7 +522,9 @@ def main():
         for name in ("fstype", "ls", "load size", "hash sha256", "save", "status 0", "sysboot: loaded",
                      "sysboot: marker", "virtio-mmio: ls", "virtio-mmio: hash",
                      "bootstd: extlinux", "bootstd: marker", "bootstd: boot.scr", "bootstd: script load",
-                     "virtio-mmio bootstd: extlinux", "virtio-mmio bootstd: marker", "stopped daemon: mounted",
+                     "virtio-mmio bootstd: extlinux", "virtio-mmio bootstd: marker", "bootefi: systemd-boot",
+                     "bootefi: marker", "arm64: bootefi: DeviceHandle", "bootstd efi: systemd-boot",
+                     "bootstd efi: marker", "stopped daemon: mounted",
                      "stopped daemon: ETIMEDOUT", "stopped daemon: status 1", "stopped daemon: nothing left"):
             vstest.skip(name, "%s missing (make uboot)" % UBOOT)
     else:
@@ -440,8 +534,16 @@ def main():
         bootstd_case(vstest.tmpdir("uboot-bootstd-"))
         script_case(vstest.tmpdir("uboot-script-"))
         mmio_bootstd_case(vstest.tmpdir("uboot-mmio-bootstd-"))
+        efi_load_case(vstest.tmpdir("uboot-efi-"))
+        efi_hello_case(vstest.tmpdir("uboot-efi-hello-"), "arm64")
+        efi_bootflow_case(vstest.tmpdir("uboot-efi-bootstd-"))
         stop_case(vstest.tmpdir("uboot-stop-"))
     x86_case(vstest.tmpdir("uboot-x86-"))
+    if os.path.isfile(UBOOT_X86):
+        efi_hello_case(vstest.tmpdir("uboot-x86-efi-"), "x86_64")
+    else:
+        vstest.skip("x86_64: bootefi: the image's DeviceHandle is the share", "%s missing (make uboot-x86_64)"
+                    % UBOOT_X86)
 
 
 if __name__ == "__main__":
