@@ -43,18 +43,14 @@ def virtio_mmio_case():
     """virtio-fs on one of virt's virtio-mmio transports (a `virtio,mmio` node
     of the DTB) rather than PCIe: QEMU started by hand (the launcher always
     uses vhost-user-fs-pci on virt)."""
-    import subprocess
     share = vstest.tmpdir()
     with open(os.path.join(share, "m.txt"), "wb") as f:
         f.write(b"over virtio-mmio\n")
-    sock = os.path.join(vstest.tmpdir(), "fs.sock")
-    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
-                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     name = "aarch64: virtio-fs on a DTB virtio,mmio transport is mounted and read (status 4 -> QEMU 9)"
-    try:
+    with vstest.bare_virtiofsd(share) as sock:
         # QEMU connects at once: the socket must be listening, not just exist.
-        if not vstest.wait_listening(sock, 15):
-            check(name, False, "virtiofsd never listened on %s" % sock)
+        if not sock:
+            check(name, False, "virtiofsd never listened")
             return
         argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256",
                 "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
@@ -68,9 +64,6 @@ def virtio_mmio_case():
         note(out)
         check(name, code == 9 and b"mmiofs on /mmiofs" in out and b"over virtio-mmio\n" in out,
               "QEMU exit %s, output %r" % (code, out[-300:]))
-    finally:
-        vfsd.kill()
-        vfsd.wait()
 
 
 def main():

@@ -7,7 +7,6 @@ q35, the PVH image, --timeout, launcher argument errors; no device at all (on
 the PC and on microvm), `help` of an unknown command, `boot` of a non-kernel;
 mount messages (unshared guest memory), cat's final newline."""
 
-import glob
 import os
 import re
 import shutil
@@ -154,24 +153,14 @@ def test_unshared_memory(share):
     """QEMU by hand without a shared memory backend (the launcher would stop at
     virtiofsd's death): the boot-time mount times out after its 30 s, a `mount`
     with timeout=2 too, and both say why."""
-    sock = os.path.join(vstest.tmpdir(), "fs.sock")
-    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
-                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        vstest.wait_listening(sock, 15)
+    with vstest.bare_virtiofsd(share) as sock:
         argv = ["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-m", "256",
-                "-chardev", "socket,id=fs0,path=" + sock,
+                "-chardev", "socket,id=fs0,path=%s" % sock,
                 "-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs0,tag=myfs",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", vstest.IMAGE,
                 "-append", "-mount myfs /m -o timeout=2; ls /myfs",
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
         out, code = vstest.run_console(argv)
-    finally:
-        vfsd.kill()
-        vfsd.wait()
-        # virtiofsd's pid file is named after the socket path.
-        for f in glob.glob("/var/run/virtiofsd/%s.pid" % sock.replace("/", ".")):
-            os.unlink(f)
     note(out)
     ls = lines(out)
     for path in ("/myfs", "/m"):

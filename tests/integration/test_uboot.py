@@ -348,24 +348,14 @@ def mmio_run(share, command, mem, limit):
     """U-Boot with the share's device on one of virt's virtio-mmio windows
     (QEMU started here: the launcher always uses PCI on virt), `command` typed
     at its prompt.  The output."""
-    sock = os.path.join(vstest.tmpdir(), "fs.sock")
-    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
-                             "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        end = time.monotonic() + 15
-        while not os.path.exists(sock) and time.monotonic() < end:
-            time.sleep(0.05)
-        time.sleep(0.2)
+    with vstest.bare_virtiofsd(share) as sock:
         argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", str(mem), "-bios", UBOOT,
                 "-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % mem, "-numa", "node,memdev=mem",
-                "-chardev", "socket,id=fs0,path=" + sock,
+                "-chardev", "socket,id=fs0,path=%s" % sock,
                 "-device", "vhost-user-fs-device,queue-size=1024,chardev=fs0,tag=myfs",
                 "-global", "virtio-mmio.force-legacy=false",
                 "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio"]
         out = console_run(argv, command, limit)
-    finally:
-        vfsd.kill()
-        vfsd.wait()
     note(out[-1500:])
     return out
 

@@ -10,6 +10,7 @@ Every name starts with the host stack the launcher runs, `[classic] ` or
 """
 
 import atexit
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -362,13 +363,9 @@ def embed_minimal_run(share, vioshare_flags):
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     if r.returncode != 0:
         return None, b"", "build failed: %s" % r.stdout.decode(errors="replace")[-300:]
-    sock = os.path.join(tmpdir(), "fs.sock")
-    vfsd = subprocess.Popen(["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share,
-                             "-o", "cache=auto", "-o", "sandbox=chroot"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_listening(sock, 15):
-            return None, b"", "virtiofsd never listened on %s" % sock
+    with bare_virtiofsd(share, "cache=auto") as sock:
+        if not sock:
+            return None, b"", "virtiofsd never listened"
         argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-accel", "tcg", "-m", "256",
                 "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
                 "-global", "virtio-mmio.force-legacy=false",
@@ -383,13 +380,6 @@ def embed_minimal_run(share, vioshare_flags):
             return r.returncode, r.stdout, r.stderr.decode(errors="replace")
         except subprocess.TimeoutExpired as e:
             return None, e.stdout or b"", "timed out"
-    finally:
-        vfsd.kill()
-        vfsd.wait()
-        try:
-            os.unlink("/var/run/virtiofsd/%s.pid" % sock.replace("/", "."))
-        except OSError:
-            pass
 
 
 def leftovers(launcher_pid, wait=5.0):
@@ -613,6 +603,30 @@ def wait_io(pids_fn, nbytes, limit, base=None, alive=None):
         time.sleep(0.02)
     note("wait_io: the daemons moved %d of %d bytes in %d s" % (io_bytes(pids_fn()) - base, nbytes, limit))
     return False
+
+
+@contextlib.contextmanager
+def bare_virtiofsd(share, *options):
+    """Debian's virtiofsd started by hand (for a QEMU the test starts itself)
+    serving share on a new socket, with options (-o sandbox=chroot and more);
+    yields the socket's path, or None when it never listened within 15 s.
+    On the way out it is killed and its pid file (named after the socket
+    path, which a killed daemon leaves in /var/run/virtiofsd) removed."""
+    sock = os.path.join(tmpdir(), "fs.sock")
+    argv = ["/usr/lib/qemu/virtiofsd", "-f", "--socket-path=" + sock, "-o", "source=" + share, "-o",
+            "sandbox=chroot"]
+    for o in options:
+        argv += ["-o", o]
+    vfsd = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield sock if wait_listening(sock, 15) else None
+    finally:
+        vfsd.kill()
+        vfsd.wait()
+        try:
+            os.unlink("/var/run/virtiofsd/%s.pid" % sock.replace("/", "."))
+        except OSError:
+            pass
 
 
 def wait_listening(sock, limit):
