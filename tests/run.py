@@ -48,7 +48,7 @@ EXPECTED = {
     "test_sharepath": 3,
     "test_errno": 5,
     "test_efi_file": 12,
-    "test_escape_sort": 16,
+    "test_escape_sort": 18,
     "test_fmt": 12,
     "test_fdt_edit": 9,
     "test_gunzip": 12,

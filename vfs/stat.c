@@ -10,6 +10,22 @@ static void root_stat(struct vfs_stat *st)
     st->blksize = 4096;
 }
 
+/* The attributes of n, found by a lookup that began at start. */
+static int node_stat(struct vfs_mount *m, struct vnode *n, uint64_t start, struct vfs_stat *st)
+{
+    /* Attributes that came with this walk's LOOKUP, or are still valid, do. */
+    bool fresh = vn_attr_fresh(m, n, start);
+    /* Counted: served by the cache, or GETATTR (not: came with this walk). */
+    if (m->conn.stats) {
+        m->conn.stats->attr_hits += fresh && n->attr_time < start;
+        m->conn.stats->attr_misses += !fresh;
+    }
+    int err = fresh ? 0 : vn_getattr(m, n);
+    if (!err)
+        vfs_attr_to_stat(&n->attr, st);
+    return err;
+}
+
 static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_stat *st)
 {
     uint64_t start = v->port->now_ns(v->port->ctx);
@@ -21,17 +37,7 @@ static int stat_path(struct vfs *v, const char *path, bool follow, struct vfs_st
         root_stat(st);
         return 0;
     }
-    /* Attributes that came with this walk's LOOKUP, or are still valid, do. */
-    bool fresh = vn_attr_fresh(loc.m, loc.node, start);
-    /* Counted: served by the cache, or GETATTR (not: came with this walk). */
-    if (loc.m->conn.stats) {
-        loc.m->conn.stats->attr_hits += fresh && loc.node->attr_time < start;
-        loc.m->conn.stats->attr_misses += !fresh;
-    }
-    if (!fresh)
-        err = vn_getattr(loc.m, loc.node);
-    if (!err)
-        vfs_attr_to_stat(&loc.node->attr, st);
+    err = node_stat(loc.m, loc.node, start, st);
     vfs_loc_put(&loc);
     return err;
 }
@@ -44,6 +50,34 @@ int vfs_stat(struct vfs *v, const char *path, struct vfs_stat *st)
 int vfs_lstat(struct vfs *v, const char *path, struct vfs_stat *st)
 {
     return stat_path(v, path, false, st);
+}
+
+int vfs_lstat_in(struct vfs *v, int dd, const char *name, struct vfs_stat *st)
+{
+    struct vfs_file *f = vfs_file_get(v, dd, true);
+    if (!f)
+        return -VS_EBADF;
+    size_t len = vs_strlen(name);
+    bool slash = false;
+    for (size_t i = 0; i < len; i++)
+        slash |= name[i] == '/';
+    if (len == 0 || slash || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+        return -VS_EINVAL;
+    if (len > VFS_NAME_MAX)
+        return -VS_ENAMETOOLONG;
+    if (!f->m) { /* the virtual root: a mount's name */
+        char path[VFS_NAME_MAX + 2] = "/";
+        vs_memcpy(path + 1, name, len + 1);
+        return stat_path(v, path, false, st);
+    }
+    uint64_t start = v->port->now_ns(v->port->ctx);
+    struct vnode *n;
+    int err = vn_lookup(f->m, f->node, name, (uint32_t)len, false, 0, &n);
+    if (err)
+        return err;
+    err = node_stat(f->m, n, start, st);
+    vn_put(f->m, n);
+    return err;
 }
 
 int vfs_statfs(struct vfs *v, const char *path, struct vfs_statfs *st)

@@ -235,6 +235,10 @@ int vfs_opendir(struct vfs *v, const char *path);
 int vfs_opendir_plus(struct vfs *v, const char *path);
 int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de);
 int vfs_closedir(struct vfs *v, int dd);
+/* vfs_lstat of one name (not ".", ".." and without '/') in the directory open
+ * as dd, looked up from the directory's node rather than walked from the
+ * root: the same caches, validity and requests as vfs_lstat of its path. */
+int vfs_lstat_in(struct vfs *v, int dd, const char *name, struct vfs_stat *st);
 
 #ifdef __cplusplus
 }

@@ -7,9 +7,9 @@
 #include "vs_errno.h"
 
 struct mf_entry {
-    char *rel;          /* relative path, NUL-terminated */
-    char *target;       /* symlink target or NULL */
-    uint32_t tlen;
+    size_t rel, target;  /* offsets in mf.text of the relative path and a symlink's target */
+    uint32_t rel_len, tlen;
+    bool link;
     struct vfs_stat st;
 };
 
@@ -18,109 +18,152 @@ struct mf {
     const char *root;
     struct mf_entry *v;
     size_t n, cap;
-    char *full;         /* scratch: VFS_PATH_MAX + 1 */
+    char *text;         /* every relative path and target, back to back */
+    size_t text_len, text_cap;
+    /* The path at hand: root, a slash unless root is "/", then the
+     * relative path from base on.  VFS_PATH_MAX + 1 bytes. */
+    char *full;
+    size_t base;
+    char *target;       /* scratch: VFS_PATH_MAX */
 };
 
+/* Entries are sorted as pointers: an entry is a hundred bytes. */
 static int mf_cmp(const void *x, const void *y, void *arg)
 {
-    (void)arg;
+    const struct mf *m = arg;
     const struct mf_entry *p = x, *q = y;
-    return bytes_cmp(p->rel, vs_strlen(p->rel), q->rel, vs_strlen(q->rel));
+    return bytes_cmp(m->text + p->rel, p->rel_len, m->text + q->rel, q->rel_len);
 }
 
-static int mf_push(struct mf *m, const char *rel, const struct vfs_stat *st)
+/* Appends s[0..len) to m->text; *off where it went. */
+static int mf_text(struct mf *m, const char *s, size_t len, size_t *off)
+{
+    const struct vs_port *port = m->a->port;
+    if (m->text_len + len > m->text_cap) {
+        size_t cap = m->text_cap ? m->text_cap * 2 : 4096;
+        while (cap < m->text_len + len)
+            cap *= 2;
+        char *t = port->alloc(port->ctx, cap);
+        if (!t)
+            return -VS_ENOMEM;
+        if (m->text_len)
+            vs_memcpy(t, m->text, m->text_len);
+        port->free(port->ctx, m->text);
+        m->text = t;
+        m->text_cap = cap;
+    }
+    vs_memcpy(m->text + m->text_len, s, len);
+    *off = m->text_len;
+    m->text_len += len;
+    return 0;
+}
+
+static struct mf_entry *mf_push(struct mf *m)
 {
     const struct vs_port *port = m->a->port;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 256;
         struct mf_entry *v = port->alloc(port->ctx, cap * sizeof(*v));
         if (!v)
-            return -VS_ENOMEM;
+            return 0;
         if (m->n)
             vs_memcpy(v, m->v, m->n * sizeof(*v));
         port->free(port->ctx, m->v);
         m->v = v;
         m->cap = cap;
     }
-    size_t len = vs_strlen(rel);
-    char *copy = port->alloc(port->ctx, len + 1);
-    if (!copy)
-        return -VS_ENOMEM;
-    vs_memcpy(copy, rel, len + 1);
     struct mf_entry *e = &m->v[m->n++];
-    e->rel = copy;
-    e->target = 0;
-    e->tlen = 0;
-    e->st = *st;
-    return 0;
+    vs_memset(e, 0, sizeof(*e));
+    return e;
 }
 
-/* rel + "/" + name, or name alone at the top. */
-static int rel_join(char *out, const char *rel, const char *name)
+/* Puts the relative path rel[0..len) (or the directory's own "" when 0) in
+ * m->full after root.  -ENAMETOOLONG where the whole path would not fit
+ * as path_join's or vfs_lstat's. */
+static int mf_set_rel(struct mf *m, size_t at, const char *rel, size_t len)
 {
-    if (rel[0])
-        return path_join(out, rel, name);
-    size_t n = vs_strlen(name);
-    if (n > VFS_PATH_MAX)
+    if (m->base + at + len >= VFS_PATH_MAX)
         return -VS_ENAMETOOLONG;
-    vs_memcpy(out, name, n + 1);
+    vs_memcpy(m->full + m->base + at, rel, len);
+    m->full[m->base + at + len] = 0;
     return 0;
 }
 
-/* Records a symlink's target in the entry just pushed. */
-static int mf_target(struct mf *m, struct mf_entry *e)
-{
-    e->target = m->a->port->alloc(m->a->port->ctx, VFS_PATH_MAX);
-    if (!e->target)
-        return -VS_ENOMEM;
-    int64_t t = vfs_readlink(&m->a->vfs, m->full, e->target, VFS_PATH_MAX);
-    if (t < 0)
-        return (int)t;
-    e->tlen = (uint32_t)t;
-    return 0;
-}
-
-/* Collects the entries below root/rel (rel "" for the root itself).  Reports
- * its own errors. */
-static int mf_walk(struct mf *m, const char *rel)
+/* Records the entry name in the directory open as dd, whose relative path
+ * (rel_len bytes) is in m->full; leaves the entry's path there.  Reports its
+ * own errors. */
+static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
 {
     struct app *a = m->a;
-    struct name_list ns;
-    const char *dir = m->root;
+    size_t nlen = vs_strlen(name);
     int err = 0;
-    if (rel[0]) {
-        err = path_join(m->full, m->root, rel);
-        dir = m->full;
-    }
+    if (rel_len)
+        err = mf_set_rel(m, rel_len, "/", 1);
+    size_t at = rel_len + (rel_len != 0);
     if (!err)
-        err = name_list_read(a, dir, true, &ns);
+        err = mf_set_rel(m, at, name, nlen);
+    if (!err && app_interrupted(a))
+        err = -VS_EINTR;
+    struct vfs_stat st;
+    if (!err)
+        err = vfs_lstat_in(&a->vfs, dd, name, &st);
+    size_t rel;
+    if (!err)
+        err = mf_text(m, m->full + m->base, at + nlen, &rel);
+    struct mf_entry *e = err ? 0 : mf_push(m);
+    if (!err && !e)
+        err = -VS_ENOMEM;
+    if (!err) {
+        e->rel = rel;
+        e->rel_len = (uint32_t)(at + nlen);
+        e->st = st;
+        e->link = (st.mode & VS_S_IFMT) == VS_S_IFLNK;
+    }
+    if (!err && e->link) {
+        int64_t t = vfs_readlink(&a->vfs, m->full, m->target, VFS_PATH_MAX);
+        err = t < 0 ? (int)t : mf_text(m, m->target, (size_t)t, &e->target);
+        e->tlen = t < 0 ? 0 : (uint32_t)t;
+    }
+    if (err)
+        app_error(a, "manifest", m->full, err);
+    return err;
+}
+
+/* Collects the entries below the directory whose relative path (rel_len
+ * bytes, 0 for root itself) is in m->full: every name of its listing
+ * stat'ed from its own node, then each subdirectory in turn.  Reports its
+ * own errors. */
+static int mf_walk(struct mf *m, size_t rel_len)
+{
+    struct app *a = m->a;
+    const char *dir = rel_len ? m->full : m->root;
+    struct name_list ns;
+    int dd = vfs_opendir_plus(&a->vfs, dir);
+    int err = dd < 0 ? dd : name_list_take(a, dd, &ns);
     if (err) {
+        if (dd >= 0)
+            vfs_closedir(&a->vfs, dd);
         app_error(a, "manifest", dir, err);
         return err;
     }
-    char *child = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
-    if (!child)
-        err = -VS_ENOMEM;
-    for (size_t i = 0; !err && i < ns.n; i++) {
-        struct vfs_stat st;
-        err = app_interrupted(a) ? -VS_EINTR : rel_join(child, rel, ns.v[i]);
-        if (!err)
-            err = path_join(m->full, m->root, child);
-        if (!err)
-            err = vfs_lstat(&a->vfs, m->full, &st);
-        if (!err)
-            err = mf_push(m, child, &st);
-        if (!err && (st.mode & VS_S_IFMT) == VS_S_IFLNK)
-            err = mf_target(m, &m->v[m->n - 1]);
-        if (err) {
-            app_error(a, "manifest", m->full, err);
-            break;
-        }
-        if ((st.mode & VS_S_IFMT) == VS_S_IFDIR)
-            err = mf_walk(m, child);
-    }
-    a->port->free(a->port->ctx, child);
+    size_t first = m->n;
+    for (size_t i = 0; !err && i < ns.n; i++)
+        err = mf_add(m, dd, rel_len, ns.v[i]);
     name_list_free(a, &ns);
+    int cerr = vfs_closedir(&a->vfs, dd);
+    m->full[m->base + rel_len] = 0;
+    if (!err && cerr) {
+        app_error(a, "manifest", dir, cerr);
+        err = cerr;
+    }
+    for (size_t i = first, end = m->n; !err && i < end; i++) {
+        const struct mf_entry *e = &m->v[i];
+        if ((e->st.mode & VS_S_IFMT) != VS_S_IFDIR)
+            continue;
+        err = mf_set_rel(m, 0, m->text + e->rel, e->rel_len);
+        if (!err)
+            err = mf_walk(m, e->rel_len);
+    }
     return err;
 }
 
@@ -134,14 +177,14 @@ static char type_char(uint32_t mode)
     }
 }
 
-static int mf_print(struct mf *m, bool hashes)
+static int mf_print(struct mf *m, const struct mf_entry **order, bool hashes)
 {
     struct app *a = m->a;
     for (size_t i = 0; i < m->n; i++) {
-        struct mf_entry *e = &m->v[i];
+        const struct mf_entry *e = order[i];
         char hex[65] = "-";
         if (hashes && (e->st.mode & VS_S_IFMT) == VS_S_IFREG) {
-            int err = path_join(m->full, m->root, e->rel);
+            int err = mf_set_rel(m, 0, m->text + e->rel, e->rel_len);
             if (!err)
                 err = app_hash_file(a, "manifest", m->full, 0, UINT64_MAX, hex);
             if (err)
@@ -149,14 +192,32 @@ static int mf_print(struct mf *m, bool hashes)
         }
         app_printf(a, "%c %04o %u %llu %lld %s ", type_char(e->st.mode), e->st.mode & 07777, e->st.nlink,
                    (unsigned long long)e->st.size, (long long)e->st.mtime, hex);
-        app_write_escaped(a, e->rel, vs_strlen(e->rel));
-        if (e->target) {
+        app_write_escaped(a, m->text + e->rel, e->rel_len);
+        if (e->link) {
             app_printf(a, " -> ");
-            app_write_escaped(a, e->target, e->tlen);
+            app_write_escaped(a, m->text + e->target, e->tlen);
         }
         app_printf(a, "\n");
     }
     return 0;
+}
+
+/* Sorts the entries by path and prints them (with print). */
+static int mf_sorted(struct mf *m, bool print, bool hashes)
+{
+    const struct vs_port *port = m->a->port;
+    const void **order = port->alloc(port->ctx, (2 * m->n + 1) * sizeof(*order));
+    if (!order)
+        return -VS_ENOMEM;
+    for (size_t i = 0; i < m->n; i++)
+        order[i] = &m->v[i];
+    /* The walk lists each directory in byte order: its output is sorted
+     * but where a name sorts between a directory's and the paths below it
+     * ("d", "d-1", "d/x"), so the merge sort has little to do. */
+    vs_sort_ptrs(order, m->n, mf_cmp, m, order + m->n);
+    int err = print ? mf_print(m, (const struct mf_entry **)order, hashes) : 0;
+    port->free(port->ctx, order);
+    return err;
 }
 
 /* Gathers and sorts every entry below root; with print, prints them (with
@@ -174,23 +235,24 @@ static int mf_run(struct app *a, const char *root, bool print, bool hashes, size
         return err;
     }
     m.full = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
-    if (!m.full) {
-        app_error(a, "manifest", m.root, -VS_ENOMEM);
-        return -VS_ENOMEM;
+    m.target = a->port->alloc(a->port->ctx, VFS_PATH_MAX);
+    err = m.full && m.target ? path_join(m.full, m.root, "") : -VS_ENOMEM;
+    if (err) {
+        app_error(a, "manifest", m.root, err);
+    } else {
+        m.base = vs_strlen(m.full);
+        err = mf_walk(&m, 0);
     }
-    err = mf_walk(&m, "");
     if (!err) {
-        vs_sort(m.v, m.n, sizeof(*m.v), mf_cmp, 0);
         *count = m.n;
-        if (print)
-            err = mf_print(&m, hashes);
-    }
-    for (size_t i = 0; i < m.n; i++) {
-        a->port->free(a->port->ctx, m.v[i].rel);
-        a->port->free(a->port->ctx, m.v[i].target);
+        err = mf_sorted(&m, print, hashes);
+        if (err == -VS_ENOMEM)
+            app_error(a, "manifest", m.root, err);
     }
     a->port->free(a->port->ctx, m.v);
+    a->port->free(a->port->ctx, m.text);
     a->port->free(a->port->ctx, m.full);
+    a->port->free(a->port->ctx, m.target);
     return err;
 }
 

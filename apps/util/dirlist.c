@@ -22,11 +22,16 @@ int path_join(char *out, const char *dir, const char *name)
 }
 
 
+/* Byte order of two names (NUL-terminated, no NUL inside): bytes_cmp's. */
 static int names_cmp(const void *x, const void *y, void *arg)
 {
     (void)arg;
-    const char *a = *(char *const *)x, *b = *(char *const *)y;
-    return bytes_cmp(a, vs_strlen(a), b, vs_strlen(b));
+    const unsigned char *p = x, *q = y;
+    while (*p && *p == *q) {
+        p++;
+        q++;
+    }
+    return (*p > *q) - (*p < *q);
 }
 
 void name_list_free(struct app *a, struct name_list *ns)
@@ -56,13 +61,9 @@ int dir_each(struct app *a, const char *dir, void (*fn)(void *ctx, const char *n
     return r ? r : cerr;
 }
 
-/* Every name in dir except "." and "..", sorted by bytes. */
-int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list *ns)
+int name_list_take(struct app *a, int dd, struct name_list *ns)
 {
     vs_memset(ns, 0, sizeof(*ns));
-    int dd = attrs ? vfs_opendir_plus(&a->vfs, dir) : vfs_opendir(&a->vfs, dir);
-    if (dd < 0)
-        return dd;
     struct vfs_dirent de;
     int r;
     while ((r = vfs_readdir(&a->vfs, dd, &de)) == 1) {
@@ -89,14 +90,31 @@ int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list 
         vs_memcpy(copy, de.name, de.namelen + 1);
         ns->v[ns->n++] = copy;
     }
-    int cerr = vfs_closedir(&a->vfs, dd);
-    if (r == 0)
-        r = cerr;
+    /* A listing comes in the host's order, often sorted or reversed: the
+     * merge sort takes such runs whole. */
+    const void **tmp = r == 0 && ns->n > 1 ? a->port->alloc(a->port->ctx, ns->n * sizeof(*tmp)) : 0;
+    if (r == 0 && ns->n > 1 && !tmp)
+        r = -VS_ENOMEM;
     if (r < 0) {
         name_list_free(a, ns);
         return r;
     }
-    vs_sort(ns->v, ns->n, sizeof(*ns->v), names_cmp, 0);
+    vs_sort_ptrs((const void **)ns->v, ns->n, names_cmp, 0, tmp);
+    a->port->free(a->port->ctx, tmp);
     return 0;
 }
 
+int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list *ns)
+{
+    vs_memset(ns, 0, sizeof(*ns));
+    int dd = attrs ? vfs_opendir_plus(&a->vfs, dir) : vfs_opendir(&a->vfs, dir);
+    if (dd < 0)
+        return dd;
+    int r = name_list_take(a, dd, ns);
+    int cerr = vfs_closedir(&a->vfs, dd);
+    if (r == 0 && cerr < 0) {
+        name_list_free(a, ns);
+        r = cerr;
+    }
+    return r;
+}

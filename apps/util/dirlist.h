@@ -17,6 +17,9 @@ struct name_list {
  * Returns 0 or a negative errno (then nothing stays allocated). */
 int name_list_read(struct app *a, const char *dir, bool attrs, struct name_list *ns);
 void name_list_free(struct app *a, struct name_list *ns);
+/* The same for the rest of the stream dd, which stays open (the caller
+ * may stat the names in it, vfs_lstat_in). */
+int name_list_take(struct app *a, int dd, struct name_list *ns);
 
 /* Calls fn(ctx, name) for every name in dir except "." and "..", in the
  * directory's own order, keeping no listing (fn may open other files: the

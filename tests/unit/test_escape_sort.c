@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Manifest escaping (SPEC section 5), vs_sort and bytes_cmp. */
+/* Manifest escaping (SPEC section 5), vs_sort, vs_sort_ptrs and bytes_cmp. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +144,73 @@ static void test_sort_ints(void)
     check("vs_sort ints: sorted, permutation, O(n log n) comparisons", ok, why);
 }
 
+static int int_ptr_cmp(const void *a, const void *b, void *arg)
+{
+    return int_cmp(a, b, arg); /* the pointers themselves point at the ints */
+}
+
+static void test_sort_ptrs(void)
+{
+    static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 7, 8, 16, 31, 100, 1000, 30000 };
+    char why[200] = "", why_runs[200] = "";
+    int ok = 1, ok_runs = 1;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        for (int kind = 0; kind < 6; kind++) {
+            int *a = malloc((n ? n : 1) * sizeof *a);
+            const void **v = malloc((n ? n : 1) * sizeof *v), **tmp = malloc((n ? n : 1) * sizeof *tmp);
+            char *seen = calloc(n ? n : 1, 1);
+            for (size_t i = 0; i < n; i++) {
+                switch (kind) {
+                case 0: a[i] = (int)(next_rand() % 1000000); break;   /* random */
+                case 1: a[i] = (int)i; break;                          /* sorted */
+                case 2: a[i] = (int)(n - i); break;                    /* reversed */
+                case 3: a[i] = 7; break;                               /* all equal */
+                case 4: a[i] = (int)(next_rand() % 3) - 1; break;      /* few values */
+                default: a[i] = (int)(i % 10 ? i : i / 2); break;      /* sorted, a few out of place */
+                }
+                v[i] = &a[i];
+            }
+            long calls = 0;
+            vs_sort_ptrs(v, n, int_ptr_cmp, &calls, tmp);
+            for (size_t i = 0; i < n && ok; i++) {
+                const int *p = v[i], *q = i ? v[i - 1] : NULL;
+                size_t at = (size_t)(p - a);
+                if (at >= n || seen[at]) {
+                    ok = 0;
+                    snprintf(why, sizeof why, "n=%zu kind=%d: v[%zu] lost or duplicated", n, kind, i);
+                } else if (q && (*q > *p || (*q == *p && q > p))) {
+                    ok = 0;
+                    snprintf(why, sizeof why, "n=%zu kind=%d: v[%zu]=%d (a[%td]) before v[%zu]=%d (a[%td])", n,
+                             kind, i - 1, *q, q - a, i, *p, p - a);
+                }
+                if (at < n)
+                    seen[at] = 1;
+            }
+            /* Each pass: at most n comparisons finding runs and n merging. */
+            long bound = 16;
+            for (size_t m = n; m > 1; m >>= 1)
+                bound += 2 * (long)n;
+            if (calls > bound + 4 * (long)n && ok) {
+                ok = 0;
+                snprintf(why, sizeof why, "n=%zu kind=%d: %ld comparisons > %ld", n, kind, calls,
+                         bound + 4 * (long)n);
+            }
+            if ((kind == 1 || kind == 2 || kind == 3) && calls != (long)(n ? n - 1 : 0) && ok_runs) {
+                ok_runs = 0;
+                snprintf(why_runs, sizeof why_runs, "n=%zu kind=%d: %ld comparisons, want %zu", n, kind, calls,
+                         n ? n - 1 : 0);
+            }
+            free(a);
+            free(v);
+            free(tmp);
+            free(seen);
+        }
+    }
+    check("vs_sort_ptrs: sorted, a stable permutation, O(n log n) comparisons", ok, why);
+    check("vs_sort_ptrs: sorted, reversed or equal input costs n - 1 comparisons", ok_runs, why_runs);
+}
+
 struct entry {
     char name[24];
     uint16_t len;
@@ -234,6 +301,7 @@ int main(void)
     test_escape();
     test_bytes_cmp();
     test_sort_ints();
+    test_sort_ptrs();
     test_sort_structs();
     return failures ? 1 : 0;
 }
