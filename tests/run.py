@@ -44,7 +44,7 @@ EXPECTED = {
     "test_aio": 10,
     "test_bootentries": 40,
     "test_cmdparse": 41,
-    "test_dirplus": 15,
+    "test_dirplus": 17,
     "test_sharepath": 3,
     "test_errno": 5,
     "test_efi_file": 12,

@@ -9,14 +9,18 @@ uint64_t vn_now(const struct vfs_mount *m)
     return m->conn.port->now_ns(m->conn.port->ctx);
 }
 
-uint64_t vn_expiry(const struct vfs_mount *m, uint64_t sec, uint32_t nsec)
+uint64_t vn_expiry_at(uint64_t now, uint64_t sec, uint32_t nsec)
 {
     if (sec == 0 && nsec == 0)
         return 0;
     const uint64_t max_sec = UINT64_MAX / 1000000000ull / 2;
     uint64_t ns = sec > max_sec ? UINT64_MAX / 2 : sec * 1000000000ull + nsec;
-    uint64_t now = vn_now(m);
     return now > UINT64_MAX - ns ? UINT64_MAX : now + ns;
+}
+
+uint64_t vn_expiry(const struct vfs_mount *m, uint64_t sec, uint32_t nsec)
+{
+    return sec == 0 && nsec == 0 ? 0 : vn_expiry_at(vn_now(m), sec, nsec);
 }
 
 static struct vnode **dbucket(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)

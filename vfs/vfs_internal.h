@@ -171,8 +171,10 @@ int vn_from_dirplus(struct vfs_mount *m, struct vnode *dir, const char *name, ui
 
 /* dcache.c: names and attributes within their validity. */
 uint64_t vn_now(const struct vfs_mount *m);
-/* now + sec.nsec, saturating; 0 (already expired) for a zero validity. */
+/* now + sec.nsec, saturating; 0 (already expired) for a zero validity.
+ * _at: from the time `now` given (vn_now read once for several). */
 uint64_t vn_expiry(const struct vfs_mount *m, uint64_t sec, uint32_t nsec);
+uint64_t vn_expiry_at(uint64_t now, uint64_t sec, uint32_t nsec);
 /* The node `name` in parent names, while the device's validity lasts. */
 struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
 /* Records (parent, name) as n's name until `expire`; false if out of memory

@@ -193,9 +193,12 @@ int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32
     n->nlookup++;
     n->refs++;
     n->attr = e->attr;
-    n->attr_time = vn_now(m);
-    n->attr_expire = vn_expiry(m, e->attr_valid, e->attr_valid_nsec);
-    vn_dentry_set(m, n, parent, name, len, vn_expiry(m, e->entry_valid, e->entry_valid_nsec));
+    /* One reading of the clock for both validities (it is an exit or a
+     * helper call under emulation, and a listing brings a hundred nodes). */
+    uint64_t now = vn_now(m);
+    n->attr_time = now;
+    n->attr_expire = vn_expiry_at(now, e->attr_valid, e->attr_valid_nsec);
+    vn_dentry_set(m, n, parent, name, len, vn_expiry_at(now, e->entry_valid, e->entry_valid_nsec));
     *out = n;
     return 0;
 }

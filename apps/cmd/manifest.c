@@ -6,6 +6,8 @@
 #include "sort.h"
 #include "vs_errno.h"
 
+#define MF_POLL_EVERY 64
+
 struct mf_entry {
     size_t rel, target;  /* offsets in mf.text of the relative path and a symlink's target */
     uint32_t rel_len, tlen;
@@ -102,7 +104,9 @@ static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
     size_t at = rel_len + (rel_len != 0);
     if (!err)
         err = mf_set_rel(m, at, name, nlen);
-    if (!err && app_interrupted(a))
+    /* Polling the console is a port read, an exit to the emulator: once
+     * every MF_POLL_EVERY entries is soon enough for Ctrl-C. */
+    if (!err && m->n % MF_POLL_EVERY == 0 && app_interrupted(a))
         err = -VS_EINTR;
     struct vfs_stat st;
     if (!err)

@@ -244,6 +244,107 @@ static bool t_zero_validity(struct env *e)
     return true;
 }
 
+/* vfs_lstat_in of every name of /sim/dir after its listing: what vfs_lstat
+ * of the path gives, no request sent; the errors of names that are not one
+ * component, of a name missing, of a descriptor that is no directory
+ * stream; the virtual root's names are the mounts. */
+static bool t_lstat_in(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim/dir");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    char names[16][VFS_NAME_MAX + 1];
+    int n = 0, r;
+    struct vfs_dirent de;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1 && n < 16) {
+        if (strcmp(de.name, ".") && strcmp(de.name, ".."))
+            strcpy(names[n++], de.name);
+    }
+    REQUIRE(r == 0 && n == (int)node(e, "dir")->nchildren, "listing: %d, %d names", r, n);
+    unsigned long before = e->fs.requests;
+    bool link_seen = false;
+    for (int i = 0; i < n; i++) {
+        struct vfs_stat in, by_path;
+        memset(&in, 0, sizeof in); /* the padding, for memcmp */
+        memset(&by_path, 0, sizeof by_path);
+        char path[300];
+        snprintf(path, sizeof path, "/sim/dir/%s", names[i]);
+        int err = vfs_lstat_in(&e->v, dd, names[i], &in);
+        REQUIRE(err == 0, "vfs_lstat_in %s = %d (%s)", names[i], err, vs_errno_name(err));
+        REQUIRE(e->fs.requests == before, "vfs_lstat_in %s sent %lu requests after the listing", names[i],
+                e->fs.requests - before);
+        err = vfs_lstat(&e->v, path, &by_path);
+        REQUIRE(err == 0 && !memcmp(&in, &by_path, sizeof in), "vfs_lstat_in %s differs from vfs_lstat (%d)",
+                names[i], err);
+        link_seen |= (in.mode & VS_S_IFMT) == VS_S_IFLNK;
+    }
+    REQUIRE(link_seen, "the symlink dir/up was followed");
+    struct vfs_stat st;
+    static const char *const bad[] = {"", ".", "..", "sub/leaf.txt", "/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int err = vfs_lstat_in(&e->v, dd, bad[i], &st);
+        REQUIRE(err == -VS_EINVAL, "vfs_lstat_in \"%s\" = %d, want -EINVAL", bad[i], err);
+    }
+    char longname[VFS_NAME_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    int err = vfs_lstat_in(&e->v, dd, longname, &st);
+    REQUIRE(err == -VS_ENAMETOOLONG, "a 256-byte name = %d, want -ENAMETOOLONG", err);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    err = vfs_lstat_in(&e->v, dd, "nothing-here", &st);
+    REQUIRE(err == -VS_ENOENT && e->fs.ops[FUSE_LOOKUP] == lookups + 1, "a missing name = %d after %lu LOOKUPs",
+            err, e->fs.ops[FUSE_LOOKUP] - lookups);
+    int fd = vfs_open(&e->v, "/sim/hello.txt", VFS_O_RDONLY, 0);
+    REQUIRE(fd >= 0, "open = %d", fd);
+    err = vfs_lstat_in(&e->v, fd, "x", &st);
+    REQUIRE(err == -VS_EBADF, "a file's fd = %d, want -EBADF", err);
+    REQUIRE(vfs_close(&e->v, fd) == 0 && vfs_closedir(&e->v, dd) == 0, "close");
+    err = vfs_lstat_in(&e->v, dd, "sub", &st);
+    REQUIRE(err == -VS_EBADF, "a closed stream = %d, want -EBADF", err);
+    int root = vfs_opendir(&e->v, "/");
+    REQUIRE(root >= 0, "opendir / = %d", root);
+    err = vfs_lstat_in(&e->v, root, "sim", &st);
+    REQUIRE(err == 0 && (st.mode & VS_S_IFMT) == VS_S_IFDIR, "the mount sim in / = %d, mode %o", err, st.mode);
+    err = vfs_lstat_in(&e->v, root, "nomount", &st);
+    REQUIRE(err == -VS_ENOENT, "no mount nomount in / = %d", err);
+    REQUIRE(vfs_closedir(&e->v, root) == 0, "closedir /");
+    return true;
+}
+
+/* Names and attributes valid 0 s: vfs_lstat_in asks the device again as
+ * vfs_lstat does, but looks up the name alone (the stream holds its
+ * directory). */
+static bool t_lstat_in_zero_validity(struct env *e)
+{
+    env_init(e);
+    e->fs.entry_valid = e->fs.attr_valid = 0;
+    if (!env_mount(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    int r;
+    while ((r = vfs_readdir(&e->v, dd, &de)) == 1)
+        ;
+    REQUIRE(r == 0, "listing = %d", r);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    for (unsigned k = 0; k < 20; k++) {
+        char name[32], rel[40];
+        snprintf(name, sizeof name, "f%04u", k);
+        snprintf(rel, sizeof rel, "many/%s", name);
+        struct vfs_stat st;
+        int err = vfs_lstat_in(&e->v, dd, name, &st);
+        const struct simfs_node *nd = node(e, rel);
+        REQUIRE(err == 0 && st.ino == nd->ino && st.size == nd->size, "vfs_lstat_in %s = %d, ino %llu size %llu",
+                name, err, (unsigned long long)st.ino, (unsigned long long)st.size);
+    }
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == 20, "names valid for 0 s: 20 vfs_lstat_in sent %lu LOOKUPs, want 20",
+            e->fs.ops[FUSE_LOOKUP] - lookups);
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    return true;
+}
+
 /* A spoilt last record: the stream returns only the directory's names,
  * then -EPROTO; the nodes of the records before it are taken and given back
  * (the server does not count the spoilt one: simenv checks the rest). */
@@ -298,6 +399,10 @@ int main(void)
     run("READDIRPLUS answered ENOSYS: READDIR from then on, remembered; listings complete", t_enosys);
     run("vfs_opendir (names alone): READDIR even where READDIRPLUS is offered, no node taken", t_names_alone);
     run("entry and attribute validity 0: names listed are looked up again", t_zero_validity);
+    run("vfs_lstat_in after a listing: vfs_lstat's attributes, no request; -EINVAL, -ENAMETOOLONG, -ENOENT, "
+        "-EBADF; the virtual root's mounts",
+        t_lstat_in);
+    run("vfs_lstat_in with validity 0: one LOOKUP of the name alone", t_lstat_in_zero_validity);
     run("READDIRPLUS record's namelen running past the reply: -EPROTO, lookups exact", t_f_overflow);
     run("READDIRPLUS record's namelen 0: -EPROTO, lookups exact", t_f_namelen0);
     run("READDIRPLUS record's name with '/': -EPROTO, lookups exact", t_f_slash);
