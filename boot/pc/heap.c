@@ -77,7 +77,7 @@ static void *small_alloc(size_t need)
 static void *big_alloc(size_t need)
 {
     size_t npages = (need + PAGE_SIZE - 1) / PAGE_SIZE;
-    struct header *h = page_alloc(npages);
+    struct header *h = page_alloc_uninit(npages);
     if (h) {
         *h = (struct header){MAGIC_USED, BIG_CLASS, npages};
         account((uint64_t)npages * PAGE_SIZE, 0);
@@ -97,10 +97,7 @@ void *kmalloc(size_t n)
 void *kzalloc(size_t n)
 {
     void *p = kmalloc(n);
-    /* Big blocks come zeroed from page_alloc. */
-    if (p && n + sizeof(struct header) <= MAX_SMALL)
-        memset(p, 0, n);
-    return p;
+    return p ? memset(p, 0, n) : NULL;
 }
 
 void kfree(void *p)

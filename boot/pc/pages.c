@@ -135,6 +135,12 @@ void pages_init(void)
 
 void *page_alloc(size_t npages)
 {
+    void *mem = page_alloc_uninit(npages);
+    return mem ? memset(mem, 0, npages * PAGE_SIZE) : NULL;
+}
+
+void *page_alloc_uninit(size_t npages)
+{
     if (npages == 0 || npages > free_pages)
         return NULL;
     hint = find(hint, total_pages, false);
@@ -145,8 +151,7 @@ void *page_alloc(size_t npages)
             free_pages -= npages;
             if (p == hint)
                 hint += npages;
-            void *mem = (void *)(uintptr_t)(p * PAGE_SIZE);
-            return memset(mem, 0, npages * PAGE_SIZE);
+            return (void *)(uintptr_t)(p * PAGE_SIZE);
         }
         p = find(used, total_pages, false);
     }
