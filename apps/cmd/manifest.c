@@ -79,12 +79,11 @@ static struct mf_entry *mf_push(struct mf *m)
     return e;
 }
 
-/* Puts the relative path rel[0..len) (or the directory's own "" when 0) in
- * m->full after root.  -ENAMETOOLONG where the whole path would not fit
- * as path_join's or vfs_lstat's. */
+/* Puts rel[0..len) at offset `at` of the relative path in m->full.
+ * -ENAMETOOLONG when the whole path would not fit (as path_join's). */
 static int mf_set_rel(struct mf *m, size_t at, const char *rel, size_t len)
 {
-    if (m->base + at + len >= VFS_PATH_MAX)
+    if (m->base + at + len > VFS_PATH_MAX)
         return -VS_ENAMETOOLONG;
     vs_memcpy(m->full + m->base + at, rel, len);
     m->full[m->base + at + len] = 0;
@@ -104,6 +103,10 @@ static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
     size_t at = rel_len + (rel_len != 0);
     if (!err)
         err = mf_set_rel(m, at, name, nlen);
+    /* vfs_lstat of the path would refuse it: the name is looked up from
+     * its directory, but the answer stays the same. */
+    if (!err && m->base + at + nlen >= a->vfs.cfg.path_max)
+        err = -VS_ENAMETOOLONG;
     /* Polling the console is a port read, an exit to the emulator: once
      * every MF_POLL_EVERY entries is soon enough for Ctrl-C. */
     if (!err && m->n % MF_POLL_EVERY == 0 && app_interrupted(a))
