@@ -66,7 +66,10 @@ static void win_dma_hold(void *ctx, const void *p, size_t len)
         INNER(ctx)->dma_hold(INNER(ctx)->ctx, p, len);
 }
 
-static void *win_dma_alloc(void *ctx, size_t n, uint64_t *dev) { return INNER(ctx)->dma_alloc(INNER(ctx)->ctx, n, dev); }
+static void *win_dma_alloc(void *ctx, size_t n, uint64_t *dev)
+{
+    return INNER(ctx)->dma_alloc(INNER(ctx)->ctx, n, dev);
+}
 static void win_dma_free(void *ctx, void *p, size_t n) { INNER(ctx)->dma_free(INNER(ctx)->ctx, p, n); }
 static void *win_alloc(void *ctx, size_t n) { return INNER(ctx)->alloc(INNER(ctx)->ctx, n); }
 static void win_free(void *ctx, void *p) { INNER(ctx)->free(INNER(ctx)->ctx, p); }
@@ -150,9 +153,13 @@ bool vsfs_read_direct(struct vsfs_volume *vol, int fd, uint8_t *buf, size_t n, u
 {
     struct vfs *v = &vol->vfs;
     EFI_PCI_IO_PROTOCOL *io = vol->io;
-    uint64_t size;
-    if (vfs_fsize_fresh(v, fd, &size))
-        n = size > off ? (size_t)VS_MIN((uint64_t)n, size - off) : 0; /* map only what the file holds */
+    /* Only what the file holds is mapped and read: a small file read with a
+     * large buffer stays on the staging path (a GETATTR when its attributes
+     * ran out; an error there is the staging path's to meet). */
+    struct vfs_stat st;
+    if (vfs_fstat_cached(v, fd, &st))
+        return false;
+    n = st.size > off ? (size_t)VS_MIN((uint64_t)n, st.size - off) : 0;
     if (n < VSFS_DIRECT_MIN)
         return false;
     UINTN mapped = n;

@@ -4,6 +4,7 @@
  * out to the caller.  A firmware caller's buffer cannot be kept from reuse
  * should a request outlive the call, which the core requires of memory the
  * device is given; the staging buffer can (the port's dma_hold keeps it).
+ * A large Read goes to the caller's buffer with a fence instead (direct.c).
  *
  * The copy is most of a large Read's time under TCG, so it runs while the
  * next chunks are in flight, and a Read leaves the chunks after its range

@@ -36,8 +36,8 @@
 #define VSFS_CHUNK (512u << 10)
 #define VSFS_CHUNKS 4
 #define VSFS_STAGE (VSFS_CHUNK * VSFS_CHUNKS)
-/* A Read of at least this many bytes (of what the file holds, when its size
- * is known) goes straight into the caller's buffer (direct.c). */
+/* A Read of at least this many bytes of what the file holds goes straight
+ * into the caller's buffer (direct.c). */
 #define VSFS_DIRECT_MIN (256u << 10)
 
 /* The chunks of one file handle's data in flight or read, a ring in file
