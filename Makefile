@@ -74,7 +74,7 @@ VERSION := $(shell awk '$$2 ~ /^VIOSHARE_VERSION_(MAJOR|MINOR|PATCH)$$/ { v[$$2]
 
 .PHONY: all run test bench deps clean headers
 ## all: build everything into build/ (the images, the library, the tools, the host tests)
-all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/vioshare-fs.efi $(BUILD)/tests/readself.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
+all: $(BUILD)/vioshare.elf $(BUILD)/vioshare.efi $(BUILD)/vioshare-fs.efi $(BUILD)/tests/readself.efi $(BUILD)/tests/bigread.efi $(BUILD)/aarch64/vioshare.elf $(BUILD)/libvioshare.a headers $(TOOL_BIN) $(UNIT_BIN) $(BUILD)/demo-share.stamp
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -131,6 +131,13 @@ $(BUILD)/tests/readself.efi: $(BUILD)/efi/obj/tests/efi/readself.o
 	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/efi/readself.so $(EFI_LIB)/crt0-efi-x86_64.o $< $(EFI_LIB)/libgnuefi.a
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
 		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/efi/readself.so $@
+
+# test_efi_driver.py's program for a large Read while the daemon is stopped (tests/efi/bigread.c).
+$(BUILD)/tests/bigread.efi: $(BUILD)/efi/obj/tests/efi/bigread.o
+	@mkdir -p $(dir $@)
+	$(LD) $(EFI_LDFLAGS) -o $(BUILD)/efi/bigread.so $(EFI_LIB)/crt0-efi-x86_64.o $< $(EFI_LIB)/libgnuefi.a
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
+		-j .reloc --target efi-app-x86_64 --subsystem=10 $(BUILD)/efi/bigread.so $@
 
 # A boot-service driver (PE subsystem 11): it stays resident after its entry returns.
 $(BUILD)/vioshare-fs.efi: $(EFIDRV_OBJ)

@@ -60,25 +60,28 @@ static int mount_slot(struct vfs *v, const char *path)
 }
 
 /* Stops the device of m and frees the memory it was given, unless it may
- * still write that memory: a device that stopped answering is not reset (a
- * reset would make the hypervisor wait for the same silent daemon: QEMU
- * blocks on vhost-user), and one that does not finish its reset keeps its
- * rings, slots and bounce buffer for good.  Frees m. */
-static void stop_device(const struct vs_port *port, struct vfs_mount *m)
+ * still write that memory: a device that stopped answering is not reset
+ * unless `force` (a reset would make the hypervisor wait for the same
+ * silent daemon: QEMU blocks on vhost-user), and one that does not finish
+ * its reset keeps its rings, slots and bounce buffer for good.  Frees m;
+ * returns whether the reset completed. */
+static bool stop_device(const struct vs_port *port, struct vfs_mount *m, bool force)
 {
     const char *how;
-    if (m->conn.dead != -VS_ETIMEDOUT && viofs_reset(&m->dev)) {
+    bool silent = m->conn.dead == -VS_ETIMEDOUT, reset = (!silent || force) && viofs_reset(&m->dev);
+    if (reset) {
         fconn_fini(&m->conn);
         how = "device reset";
     } else {
         viofs_abandon(&m->dev);
         fconn_abandon(&m->conn);
-        how = m->conn.dead == -VS_ETIMEDOUT ? "device not answering, left as it is"
-                                             : "device did not finish its reset, left as it is";
+        how = silent && !force ? "device not answering, left as it is"
+                               : "device did not finish its reset, left as it is";
     }
     if (m->conn.trace)
         fconn_log(&m->conn, how, 0, 0);
     free_mount(port, m);
+    return reset;
 }
 
 int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
@@ -133,7 +136,7 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
     if (m->conn.trace)
         fconn_note_init(&m->conn, m->dev.tag, err);
     if (err) {
-        stop_device(port, m);
+        stop_device(port, m, false);
         return err;
     }
     v->mounts[slot] = m;
@@ -155,7 +158,7 @@ static void close_files_of(struct vfs *v, struct vfs_mount *m)
     }
 }
 
-static void unmount(struct vfs *v, int slot)
+static bool unmount(struct vfs *v, int slot, bool force_reset)
 {
     struct vfs_mount *m = v->mounts[slot];
     close_files_of(v, m);
@@ -166,27 +169,42 @@ static void unmount(struct vfs *v, int slot)
         fconn_destroy(&m->conn); /* the device is reset whatever it answers */
     if (m->conn.trace)
         fconn_log(&m->conn, "unmounting", 0, 0);
-    stop_device(v->port, m);
     v->mounts[slot] = 0;
+    return stop_device(v->port, m, force_reset);
+}
+
+static int find_mount(const struct vfs *v, const char *path)
+{
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
+        const struct vfs_mount *m = v->mounts[i];
+        if (m && !vs_memcmp(m->path, path, vs_strlen(path) + 1))
+            return i;
+    }
+    return -VS_EINVAL;
 }
 
 int vfs_umount(struct vfs *v, const char *path)
 {
-    for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
-        struct vfs_mount *m = v->mounts[i];
-        if (m && !vs_memcmp(m->path, path, vs_strlen(path) + 1)) {
-            unmount(v, i);
-            return 0;
-        }
-    }
-    return -VS_EINVAL;
+    int i = find_mount(v, path);
+    if (i < 0)
+        return i;
+    unmount(v, i, false);
+    return 0;
+}
+
+int vfs_umount_reset(struct vfs *v, const char *path)
+{
+    int i = find_mount(v, path);
+    if (i < 0)
+        return i;
+    return unmount(v, i, true) ? 1 : 0;
 }
 
 void vfs_umount_all(struct vfs *v)
 {
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
         if (v->mounts[i])
-            unmount(v, i);
+            unmount(v, i, false);
     }
 }
 

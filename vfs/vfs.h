@@ -141,6 +141,17 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
  * DESTROY and resets the device.  Returns 0 or -EINVAL if nothing is mounted
  * there.  The mount is gone even if the device failed meanwhile. */
 int vfs_umount(struct vfs *v, const char *path);
+/* vfs_umount, but the device is reset even when it stopped answering (a
+ * request timed out), which vfs_umount leaves alone: for an embedder that
+ * gave the device memory it cannot keep from reuse (port->dma_hold) and
+ * must know the device can no longer write it.  Under QEMU the reset of a
+ * vhost-user device whose daemon is stopped blocks the whole machine until
+ * the daemon runs again or dies.  Returns 1 when the reset completed (the
+ * device status read 0: virtio 1.2 section 2.4.1, the device touches
+ * neither its queues nor any buffer after that), 0 when it did not within
+ * its bound (the device keeps its rings and buffers for good, as with
+ * vfs_umount), -EINVAL when nothing is mounted at path. */
+int vfs_umount_reset(struct vfs *v, const char *path);
 /* Unmounts everything (before handing the machine to another OS). */
 void vfs_umount_all(struct vfs *v);
 

@@ -4,6 +4,7 @@
  * out to the caller.  A firmware caller's buffer cannot be kept from reuse
  * should a request outlive the call, which the core requires of memory the
  * device is given; the staging buffer can (the port's dma_hold keeps it).
+ * A large Read goes to the caller's buffer with a fence instead (direct.c).
  *
  * The copy is most of a large Read's time under TCG, so it runs while the
  * next chunks are in flight, and a Read leaves the chunks after its range
@@ -11,7 +12,9 @@
  * had): the next sequential Read of the same handle finds them there.  Any
  * other Read, a Write or SetInfo on the volume, a Close or Delete of the
  * handle waits for what is in flight and drops it, so data read ahead is
- * never older than the handle's previous Read. */
+ * never older than the handle's previous Read.  A large Read that finds
+ * nothing read ahead at its position goes straight into the caller's
+ * buffer instead (direct.c); what it found elsewhere was dropped first. */
 #include "vsfs.h"
 
 enum { CHUNK_FREE, CHUNK_BUSY, CHUNK_READY };
@@ -107,6 +110,9 @@ int64_t vsfs_read_file(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint
     n = (size_t)VS_MIN((uint64_t)n, INT64_MAX - off); /* whatever the caller says its buffer holds */
     if (a->owner != f || (a->count && a->op[a->head].off + a->used != off))
         vsfs_ahead_drop(vol);
+    int64_t direct;
+    if (!a->count && vsfs_read_direct(vol, fd, buf, n, off, &direct))
+        return direct; /* nothing read ahead here: a large Read goes straight to buf */
     if (!vol->stage) {
         uint64_t dev;
         vol->stage = v->port->dma_alloc(v->port->ctx, VSFS_STAGE, &dev);

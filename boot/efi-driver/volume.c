@@ -84,7 +84,7 @@ static EFI_STATUS mount(struct vsfs_volume *vol)
     if (err)
         return vsfs_status(err);
     efi_port_track(&vol->port, &vol->tr);
-    vfs_init(&vol->vfs, &vol->port.port);
+    vfs_init(&vol->vfs, vsfs_window_port(&vol->window, &vol->port.port));
     /* chroot: an absolute symlink target is taken from the share's root. */
     struct vfs_mount_opts opts = {.chroot = true, .nocase = vol->nocase};
     err = vfs_mount(&vol->vfs, &vol->tr, VSFS_MOUNT, &opts);

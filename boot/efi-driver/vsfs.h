@@ -7,6 +7,8 @@
  *             child handle with its device path and SIMPLE_FILE_SYSTEM
  * file.c      EFI_FILE_PROTOCOL on vioshare's VFS
  * readahead.c a regular file's Read: the staging buffer, chunks in flight
+ * direct.c    a large Read straight into the caller's buffer, with a fence,
+ *             and the volume's port that lets the device reach that buffer
  * info.c      EFI_FILE_INFO, EFI_FILE_SYSTEM_INFO and the volume label
  * names.c     UEFI paths (UCS-2, backslashes) to VFS paths (UTF-8) and back
  * status.c    the one errno -> EFI_STATUS table
@@ -15,7 +17,8 @@
  *
  * Each volume is a namespace of its own (struct vfs) with the share mounted
  * at VSFS_MOUNT, on a port of its own (the DMA memory of a device comes from
- * that device's PciIo); a file handle holds the VFS path of what it names. */
+ * that device's PciIo, wrapped by direct.c's window); a file handle holds
+ * the VFS path of what it names. */
 #ifndef VSFS_H
 #define VSFS_H
 
@@ -33,6 +36,9 @@
 #define VSFS_CHUNK (512u << 10)
 #define VSFS_CHUNKS 4
 #define VSFS_STAGE (VSFS_CHUNK * VSFS_CHUNKS)
+/* A Read of at least this many bytes of what the file holds goes straight
+ * into the caller's buffer (direct.c). */
+#define VSFS_DIRECT_MIN (256u << 10)
 
 /* The chunks of one file handle's data in flight or read, a ring in file
  * order from head; used bytes of the head chunk are delivered. */
@@ -44,6 +50,18 @@ struct vsfs_ahead {
     struct vsfs_file *owner;
 };
 
+/* The volume's port (direct.c): the EFI port's hooks, and while a direct
+ * Read runs, the caller's buffer [host, host + len) mapped at dev; held: a
+ * request into it outlived its call (dma_hold), so the Read must fence. */
+struct vsfs_window {
+    struct vs_port port;
+    const struct vs_port *inner;
+    const uint8_t *host;
+    size_t len;                            /* 0: no window */
+    uint64_t dev;
+    bool held;
+};
+
 struct vsfs_volume {
     EFI_SIMPLE_FILE_SYSTEM_PROTOCOL sfs;   /* first: the protocol pointer is the volume */
     EFI_HANDLE controller;                 /* the PCI function */
@@ -51,6 +69,7 @@ struct vsfs_volume {
     EFI_PCI_IO_PROTOCOL *io;
     EFI_DEVICE_PATH *path;                 /* the function's path + our vendor node */
     struct efi_port port;
+    struct vsfs_window window;             /* the port the VFS uses */
     struct vpci_dev dev;
     struct vs_transport tr;
     struct vfs vfs;
@@ -104,6 +123,15 @@ int64_t vsfs_read_file(struct vsfs_file *f, int fd, uint8_t *buf, size_t n, uint
 void vsfs_ahead_drop(struct vsfs_volume *vol);
 /* Gives the staging buffer back (before the share is unmounted). */
 void vsfs_stage_free(struct vsfs_volume *vol);
+
+/* direct.c: the port for the volume's VFS: inner's hooks plus the window. */
+const struct vs_port *vsfs_window_port(struct vsfs_window *w, const struct vs_port *inner);
+/* A Read of up to n bytes of fd at off straight into buf (mapped through
+ * vol->io), when it is large enough and the mapping covers it: true with
+ * *result the count or a negative errno; false when the staging path must
+ * serve it.  A request that outlives the call leaves the device reset (or
+ * its bus mastering off) and the volume gone before the Read returns. */
+bool vsfs_read_direct(struct vsfs_volume *vol, int fd, uint8_t *buf, size_t n, uint64_t off, int64_t *result);
 
 /* info.c: each fills buf (*size bytes) or says how much it needs. */
 EFI_STATUS vsfs_file_info(const char *name, const struct vfs_stat *st, UINTN *size, void *buf);

@@ -17,9 +17,9 @@
  * address otherwise).  dma_addr says yes only for memory inside one of
  * those common buffers; every other caller buffer is bounced by the core.
  * dma_hold marks the common buffer a request outlived its call with: it is
- * never freed (the UEFI driver reads files through a staging buffer of its
- * own DMA memory, since a firmware caller's buffer cannot be kept from
- * reuse). */
+ * never freed (the UEFI driver reads small files through a staging buffer
+ * of its own DMA memory, since a firmware caller's buffer cannot be kept
+ * from reuse; its direct.c wraps this port for large Reads, with a fence). */
 #ifndef EFI_PORT_H
 #define EFI_PORT_H
 

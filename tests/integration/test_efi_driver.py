@@ -31,7 +31,12 @@
    stop while the shell has the file open; the next connect takes over).
    A stopped daemon: a read fails with an error within the request timeout,
    and the shell goes on; once the daemon runs again, `reconnect -r` (the
-   driver's Stop and Start) mounts the share afresh."""
+   driver's Stop and Start) mounts the share afresh.
+5. A stopped daemon during a large Read (tests/efi/bigread.c), which the
+   driver DMAs into the caller's buffer: the Read does not return while the
+   daemon is stopped (the driver resets the device before it returns, and
+   QEMU's reset waits for the daemon), then fails with EFI_TIMEOUT; the volume
+   is gone until `reconnect -r` mounts the share afresh."""
 
 import glob
 import os
@@ -51,6 +56,7 @@ from efishell import (HELLO, VENDOR_NODE, between, clean, driver_mapped, host_fi
 from vstest import check, note  # noqa: E402
 
 DRIVER = os.path.join(vstest.REPO, "build", "vioshare-fs.efi")
+BIGREAD = os.path.join(vstest.REPO, "build", "tests", "bigread.efi")   # tests/efi/bigread.c
 MKINITRAMFS = os.path.join(vstest.TOOLS, "mkinitramfs")
 SYSTEMD_BOOT = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 SHIM_DIR = "/usr/lib/shim"   # Debian 12's shim-unsigned (tools/deps)
@@ -59,6 +65,7 @@ EFI_SHELL = os.path.join(os.environ.get("VIOSHARE_EFISHELL_DIR", "/var/cache/vio
 OVMF = ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")
 CMDLINE = "console=ttyS0 panic=-1 no_timer_check"
 TIMEOUT = 200
+REQUEST_TIMEOUT = 30   # the driver's: the core's default (VFS_DEFAULT_TIMEOUT_S)
 CAFE = "caf\u00e9.txt"
 
 
@@ -368,6 +375,62 @@ def test_stopped_daemon(top):
           again is not None and HELLO.decode() in again, repr(again))
 
 
+def test_stopped_daemon_large(top):
+    """A large Read goes straight into the caller's buffer; a request of it the
+    stopped daemon never answers makes the driver reset the device before the
+    Read returns (a firmware caller's buffer cannot be kept from reuse), and
+    under QEMU that reset waits for the daemon: the Read ends only once the
+    daemon runs again.  Then the volume is gone until reconnect."""
+    if not os.path.isfile(BIGREAD):
+        skip_checks("stopped daemon, large Read", 2, "no %s (run make)" % BIGREAD)
+        return
+    share = os.path.join(top, "stopped-large")
+    os.mkdir(share)
+    with open(os.path.join(share, "hello.txt"), "wb") as f:
+        f.write(HELLO)
+    with open(os.path.join(share, "big.bin"), "wb") as f:
+        f.write(os.urandom(6 << 20))
+    shutil.copyfile(BIGREAD, os.path.join(share, "bigread.efi"))
+    script = os.path.join(top, "stopped-large.nsh")
+    with open(script, "wb") as f:
+        f.write(nsh(["@echo -off", "load fs0:\\vioshare-fs.efi", "connect -r", "map -r", "fs1:",
+                     "bigread.efi",
+                     "echo =B-after=", "type hello.txt", "echo =E-after=",
+                     "reconnect -r", "map -r", "fs1:",
+                     "echo =B-again=", "type hello.txt", "echo =E-again=",
+                     "echo vioshare: exit status 0", "reset -s"]))
+    os.environ["VIOSHARE_EFI_STARTUP"] = script
+    try:
+        # cache=always: big.bin's attributes stay valid, so the Read sends READs alone.
+        live = vstest.Live("", [share], TIMEOUT, cache="always", extra=("--efi-boot",))
+    finally:
+        del os.environ["VIOSHARE_EFI_STARTUP"]
+    stopped = []
+    if live.wait_for_line(b"bigread: ready", TIMEOUT):
+        stopped = live.pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+    early = live.wait_for(b"bigread: status", REQUEST_TIMEOUT + 15) if stopped else None
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+    status = live.wait_re(rb"bigread: status 0x([0-9a-f]{16})", 120)
+    live.wait_for(b"=E-again=", 120)
+    live.finish(60)
+    text = clean(live.out)
+    check("stopped daemon, large Read (DMA into the caller's buffer): it does not return while the daemon is "
+          "stopped, past the request timeout (the driver resets the device first; QEMU's reset waits for it)",
+          stopped and early is False, "daemons %r; status seen while stopped: %r; %s" % (stopped, early, text[-800:]))
+    after, again = between(text, "after"), between(text, "again")
+    check("stopped daemon, large Read: once the daemon runs, the Read fails with EFI_TIMEOUT, the volume is gone "
+          "(a read fails), and reconnect mounts the share afresh",
+          status is not None and int(status.group(1), 16) == 0x8000000000000012 and after is not None
+          and HELLO.decode() not in after and again is not None and HELLO.decode() in again,
+          "status %r; after %r; again %r" % (status and status.group(0), after, again))
+
+
 def main():
     if not vstest.require_image(DRIVER):
         return vstest.finish()
@@ -375,7 +438,8 @@ def main():
     if not check("OVMF is installed (package ovmf, tools/deps)", not missing, "missing %s" % missing):
         return vstest.finish()
     top = vstest.tmpdir()
-    vstest.run_cases([(t, (top,)) for t in (test_shell, test_systemd_boot, test_fallback, test_stopped_daemon)])
+    vstest.run_cases([(t, (top,)) for t in (test_shell, test_systemd_boot, test_fallback, test_stopped_daemon,
+                                                         test_stopped_daemon_large)])
     return vstest.finish()
 
 

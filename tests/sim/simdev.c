@@ -80,7 +80,8 @@ static void tr_set_status(void *t, uint8_t status)
 {
     struct simdev *d = t;
     if (status == 0) {
-        device_reset(d);
+        if (!d->reset_stuck)
+            device_reset(d);
         return;
     }
     uint8_t old = d->status;
@@ -289,6 +290,10 @@ unsigned simdev_fetch(struct simdev *d, uint16_t qi)
 {
     if (qi >= SIMDEV_QUEUES || !d->q[qi].enabled)
         return 0;
+    if (d->bus_master_off) {
+        d->dma_refused++;
+        return 0;
+    }
     struct simdev_queue *q = &d->q[qi];
     uint16_t avail_idx = q->avail[RING_IDX];
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the index before the entries */
@@ -383,6 +388,10 @@ int simdev_complete(struct simdev *d, uint16_t qi, unsigned i)
     struct simdev_queue *q = &d->q[qi];
     if (i >= q->npending || q->pending[i].held)
         return -1;
+    if (d->bus_master_off) {
+        d->dma_refused++;
+        return -1;
+    }
     struct simdev_req *r = &q->pending[i];
 
     enum simdev_fault_kind fire = SIMDEV_FAULT_NONE;
@@ -479,6 +488,10 @@ unsigned simdev_answer_held(struct simdev *d, uint16_t qi)
 {
     if (qi >= SIMDEV_QUEUES || !d->q[qi].enabled)
         return 0;
+    if (d->bus_master_off) {
+        d->dma_refused++;
+        return 0;
+    }
     struct simdev_queue *q = &d->q[qi];
     unsigned n = 0;
     for (unsigned i = 0; i < q->npending;) {

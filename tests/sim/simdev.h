@@ -105,6 +105,9 @@ struct simdev {
                                     EVENT_IDX: an avail_event far ahead) */
     bool strict_dma;             /* every buffer must lie in hostport DMA memory */
     unsigned lose_notifies[SIMDEV_QUEUES]; /* the next N notifies of queue q are lost (a host bug) */
+    bool reset_stuck;            /* a status write of 0 is ignored: no reset ever completes */
+    bool bus_master_off;         /* PCI bus mastering disabled: the device touches no memory,
+                                    nothing is fetched or answered (counted in dma_refused) */
     uint8_t config[SIMDEV_CONFIG_SIZE];
     uint32_t config_generation;  /* what config_generation reads */
     simdev_handler_fn handler;   /* NULL: every chain is answered with 0 bytes */
@@ -115,6 +118,7 @@ struct simdev {
     uint8_t status;
     struct simdev_queue q[SIMDEV_QUEUES];
     unsigned long resets;
+    unsigned long dma_refused;   /* memory accesses bus_master_off kept from happening */
 
     struct {
         enum simdev_fault_kind kind;

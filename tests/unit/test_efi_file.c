@@ -44,7 +44,74 @@ static CHAR16 label[] = L"simtag";
 /* The volume the driver would make: the sim device mounted at VSFS_MOUNT. */
 static struct vsfs_volume vol;
 
-static bool up(struct env *e, EFI_FILE_PROTOCOL **root)
+/* The function's PciIo as a direct Read uses it.  Map: the buffer itself
+ * (the default), a bounce buffer the device is told to write instead
+ * (Unmap copies it back, so the caller sees only what the device wrote
+ * there), a mapping shorter than asked, or a failure.  Attributes: turning
+ * bus mastering off stops the simulated device's memory accesses. */
+enum map_mode { MAP_IDENTITY, MAP_BOUNCE, MAP_SHORT, MAP_FAIL };
+#define BOUNCE_FILL 0xa5
+static struct {
+    EFI_PCI_IO_PROTOCOL io;
+    struct simdev *d;
+    enum map_mode mode;
+    unsigned maps, unmaps, bus_master_offs;
+    uint8_t *bounce, *host;
+    size_t len;
+    unsigned long resets_at_unmap;   /* the device's resets when the buffer went back */
+    bool bus_master_off_at_unmap;
+} pci;
+
+static EFI_STATUS EFIAPI pci_map(EFI_PCI_IO_PROTOCOL *io, EFI_PCI_IO_PROTOCOL_OPERATION op, VOID *host, UINTN *n,
+                                 EFI_PHYSICAL_ADDRESS *dev, VOID **mapping)
+{
+    (void)io;
+    if (op != EfiPciIoOperationBusMasterWrite || pci.mode == MAP_FAIL)
+        return EFI_UNSUPPORTED;
+    pci.maps++;
+    pci.host = host;
+    pci.len = *n;
+    *mapping = &pci;
+    *dev = (EFI_PHYSICAL_ADDRESS)(uintptr_t)host;
+    if (pci.mode == MAP_SHORT)
+        *n /= 2;
+    if (pci.mode == MAP_BOUNCE) {
+        pci.bounce = malloc(*n);
+        if (!pci.bounce)
+            return EFI_OUT_OF_RESOURCES;
+        memset(pci.bounce, BOUNCE_FILL, *n);
+        *dev = (EFI_PHYSICAL_ADDRESS)(uintptr_t)pci.bounce;
+    }
+    return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI pci_unmap(EFI_PCI_IO_PROTOCOL *io, VOID *mapping)
+{
+    (void)io;
+    (void)mapping;
+    pci.unmaps++;
+    pci.resets_at_unmap = pci.d->resets;
+    pci.bus_master_off_at_unmap = pci.d->bus_master_off;
+    if (pci.bounce)
+        memcpy(pci.host, pci.bounce, pci.len);
+    free(pci.bounce);
+    pci.bounce = NULL;
+    return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI pci_attributes(EFI_PCI_IO_PROTOCOL *io, EFI_PCI_IO_PROTOCOL_ATTRIBUTE_OPERATION op,
+                                        UINT64 attrs, UINT64 *result)
+{
+    (void)io;
+    (void)result;
+    if (op == EfiPciIoAttributeOperationDisable && (attrs & EFI_PCI_IO_ATTRIBUTE_BUS_MASTER)) {
+        pci.bus_master_offs++;
+        pci.d->bus_master_off = true;
+    }
+    return EFI_SUCCESS;
+}
+
+static bool up_timeout(struct env *e, EFI_FILE_PROTOCOL **root, unsigned timeout_s)
 {
     env_init(e);
     boot_services.AllocatePool = host_allocate_pool;
@@ -55,13 +122,24 @@ static bool up(struct env *e, EFI_FILE_PROTOCOL **root)
     memset(&vol, 0, sizeof(vol));
     vol.label = label;
     vol.sfs.OpenVolume = vsfs_open_volume;
-    vfs_init(&vol.vfs, &e->hp.port);
-    struct vfs_mount_opts opts = {.chroot = true, .timeout_s = 5};
+    memset(&pci, 0, sizeof(pci));
+    pci.io.Map = pci_map;
+    pci.io.Unmap = pci_unmap;
+    pci.io.Attributes = pci_attributes;
+    pci.d = &e->d;
+    vol.io = &pci.io;
+    vfs_init(&vol.vfs, vsfs_window_port(&vol.window, &e->hp.port));
+    struct vfs_mount_opts opts = {.chroot = true, .timeout_s = timeout_s};
     int err = vfs_mount(&vol.vfs, &e->d.tr, VSFS_MOUNT, &opts);
     REQUIRE(err == 0, "vfs_mount = %d", err);
     EFI_STATUS s = vol.sfs.OpenVolume(&vol.sfs, root);
     REQUIRE(s == EFI_SUCCESS, "OpenVolume = %#lx", (unsigned long)s);
     return true;
+}
+
+static bool up(struct env *e, EFI_FILE_PROTOCOL **root)
+{
+    return up_timeout(e, root, 5);
 }
 
 static bool down(struct env *e, EFI_FILE_PROTOCOL *root, bool ok)
@@ -563,6 +641,163 @@ static bool t_read_ahead(struct env *e)
     return down(e, root, true);
 }
 
+/* ---- large Reads straight into the caller's buffer (direct.c) ----------- */
+
+/* n bytes of huge.bin at `at` into buf: the status, and the count in *n. */
+static EFI_STATUS read_huge_at(EFI_FILE_PROTOCOL *f, uint64_t at, UINTN *n, uint8_t *buf)
+{
+    f->SetPosition(f, at);
+    return f->Read(f, n, buf);
+}
+
+/* A large Read is DMAed into the caller's mapping: through a bounce mapping
+ * the caller sees only what the device wrote there, and the staging buffer
+ * is never taken.  A Read across the end of the file, and one at the end. */
+static bool t_direct_read(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    const struct simfs_node *huge = node(e, "huge.bin");
+    uint8_t *buf = malloc(4u << 20);
+    REQUIRE(buf, "memory");
+    pci.mode = MAP_BOUNCE;
+    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    UINTN n = 1u << 20;
+    ST_IS(read_huge_at(f, 4096, &n, buf), EFI_SUCCESS, "Read 1 MiB");
+    CHECK(n == 1u << 20 && same_content(huge, buf, 4096, n, "1 MiB through the bounce mapping"));
+    REQUIRE(pci.maps == 1 && pci.unmaps == 1 && vol.stage == NULL, "%u maps, %u unmaps, staging buffer %s",
+            pci.maps, pci.unmaps, vol.stage ? "taken" : "untouched");
+    uint64_t from = SIMFS_HUGE_SIZE - (1u << 20) - 5;
+    n = 4u << 20;
+    ST_IS(read_huge_at(f, from, &n, buf), EFI_SUCCESS, "Read across the end");
+    CHECK(n == SIMFS_HUGE_SIZE - from && same_content(huge, buf, from, n, "the file's last bytes"));
+    REQUIRE(pci.maps == 2 && pci.len == n, "%u maps, the last of %lu bytes (the file holds %lu)", pci.maps,
+            (unsigned long)pci.len, (unsigned long)n);
+    UINT64 pos = 0;
+    f->GetPosition(f, &pos);
+    n = 4u << 20;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read at the end");
+    REQUIRE(pos == SIMFS_HUGE_SIZE && n == 0 && pci.maps == 2, "position %llu, %lu bytes, %u maps",
+            (unsigned long long)pos, (unsigned long)n, pci.maps);
+    f->Close(f);
+    free(buf);
+    return down(e, root, true);
+}
+
+/* Map failing, or mapping less than asked (given back unused): the staging
+ * path serves the Read, past the staging buffer's size too. */
+static bool t_direct_fallback(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    const struct simfs_node *huge = node(e, "huge.bin");
+    uint8_t *buf = malloc(4u << 20);
+    REQUIRE(buf, "memory");
+    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    static const enum map_mode modes[] = {MAP_FAIL, MAP_SHORT};
+    for (unsigned i = 0; i < 2; i++) {
+        pci.mode = modes[i];
+        vsfs_stage_free(&vol); /* taken again only by a staged Read */
+        memset(buf, 0, 4u << 20);
+        UINTN n = 4u << 20;
+        ST_IS(read_huge_at(f, i ? (1u << 20) - 3 : 0, &n, buf), EFI_SUCCESS, i ? "Read, mapped short" : "Read, no Map");
+        CHECK(n == SIMFS_HUGE_SIZE - (i ? (1u << 20) - 3 : 0) &&
+              same_content(huge, buf, i ? (1u << 20) - 3 : 0, n, "through the staging buffer"));
+        REQUIRE(vol.stage && pci.unmaps == pci.maps && pci.maps == i, "staging buffer %s, %u maps, %u unmaps",
+                vol.stage ? "used" : "unused", pci.maps, pci.unmaps);
+    }
+    f->Close(f);
+    free(buf);
+    return down(e, root, true);
+}
+
+/* Read ahead at the position serves a large Read through the staging
+ * buffer; a large Read elsewhere drops it and goes direct. */
+static bool t_direct_ahead(struct env *e)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up(e, &root))
+        return false;
+    const struct simfs_node *huge = node(e, "huge.bin");
+    uint8_t *buf = malloc(1u << 20);
+    REQUIRE(buf, "memory");
+    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    UINTN n = 192u << 10;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read 192 KiB");
+    REQUIRE(vol.ahead.count && pci.maps == 0, "%u chunks read ahead, %u maps", vol.ahead.count, pci.maps);
+    n = 1u << 20;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read 1 MiB after it");
+    CHECK(n == 1u << 20 && same_content(huge, buf, 192u << 10, n, "the sequential Read"));
+    REQUIRE(pci.maps == 0, "%u maps for a Read read ahead", pci.maps);
+    n = 1u << 20;
+    ST_IS(read_huge_at(f, 5, &n, buf), EFI_SUCCESS, "Read 1 MiB elsewhere");
+    CHECK(n == 1u << 20 && same_content(huge, buf, 5, n, "the Read elsewhere"));
+    REQUIRE(pci.maps == 1 && vol.ahead.count == 0 && vol.ahead.owner == NULL,
+            "%u maps, %u chunks read ahead, owner %p", pci.maps, vol.ahead.count, (void *)vol.ahead.owner);
+    f->Close(f);
+    free(buf);
+    return down(e, root, true);
+}
+
+/* The device never answers a request of a direct Read.  The Read fails at
+ * the timeout, but only once the device was reset (before the buffer was
+ * unmapped); the daemon answering late then finds no request to answer,
+ * and the caller's buffer stays as the caller left it.  With `stuck`, the
+ * device does not finish its reset: bus mastering goes off before the
+ * unmap, and the late answer cannot reach memory. */
+static bool direct_stall(struct env *e, bool stuck)
+{
+    EFI_FILE_PROTOCOL *root, *f;
+    if (!up_timeout(e, &root, 1))
+        return false;
+    e->check_counts = false; /* the connection dies: no DESTROY, lookups left */
+    e->abandoned = stuck;    /* the device not reset keeps its DMA memory */
+    uint8_t *buf = malloc(2u << 20);
+    REQUIRE(buf, "memory");
+    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    UINTN n = 4096;
+    ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read 4 KiB (OPEN sent)");
+    unsigned long resets = e->d.resets;
+    e->d.reset_stuck = stuck;
+    simdev_fault(&e->d, SIMDEV_FAULT_STALL, 1, 1, 0);
+    n = 2u << 20;
+    EFI_STATUS s = read_huge_at(f, 1u << 20, &n, buf);
+    ST_IS(s, EFI_TIMEOUT, "Read with a request never answered");
+    REQUIRE(e->d.fault.fired && pci.maps == 1 && pci.unmaps == 1 && vol.gone, "fault %s, %u maps, %u unmaps, %s",
+            e->d.fault.fired ? "fired" : "not fired", pci.maps, pci.unmaps, vol.gone ? "gone" : "still there");
+    if (stuck)
+        REQUIRE(pci.bus_master_offs == 1 && pci.bus_master_off_at_unmap && e->d.status != 0,
+                "bus mastering turned off %u times, %s at the unmap; status %#x", pci.bus_master_offs,
+                pci.bus_master_off_at_unmap ? "off" : "on", e->d.status);
+    else
+        REQUIRE(pci.resets_at_unmap > resets && pci.bus_master_offs == 0, "%lu resets at the unmap (%lu before)",
+                pci.resets_at_unmap, resets);
+    memset(buf, 0x3c, 2u << 20);
+    unsigned late = simdev_answer_held(&e->d, 1);
+    bool untouched = true;
+    for (size_t k = 0; k < 2u << 20 && untouched; k++)
+        untouched = buf[k] == 0x3c;
+    REQUIRE(late == 0 && untouched && (!stuck || e->d.dma_refused), "%u late answers, buffer %s, %lu refused", late,
+            untouched ? "untouched" : "written", e->d.dma_refused);
+    n = 16;
+    ST_IS(f->Read(f, &n, buf), EFI_NO_MEDIA, "Read after the fence");
+    f->Close(f);
+    free(buf);
+    return down(e, root, true);
+}
+
+static bool t_direct_stall(struct env *e)
+{
+    return direct_stall(e, false);
+}
+
+static bool t_direct_stall_stuck(struct env *e)
+{
+    return direct_stall(e, true);
+}
+
 int main(void)
 {
     run("efi file: Read, positions, modes; a reader opens its file at its first Read", t_read_positions);
@@ -578,6 +813,14 @@ int main(void)
     run("efi file: the Ex calls", t_ex_calls);
     run("efi file: handles of a stopped volume fail with EFI_NO_MEDIA and still close", t_stopped_volume);
     run("efi driver: load options (UCS-2, its BOM, ASCII, none, unknown words)", t_load_options);
+    run("efi direct: a large Read is DMAed into the caller's mapping, not staged; the end of the file",
+        t_direct_read);
+    run("efi direct: Map failing or mapping short falls back to the staging buffer", t_direct_fallback);
+    run("efi direct: data read ahead at the position is staged; a Read elsewhere drops it and goes direct",
+        t_direct_ahead);
+    run("efi direct: a request never answered fails the Read only after the device reset; no late write",
+        t_direct_stall);
+    run("efi direct: a reset that does not complete turns bus mastering off before the unmap", t_direct_stall_stuck);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
 }
