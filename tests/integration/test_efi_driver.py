@@ -320,6 +320,25 @@ def test_fallback(top):
 
 # ------------------------------------------------------------------ 4. a stopped daemon
 
+def stop_daemons(live, line):
+    """Once the guest prints line, stops (SIGSTOP) the run's daemons and returns their pids ([] if it never
+    does)."""
+    if not live.wait_for_line(line, TIMEOUT):
+        return []
+    pids = live.pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def resume(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+
+
 def test_stopped_daemon(top):
     share = os.path.join(top, "stopped")
     os.mkdir(share)
@@ -344,19 +363,11 @@ def test_stopped_daemon(top):
         live = vstest.Live("", [share], TIMEOUT, extra=("--efi-boot",))
     finally:
         del os.environ["VIOSHARE_EFI_STARTUP"]
-    stopped = []
-    if live.wait_for_line(b"VSFS-STOP-NOW", TIMEOUT):
-        stopped = live.pids()
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
+    stopped = stop_daemons(live, b"VSFS-STOP-NOW")
     t0 = time.monotonic()
     seen = live.wait_for(b"=E-after=", 120)
     waited = time.monotonic() - t0
-    for pid in stopped:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
+    resume(stopped)
     live.finish(60)
     text = clean(live.out)
     check("driver loaded from the share through VirtioFsDxe: busy at first (no crash), "
@@ -405,17 +416,9 @@ def test_stopped_daemon_large(top):
         live = vstest.Live("", [share], TIMEOUT, cache="always", extra=("--efi-boot",))
     finally:
         del os.environ["VIOSHARE_EFI_STARTUP"]
-    stopped = []
-    if live.wait_for_line(b"bigread: ready", TIMEOUT):
-        stopped = live.pids()
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
+    stopped = stop_daemons(live, b"bigread: ready")
     early = live.wait_for(b"bigread: status", REQUEST_TIMEOUT + 15) if stopped else None
-    for pid in stopped:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
+    resume(stopped)
     status = live.wait_re(rb"bigread: status 0x([0-9a-f]{16})", 120)
     live.wait_for(b"=E-again=", 120)
     live.finish(60)

@@ -650,19 +650,37 @@ static EFI_STATUS read_huge_at(EFI_FILE_PROTOCOL *f, uint64_t at, UINTN *n, uint
     return f->Read(f, n, buf);
 }
 
+/* A mounted volume with huge.bin open for reading and a buffer of size
+ * bytes for it. */
+static bool open_huge(struct env *e, EFI_FILE_PROTOCOL **root, EFI_FILE_PROTOCOL **f, uint8_t **buf, size_t size)
+{
+    if (!up(e, root))
+        return false;
+    *buf = malloc(size);
+    REQUIRE(*buf, "memory");
+    ST_IS(open_at(*root, L"huge.bin", EFI_FILE_MODE_READ, 0, f), EFI_SUCCESS, "Open huge.bin");
+    return true;
+}
+
+/* The end of a case that open_huge began. */
+static bool close_huge(struct env *e, EFI_FILE_PROTOCOL *root, EFI_FILE_PROTOCOL *f, uint8_t *buf)
+{
+    f->Close(f);
+    free(buf);
+    return down(e, root, true);
+}
+
 /* A large Read is DMAed into the caller's mapping: through a bounce mapping
  * the caller sees only what the device wrote there, and the staging buffer
  * is never taken.  A Read across the end of the file, and one at the end. */
 static bool t_direct_read(struct env *e)
 {
     EFI_FILE_PROTOCOL *root, *f;
-    if (!up(e, &root))
+    uint8_t *buf;
+    if (!open_huge(e, &root, &f, &buf, 4u << 20))
         return false;
     const struct simfs_node *huge = node(e, "huge.bin");
-    uint8_t *buf = malloc(4u << 20);
-    REQUIRE(buf, "memory");
-    pci.mode = MAP_BOUNCE;
-    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
+    pci.mode = MAP_BOUNCE; /* Open maps nothing: only the Reads below see it */
     UINTN n = 1u << 20;
     ST_IS(read_huge_at(f, 4096, &n, buf), EFI_SUCCESS, "Read 1 MiB");
     CHECK(n == 1u << 20 && same_content(huge, buf, 4096, n, "1 MiB through the bounce mapping"));
@@ -680,9 +698,7 @@ static bool t_direct_read(struct env *e)
     ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read at the end");
     REQUIRE(pos == SIMFS_HUGE_SIZE && n == 0 && pci.maps == 2, "position %llu, %lu bytes, %u maps",
             (unsigned long long)pos, (unsigned long)n, pci.maps);
-    f->Close(f);
-    free(buf);
-    return down(e, root, true);
+    return close_huge(e, root, f, buf);
 }
 
 /* Map failing, or mapping less than asked (given back unused): the staging
@@ -690,12 +706,10 @@ static bool t_direct_read(struct env *e)
 static bool t_direct_fallback(struct env *e)
 {
     EFI_FILE_PROTOCOL *root, *f;
-    if (!up(e, &root))
+    uint8_t *buf;
+    if (!open_huge(e, &root, &f, &buf, 4u << 20))
         return false;
     const struct simfs_node *huge = node(e, "huge.bin");
-    uint8_t *buf = malloc(4u << 20);
-    REQUIRE(buf, "memory");
-    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
     static const enum map_mode modes[] = {MAP_FAIL, MAP_SHORT};
     for (unsigned i = 0; i < 2; i++) {
         pci.mode = modes[i];
@@ -708,9 +722,7 @@ static bool t_direct_fallback(struct env *e)
         REQUIRE(vol.stage && pci.unmaps == pci.maps && pci.maps == i, "staging buffer %s, %u maps, %u unmaps",
                 vol.stage ? "used" : "unused", pci.maps, pci.unmaps);
     }
-    f->Close(f);
-    free(buf);
-    return down(e, root, true);
+    return close_huge(e, root, f, buf);
 }
 
 /* Read ahead at the position serves a large Read through the staging
@@ -718,12 +730,10 @@ static bool t_direct_fallback(struct env *e)
 static bool t_direct_ahead(struct env *e)
 {
     EFI_FILE_PROTOCOL *root, *f;
-    if (!up(e, &root))
+    uint8_t *buf;
+    if (!open_huge(e, &root, &f, &buf, 1u << 20))
         return false;
     const struct simfs_node *huge = node(e, "huge.bin");
-    uint8_t *buf = malloc(1u << 20);
-    REQUIRE(buf, "memory");
-    ST_IS(open_at(root, L"huge.bin", EFI_FILE_MODE_READ, 0, &f), EFI_SUCCESS, "Open huge.bin");
     UINTN n = 192u << 10;
     ST_IS(f->Read(f, &n, buf), EFI_SUCCESS, "Read 192 KiB");
     REQUIRE(vol.ahead.count && pci.maps == 0, "%u chunks read ahead, %u maps", vol.ahead.count, pci.maps);
@@ -736,9 +746,7 @@ static bool t_direct_ahead(struct env *e)
     CHECK(n == 1u << 20 && same_content(huge, buf, 5, n, "the Read elsewhere"));
     REQUIRE(pci.maps == 1 && vol.ahead.count == 0 && vol.ahead.owner == NULL,
             "%u maps, %u chunks read ahead, owner %p", pci.maps, vol.ahead.count, (void *)vol.ahead.owner);
-    f->Close(f);
-    free(buf);
-    return down(e, root, true);
+    return close_huge(e, root, f, buf);
 }
 
 /* The device never answers a request of a direct Read.  The Read fails at

@@ -96,6 +96,19 @@ static uint64_t next_rand(void)
     return rng;
 }
 
+/* Element i of n of a test input of the given kind (0..5). */
+static int sample(int kind, size_t i, size_t n)
+{
+    switch (kind) {
+    case 0: return (int)(next_rand() % 1000000); /* random */
+    case 1: return (int)i;                       /* sorted */
+    case 2: return (int)(n - i);                 /* reversed */
+    case 3: return 7;                            /* all equal */
+    case 4: return (int)(next_rand() % 3) - 1;   /* few values */
+    default: return (int)(i % 10 ? i : i / 2);   /* sorted, a few out of place */
+    }
+}
+
 static void test_sort_ints(void)
 {
     static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 7, 8, 16, 31, 100, 1000, 30000 };
@@ -107,13 +120,7 @@ static void test_sort_ints(void)
             int *a = malloc((n ? n : 1) * sizeof *a);
             long hist_in[64] = { 0 }, hist_out[64] = { 0 };
             for (size_t i = 0; i < n; i++) {
-                switch (kind) {
-                case 0: a[i] = (int)(next_rand() % 1000000); break;   /* random */
-                case 1: a[i] = (int)i; break;                          /* sorted */
-                case 2: a[i] = (int)(n - i); break;                    /* reversed */
-                case 3: a[i] = 7; break;                               /* all equal */
-                default: a[i] = (int)(next_rand() % 3) - 1; break;     /* few values */
-                }
+                a[i] = sample(kind, i, n);
                 hist_in[(unsigned)a[i] % 64]++;
             }
             long calls = 0;
@@ -161,14 +168,7 @@ static void test_sort_ptrs(void)
             const void **v = malloc((n ? n : 1) * sizeof *v), **tmp = malloc((n ? n : 1) * sizeof *tmp);
             char *seen = calloc(n ? n : 1, 1);
             for (size_t i = 0; i < n; i++) {
-                switch (kind) {
-                case 0: a[i] = (int)(next_rand() % 1000000); break;   /* random */
-                case 1: a[i] = (int)i; break;                          /* sorted */
-                case 2: a[i] = (int)(n - i); break;                    /* reversed */
-                case 3: a[i] = 7; break;                               /* all equal */
-                case 4: a[i] = (int)(next_rand() % 3) - 1; break;      /* few values */
-                default: a[i] = (int)(i % 10 ? i : i / 2); break;      /* sorted, a few out of place */
-                }
+                a[i] = sample(kind, i, n);
                 v[i] = &a[i];
             }
             long calls = 0;
