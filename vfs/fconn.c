@@ -558,7 +558,8 @@ int fconn_forget_flush(struct fconn *c)
     uint8_t *buf = c->forget_mem + cell * FORGET_CELL;
     uint8_t *arg = buf + sizeof(struct fuse_in_header);
     uint32_t opcode, len;
-    vs_memset(buf, 0, FORGET_CELL);
+    /* No clearing of the 2 KiB cell: the header is encoded whole and the
+     * arguments are copied whole; the device reads len bytes. */
     if (n == 1) {
         struct fuse_forget_in f = {.nlookup = first->nlookup};
         vs_memcpy(arg, &f, sizeof(f));

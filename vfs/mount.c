@@ -170,6 +170,7 @@ static bool unmount(struct vfs *v, int slot, bool force_reset)
     if (m->conn.trace)
         fconn_log(&m->conn, "unmounting", 0, 0);
     v->mounts[slot] = 0;
+    walk_scratch_drop(v);
     return stop_device(v->port, m, force_reset);
 }
 

@@ -121,6 +121,7 @@ struct vfs {
     struct vs_port own_port;        /* the caller's hooks, memory from cfg */
     struct vfs_mem mem;
     struct vfs_aio_state *aio;      /* operations in flight (vfs_aio.h), NULL when none */
+    void *walk_scratch;             /* path walks' buffers, kept while mounted (walk.c) */
 };
 
 /* Prepares an empty namespace with the default configuration. */

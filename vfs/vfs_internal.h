@@ -138,6 +138,7 @@ struct vfs_loc {
                            ("/", a mount's root, a last "." or "..", through
                            symlinks too) ends at that directory, found set */
 int vfs_resolve(struct vfs *v, const char *path, int flags, struct vfs_loc *loc);
+void walk_scratch_drop(struct vfs *v);  /* frees the walks' kept buffers */
 void vfs_loc_put(struct vfs_loc *loc);
 
 /* file.c: the fd table and the open/release requests dir.c shares. */

@@ -73,9 +73,43 @@ static int splice_link(char *buf, uint32_t path_max, uint32_t *pos, uint32_t *le
     return 0;
 }
 
+/* A walk's buffers, in one block: the stack of path_max / 2 directories,
+ * then the path and a symlink's target (path_max + 1 bytes each).  The
+ * block is kept in v between walks, as allocating 24 KiB per walk cost
+ * more than the walk itself; a walk that finds it taken (one inside
+ * another) allocates its own. */
+static struct vnode **scratch_take(struct vfs *v)
+{
+    struct vnode **s = v->walk_scratch;
+    if (s) {
+        v->walk_scratch = 0;
+        return s;
+    }
+    size_t path_max = v->cfg.path_max;
+    return v->port->alloc(v->port->ctx, sizeof(*s) * (path_max / 2) + 2 * (path_max + 1));
+}
+
+/* Kept only while something is mounted: unmounting frees it
+ * (walk_scratch_drop), and nothing else would. */
+static void scratch_give(struct vfs *v, struct vnode **s)
+{
+    bool mounted = false;
+    for (int i = 0; i < VFS_MAX_MOUNTS; i++)
+        mounted |= v->mounts[i] != 0;
+    if (mounted && !v->walk_scratch)
+        v->walk_scratch = s;
+    else
+        v->port->free(v->port->ctx, s);
+}
+
+void walk_scratch_drop(struct vfs *v)
+{
+    v->port->free(v->port->ctx, v->walk_scratch);
+    v->walk_scratch = 0;
+}
+
 static int walk_path(struct vfs *v, const char *path, int flags, struct vfs_loc *loc, bool fresh, bool *cached)
 {
-    const struct vs_port *port = v->port;
     size_t plen = vs_strlen(path);
     if (plen == 0 || path[0] != '/')
         return -VS_EINVAL;
@@ -86,13 +120,10 @@ static int walk_path(struct vfs *v, const char *path, int flags, struct vfs_loc 
     /* Each level takes at least a name and a slash. */
     struct walk w = {.v = v, .cap = path_max / 2, .fresh = fresh};
     loc->found = false;
-    char *buf = port->alloc(port->ctx, 2 * ((size_t)path_max + 1));
-    w.stack = port->alloc(port->ctx, sizeof(*w.stack) * w.cap);
-    if (!buf || !w.stack) {
-        port->free(port->ctx, buf);
-        port->free(port->ctx, w.stack);
+    w.stack = scratch_take(v);
+    if (!w.stack)
         return -VS_ENOMEM;
-    }
+    char *buf = (char *)(w.stack + w.cap);
     char *target = buf + path_max + 1;
     vs_memcpy(buf, path, plen + 1);
     uint32_t pos = 0, len = (uint32_t)plen;
@@ -225,8 +256,7 @@ static int walk_path(struct vfs *v, const char *path, int flags, struct vfs_loc 
         while (w.depth)
             vn_put(w.m, w.stack[--w.depth]);
     }
-    port->free(port->ctx, buf);
-    port->free(port->ctx, w.stack);
+    scratch_give(v, w.stack);
     *cached = w.cached;
     return err;
 }
