@@ -331,14 +331,6 @@ def stop_daemons(live, line):
     return pids
 
 
-def resume(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
-
-
 def test_stopped_daemon(top):
     share = os.path.join(top, "stopped")
     os.mkdir(share)
@@ -367,7 +359,7 @@ def test_stopped_daemon(top):
     t0 = time.monotonic()
     seen = live.wait_for(b"=E-after=", 120)
     waited = time.monotonic() - t0
-    resume(stopped)
+    vstest.resume(stopped)
     live.finish(60)
     text = clean(live.out)
     check("driver loaded from the share through VirtioFsDxe: busy at first (no crash), "
@@ -418,7 +410,7 @@ def test_stopped_daemon_large(top):
         del os.environ["VIOSHARE_EFI_STARTUP"]
     stopped = stop_daemons(live, b"bigread: ready")
     early = live.wait_for(b"bigread: status", REQUEST_TIMEOUT + 15) if stopped else None
-    resume(stopped)
+    vstest.resume(stopped)
     status = live.wait_re(rb"bigread: status 0x([0-9a-f]{16})", 120)
     live.wait_for(b"=E-again=", 120)
     live.finish(60)

@@ -47,15 +47,6 @@ def cmdline(pid):
         return b""
 
 
-def release(pids):
-    """SIGCONT what we stopped (the run goes on)."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
-
-
 def error_line(out, cmd, path):
     pat = re.compile(r"^error: %s: %s: ([A-Z0-9]+) \(.*\)$" % (re.escape(cmd), re.escape(path)))
     for line in out.decode(errors="replace").split("\n"):
@@ -165,7 +156,7 @@ def late_answer_case():
         e = error_line(live.out, "sha256", "/a/big")
         check("%s: the guest gives up on a with ETIMEDOUT" % name, gave_up and e == "ETIMEDOUT",
               "error %s; tail %r" % (e, live.out[-300:]))
-        release(stopped)  # the daemon resumes and answers the stalled READs
+        vstest.resume(stopped)  # the daemon resumes and answers the stalled READs
         stopped = []
         status = live.finish(150)
         got = {}

@@ -109,11 +109,7 @@ def test_no_config_then_stopped(platform):
               stopped and again is not None and "timed out" in error.lower(),
               "daemons %r; output tail %r" % (stopped, live.out[-300:]))
     finally:
-        for pid in stopped:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except OSError:
-                pass
+        vstest.resume(stopped)
         live.finish(0)
 
 

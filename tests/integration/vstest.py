@@ -413,15 +413,20 @@ def run_procs(launcher_pid):
     return found
 
 
-def kill_leftovers(launcher_pid, stopped=()):
-    """SIGCONT the processes a test stopped, then whatever of the launcher run
-    is still there after 5 s is returned (a leftover the test reports) and
-    killed."""
-    for pid in stopped:
+def resume(pids):
+    """SIGCONT the processes a test stopped (those already gone are skipped)."""
+    for pid in pids:
         try:
             os.kill(pid, signal.SIGCONT)
         except OSError:
             pass
+
+
+def kill_leftovers(launcher_pid, stopped=()):
+    """SIGCONT the processes a test stopped, then whatever of the launcher run
+    is still there after 5 s is returned (a leftover the test reports) and
+    killed."""
+    resume(stopped)
     left = leftovers(launcher_pid, wait=5.0)
     for pid, _ in left:
         try:
