@@ -8,6 +8,10 @@
 #include <time.h>
 
 #define HEAP_HDR 16 /* keeps blocks 16-aligned, as malloc's */
+/* What every block hp_alloc gives starts filled with: port->alloc promises no
+ * zeroes, and malloc (ASan fills only a block's first 4 KiB) often gives
+ * them anyway, so a core that relies on them would pass. */
+#define HEAP_POISON 0xA5
 
 struct hostport_dma {
     void *p;
@@ -118,6 +122,7 @@ static void *hp_alloc(void *ctx, size_t size)
     if (!h)
         return NULL;
     *h = size;
+    memset((char *)h + HEAP_HDR, HEAP_POISON, size);
     hp->allocs++;
     hp->heap_bytes += size;
     if (hp->heap_bytes > hp->heap_peak)
