@@ -94,12 +94,6 @@ void *kmalloc(size_t n)
     return h ? h + 1 : NULL;
 }
 
-void *kzalloc(size_t n)
-{
-    void *p = kmalloc(n);
-    return p ? memset(p, 0, n) : NULL;
-}
-
 void kfree(void *p)
 {
     if (!p)

@@ -62,7 +62,6 @@ uint64_t page_free_bytes(void);
 
 /* General-purpose heap: 16-byte aligned, NULL when exhausted. */
 void *kmalloc(size_t n);
-void *kzalloc(size_t n);
 void kfree(void *p);
 /* Bytes of heap blocks in use now and the most ever (headers and size-class
  * rounding included; DMA memory from page_alloc is not heap). */
