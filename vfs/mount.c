@@ -140,6 +140,7 @@ int vfs_mount(struct vfs *v, const struct vs_transport *tr, const char *path,
         return err;
     }
     v->mounts[slot] = m;
+    v->nmounts++;
     return 0;
 
 reset:
@@ -170,6 +171,7 @@ static bool unmount(struct vfs *v, int slot, bool force_reset)
     if (m->conn.trace)
         fconn_log(&m->conn, "unmounting", 0, 0);
     v->mounts[slot] = 0;
+    v->nmounts--;
     walk_scratch_drop(v);
     return stop_device(v->port, m, force_reset);
 }

@@ -110,7 +110,7 @@ struct vfs_mount;
 struct vfs_file;
 struct vfs_aio_state;
 
-/* The caller allocates it (about 1.3 KiB) and keeps it, and the port, alive
+/* The caller allocates it (about 1 KiB) and keeps it, and the port, alive
  * until everything is unmounted; its members are the core's, and it must
  * not be moved or copied once initialised (it may point into itself). */
 struct vfs {
@@ -122,6 +122,7 @@ struct vfs {
     struct vfs_mem mem;
     struct vfs_aio_state *aio;      /* operations in flight (vfs_aio.h), NULL when none */
     void *walk_scratch;             /* path walks' buffers, kept while mounted (walk.c) */
+    unsigned nmounts;               /* mounts[] slots in use */
 };
 
 /* Prepares an empty namespace with the default configuration. */

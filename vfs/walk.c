@@ -93,10 +93,7 @@ static struct vnode **scratch_take(struct vfs *v)
  * (walk_scratch_drop), and nothing else would. */
 static void scratch_give(struct vfs *v, struct vnode **s)
 {
-    bool mounted = false;
-    for (int i = 0; i < VFS_MAX_MOUNTS; i++)
-        mounted |= v->mounts[i] != 0;
-    if (mounted && !v->walk_scratch)
+    if (v->nmounts && !v->walk_scratch)
         v->walk_scratch = s;
     else
         v->port->free(v->port->ctx, s);

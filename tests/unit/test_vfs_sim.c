@@ -164,6 +164,50 @@ static bool t_remount(struct env *e)
     return true;
 }
 
+/* A walk (stat of /sim/hello.txt) keeps its scratch while something is
+ * mounted, and keeps nothing once nothing is: no memory left behind. */
+static bool walk_keeps(struct env *e, bool mounted, const char *when)
+{
+    if (mounted)
+        CHECKC(stat_is(e, "/sim/hello.txt", "hello.txt"), when);
+    else
+        CHECKC(stat_err(e, "/sim/hello.txt", -VS_ENOENT), when);
+    REQUIRE((e->v.walk_scratch != NULL) == mounted, "%s: the walk's scratch %s", when,
+            mounted ? "was freed" : "was kept");
+    char leak[300];
+    if (!mounted)
+        REQUIRE(hostport_same(&e->hp, e->mark, leak, sizeof leak), "%s: %s", when, leak);
+    return true;
+}
+
+static bool t_walk_scratch(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    CHECK(walk_keeps(e, true, "mounted"));
+    struct simdev d2;
+    simdev_init(&d2, &e->hp);
+    int busy = vfs_mount(&e->v, &d2.tr, "/sim", &e->opts);
+    e->hp.fail_alloc_in = 1;
+    int nomem = vfs_mount(&e->v, &d2.tr, "/two", &e->opts);
+    e->hp.fail_alloc_in = 0;
+    simdev_fini(&d2);
+    REQUIRE(busy == -VS_EBUSY && nomem == -VS_ENOMEM, "mounts = %d and %d, want -EBUSY and -ENOMEM", busy, nomem);
+    CHECK(walk_keeps(e, true, "after two failed mounts"));
+    int reset = vfs_umount_reset(&e->v, "/sim");
+    REQUIRE(reset == 1, "umount_reset = %d, want 1", reset);
+    CHECK(walk_keeps(e, false, "after umount_reset"));
+    CHECK(env_mount(e));
+    CHECK(walk_keeps(e, true, "mounted again"));
+    vfs_umount_all(&e->v);
+    CHECK(walk_keeps(e, false, "after umount_all"));
+    CHECK(env_mount(e));
+    CHECK(walk_keeps(e, true, "mounted a third time"));
+    REQUIRE(vfs_umount(&e->v, "/sim") == 0, "umount");
+    CHECK(walk_keeps(e, false, "after umount"));
+    return true;
+}
+
 static bool t_two_devices(struct env *e)
 {
     env_init(e);
@@ -1683,6 +1727,8 @@ int main(void)
     run("mount brings the device up; umount sends DESTROY, resets the device, frees everything", t_mount_umount);
     run("mount paths: -EINVAL for bad ones, -EBUSY for a taken one; umount of nothing -EINVAL", t_mount_paths);
     run("a device mounts again after umount", t_remount);
+    run("the walks' scratch is kept while mounted, across failed mounts; no walk keeps it after umount, "
+        "umount_reset or umount_all", t_walk_scratch);
     run("two devices mounted side by side, both clean after vfs_umount_all", t_two_devices);
     run("stat and lstat of files, dirs, the share root, the virtual root and symlinks", t_stat);
     run("read whole files of 0, 1, 4095, 4096, 4097, 1 MiB+12345 and 3 MiB+7 bytes", t_read_sizes);
