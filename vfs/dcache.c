@@ -36,21 +36,32 @@ static bool names(const struct vnode *n, uint64_t parent, const char *name, uint
     return n->d_parent == parent && n->d_len == len && !vs_memcmp(n->d_name, name, len);
 }
 
-struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)
+static struct vnode *dentry_lookup(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
+                                   struct vs_stats *stats)
 {
     for (struct vnode *n = *dbucket(m, parent, name, len); n; n = n->dnext) {
         if (names(n, parent, name, len)) {
             bool hit = vn_now(m) < n->entry_expire;
-            if (m->conn.stats) {
-                m->conn.stats->name_hits += hit;
-                m->conn.stats->name_misses += !hit;
+            if (stats) {
+                stats->name_hits += hit;
+                stats->name_misses += !hit;
             }
             return hit ? n : 0;
         }
     }
-    if (m->conn.stats)
-        m->conn.stats->name_misses++;
+    if (stats)
+        stats->name_misses++;
     return 0;
+}
+
+struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)
+{
+    return dentry_lookup(m, parent, name, len, m->conn.stats);
+}
+
+struct vnode *vn_dentry_peek(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len)
+{
+    return dentry_lookup(m, parent, name, len, 0);
 }
 
 void vn_dentry_drop(struct vfs_mount *m, struct vnode *n)

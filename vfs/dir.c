@@ -10,9 +10,14 @@
  * this many dir_buf (at most a reply's max_pages). */
 #define PLUS_BUF_FACTOR 4
 
-static bool plus_offered(const struct vfs_mount *m)
+bool vfs_plus_offered(const struct vfs_mount *m)
 {
     return (m->conn.params.flags & FUSE_DO_READDIRPLUS) && !(m->unsupported & VFS_NOSYS_READDIRPLUS);
+}
+
+uint32_t vfs_plus_buf_size(const struct vfs_mount *m)
+{
+    return VS_MIN(m->cfg.dir_buf * PLUS_BUF_FACTOR, m->conn.params.max_read);
 }
 
 static int opendir_as(struct vfs *v, const char *path, bool want_plus)
@@ -28,10 +33,10 @@ static int opendir_as(struct vfs *v, const char *path, bool want_plus)
         return -VS_ENOTDIR;
     }
     struct vfs_file *f = v->port->alloc(v->port->ctx, sizeof(*f));
-    bool plus = want_plus && loc.node && plus_offered(loc.m);
+    bool plus = want_plus && loc.node && vfs_plus_offered(loc.m);
     uint32_t size = 0;
     if (loc.node)
-        size = plus ? VS_MIN(loc.m->cfg.dir_buf * PLUS_BUF_FACTOR, loc.m->conn.params.max_read) : loc.m->cfg.dir_buf;
+        size = plus ? vfs_plus_buf_size(loc.m) : loc.m->cfg.dir_buf;
     uint8_t *buf = loc.node ? v->port->alloc(v->port->ctx, size) : 0;
     if (!f || (loc.node && !buf)) {
         v->port->free(v->port->ctx, f);
@@ -143,20 +148,23 @@ static bool dot_or_dotdot(const char *name, uint32_t len)
  * arrives (whether the caller reads that far or not): the device counted a
  * lookup of each.  "." and ".." are not taken, as in Linux (virtiofsd names
  * no node for them).  A node without memory is forgotten at once and just
- * not cached.  A record that fails validation ends it; the stream fails
+ * not cached.  A record that fails validation ends it; a stream fails
  * there when the caller reaches it, as with READDIR. */
-static void take_plus_nodes(struct vfs_file *f)
+uint32_t vn_take_dirplus(struct vfs_mount *m, struct vnode *dir, const uint8_t *buf, uint32_t len,
+                         uint64_t *last_off)
 {
-    uint32_t pos = 0;
+    uint32_t pos = 0, taken = 0;
     struct fuse_dirent_view d;
-    while (fuse_dirent_next(f->dbuf, f->dlen, &pos, true, &d) == 1) {
+    while (fuse_dirent_next(buf, len, &pos, true, &d) == 1) {
+        *last_off = d.off;
         struct fuse_entry_out e;
         vs_memcpy(&e, d.entry, sizeof(e));
         if (e.nodeid != 0 && !dot_or_dotdot(d.name, d.namelen)) {
-            vn_from_dirplus(f->m, f->node, d.name, d.namelen, &e);
-            f->dtaken++;
+            vn_from_dirplus(m, dir, d.name, d.namelen, &e);
+            taken++;
         }
     }
+    return taken;
 }
 
 /* Fetches the next READDIR reply into f->dbuf. */
@@ -173,8 +181,10 @@ static int refill(struct vfs_file *f)
                                &f->dplus);
     if (err)
         return err;
-    if (f->dplus)
-        take_plus_nodes(f);
+    if (f->dplus) {
+        uint64_t last_off; /* the stream keeps its own, as the caller reads */
+        f->dtaken += vn_take_dirplus(f->m, f->node, f->dbuf, f->dlen, &last_off);
+    }
     f->dpos = 0;
     f->deof = f->dlen == 0;
     return 0;

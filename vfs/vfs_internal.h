@@ -32,6 +32,10 @@ struct vnode {
     char *d_name;
     uint32_t d_len;
     uint64_t entry_expire;
+    /* A directory's run of LOOKUPs, each within PRELIST_GAP_NS of the last,
+     * and the run's length at which it is listed instead (prelist.c). */
+    uint64_t miss_time;
+    uint32_t misses, list_after;
     struct vnode *hnext;        /* by node id */
     struct vnode *dnext;        /* by (parent, name) */
     struct vnode *lru_prev, *lru_next;
@@ -156,6 +160,21 @@ int vfs_release_detached(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint
 int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t off, void *buf,
                      uint32_t size, uint32_t *got, struct dir_cookies *g, bool *plus);
 
+/* dir.c: whether READDIRPLUS may be asked of m, and its buffer size. */
+bool vfs_plus_offered(const struct vfs_mount *m);
+uint32_t vfs_plus_buf_size(const struct vfs_mount *m);
+/* Takes the nodes of a READDIRPLUS reply of dir (buf, len) into the table;
+ * returns how many, and the cookie of the last record in *last_off (left
+ * as it was if there is none). */
+uint32_t vn_take_dirplus(struct vfs_mount *m, struct vnode *dir, const uint8_t *buf, uint32_t len,
+                         uint64_t *last_off);
+
+/* prelist.c: after the name cache missed `name` in dir: when the walk has
+ * been looking names up one by one in dir, lists dir with READDIRPLUS and
+ * returns the node the listing brought for name (as the name cache would,
+ * without a reference), else NULL: the caller sends its LOOKUP. */
+struct vnode *vn_prelist(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len);
+
 /* nocase.c: after an exact LOOKUP of name in dir found nothing, the entry of
  * dir whose name matches ignoring ASCII case, looked up (-ENOENT if none). */
 int vn_lookup_nocase(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len,
@@ -176,8 +195,10 @@ uint64_t vn_now(const struct vfs_mount *m);
  * _at: from the time `now` given (vn_now read once for several). */
 uint64_t vn_expiry(const struct vfs_mount *m, uint64_t sec, uint32_t nsec);
 uint64_t vn_expiry_at(uint64_t now, uint64_t sec, uint32_t nsec);
-/* The node `name` in parent names, while the device's validity lasts. */
+/* The node `name` in parent names, while the device's validity lasts;
+ * counted in the stats' name hits and misses.  _peek: not counted. */
 struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
+struct vnode *vn_dentry_peek(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
 /* Records (parent, name) as n's name until `expire`; false if out of memory
  * (the node then simply has no cached name). */
 bool vn_dentry_set(struct vfs_mount *m, struct vnode *n, uint64_t parent, const char *name, uint32_t len,

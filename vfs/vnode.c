@@ -99,6 +99,8 @@ static int lookup_in(struct vfs_mount *m, struct vnode *dir, const char *name, u
                      bool *hit, struct vnode **out)
 {
     struct vnode *cached = fresh ? 0 : vn_dentry_find(m, dir->nodeid, name, len);
+    if (!cached && !fresh)
+        cached = vn_prelist(m, dir, name, len);
     if (cached) {
         if (cached->refs++ == 0)
             lru_unlink(m, cached);

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Round trips of a listing on the real daemon (issue 28): the requests `stats`
-counts for `ls -l` of a 1,000-name directory (every request sent, those not
-waited for included: at most 6) and for `manifest -n` of a 3,000-entry tree
-(at most 0.1 a entry), READDIRPLUS used where the daemon offers it, and both
-outputs equal to the host's (ls -l against os.lstat, manifest against
-tools/manifest)."""
+"""Round trips on the real daemon (issue 28): the requests `stats` counts for
+`ls -l` of a 1,000-name directory (every request sent, those not waited for
+included: at most 6), for `manifest -n` of a 3,000-entry tree (at most 0.1 a
+entry), READDIRPLUS used where the daemon offers it, and both outputs equal
+to the host's (ls -l against os.lstat, manifest against tools/manifest); and
+for `sha256` of each of those 1,000 files by path, one command a file (the
+walk lists the directory after a run of LOOKUPs in it: at most 2 requests
+waited for a file, OPEN and READ), every hash the host's."""
 
+import hashlib
 import os
 import re
 import stat
@@ -22,6 +25,7 @@ TREE_DIRS, TREE_FILES = 30, 99   # tree/: 30 directories of 99 entries, 3,000 in
 TREE_LINKS = 10              # of those, symlinks (in d00)
 
 ROW = re.compile(r"^  (?P<op>[A-Z_0-9]+)\s+(?P<count>\d+)\s+(?:\d+|-)\s")
+SUM = re.compile(r"^[0-9a-f]{64}  /myfs/wide/n\d{4}(?=\r?$)", re.M)
 REQUESTS = re.compile(r"^  requests: (\d+) sent, (\d+) waited for, (\d+) not")
 
 
@@ -87,6 +91,21 @@ def guest_long(block):
     return got
 
 
+def sha256_script(top):
+    """Writes top/w2.vs, `sha256` of every file of wide/ by path between two
+    stats, and returns the lines the host expects of it."""
+    lines, want = ["stats -r"], []
+    for i in range(WIDE):
+        name = "n%04d" % i
+        lines.append("sha256 /myfs/wide/" + name)
+        with open(os.path.join(top, "wide", name), "rb") as f:
+            want.append("%s  /myfs/wide/%s" % (hashlib.sha256(f.read()).hexdigest(), name))
+    lines += ["echo =B-s3=", "stats /myfs", "echo =E-s3="]
+    with open(os.path.join(top, "w2.vs"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return want
+
+
 def check_requests(what, block, limit, want_plus):
     rows, total = counted(block)
     sent = sum(rows.values())
@@ -107,8 +126,9 @@ def main():
     want_manifest = vstest.host_manifest(os.path.join(top, "tree"), hashes=False)
     entries = want_manifest.count(b"\n")
     note("tree: %d entries" % entries)
+    want_sums = sha256_script(top)
     cmds = ["stats -r", wrap("ls", "ls -l /myfs/wide"), wrap("s1", "stats /myfs"), "stats -r",
-            wrap("mn", "manifest -n /myfs/tree"), wrap("s2", "stats /myfs")]
+            wrap("mn", "manifest -n /myfs/tree"), wrap("s2", "stats /myfs"), "run /myfs/w2.vs"]
     r = vstest.run("; ".join(cmds), shares=[top], timeout=300)
     check("the run ends with status 0", r.status == 0, r.summary())
 
@@ -126,6 +146,17 @@ def main():
     # again when their validity (1 s) runs out during the walk.
     check_requests("manifest -n of %d entries" % entries, r.between("=B-s2=", "=E-s2="), entries // 10,
                    1 + TREE_DIRS)
+
+    sums = [m.group(0) for m in SUM.finditer(r.out.decode(errors="replace"))]
+    bad = [i for i, line in enumerate(want_sums) if i >= len(sums) or sums[i] != line]
+    check("sha256 of %d files by path: each the host's (%d differ)" % (WIDE, len(bad)),
+          len(sums) == WIDE and not bad, "first: %s" % want_sums[bad[0]] if bad else "%d lines" % len(sums))
+    rows, total = counted(r.between("=B-s3=", "=E-s3="))
+    note("sha256 of %d files: %s" % (WIDE, ", ".join("%s %d" % kv for kv in sorted(rows.items()))))
+    # The directory's listing after the first LOOKUPs, and again whenever the
+    # names' validity (1 s) runs out: a few requests more in all.
+    check("sha256 of %d files by path: %s requests waited for, at most 2 a file and 40 more"
+          % (WIDE, total and total[1]), total is not None and WIDE < total[1] <= 2 * WIDE + 40, rows)
     return vstest.finish()
 
 
