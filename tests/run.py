@@ -45,7 +45,7 @@ EXPECTED = {
     "test_bootentries": 40,
     "test_cmdparse": 41,
     "test_dirplus": 17,
-    "test_prelist": 7,
+    "test_prelist": 8,
     "test_sharepath": 3,
     "test_errno": 5,
     "test_efi_file": 17,

@@ -16,6 +16,9 @@
 #define PRELIST_AFTER 4u
 #define PRELIST_AFTER_MAX (1u << 16)
 #define PRELIST_GAP_NS 100000000ull /* 100 ms */
+/* Replies a listing asks for at most: a reply holds up to the cap's worth
+ * of records, so this bounds a device whose replies bring no nodes. */
+#define PRELIST_REPLIES_MAX 8
 
 /* The smallest and largest READDIRPLUS records.  A reply that left room
  * for the largest had no more entries to give (virtiofsd fills a reply
@@ -40,7 +43,7 @@ static bool list_dir(struct vfs_mount *m, struct vnode *dir)
     vs_memset(&cookies, 0, sizeof(cookies));
     bool plus = true, listed = false;
     uint64_t off = 0;
-    while (taken < cap) {
+    for (unsigned replies = 0; taken < cap && replies < PRELIST_REPLIES_MAX; replies++) {
         uint32_t got;
         if (vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, size, &got, &cookies, &plus) || !plus)
             break;

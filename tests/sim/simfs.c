@@ -575,7 +575,7 @@ static void put_direntplus(struct simfs *fs, struct out *o, int child, uint64_t 
 {
     struct fuse_entry_out e;
     memset(&e, 0, sizeof(e));
-    if (child >= 0) {
+    if (child >= 0 && !fs->readdirplus_no_entries) {
         const struct simfs_node *n = &fs->nodes[child];
         e.nodeid = n->nodeid;
         e.entry_valid = fs->entry_valid;

@@ -113,6 +113,9 @@ struct simfs {
     bool no_create, no_fsync;
     /* INIT does not grant FUSE_DO_READDIRPLUS / READDIRPLUS answered ENOSYS. */
     bool no_readdirplus_flag, readdirplus_enosys;
+    /* READDIRPLUS records name no node (nodeid 0), as for entries a daemon
+     * could not look up. */
+    bool readdirplus_no_entries;
 
     /* State. */
     bool initialized, destroyed;

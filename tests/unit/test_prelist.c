@@ -169,6 +169,24 @@ static bool t_spoilt_reply(struct env *e)
     return true;
 }
 
+/* Replies that bring no node (every record's nodeid 0): a listing stops
+ * after PRELIST_REPLIES_MAX of them, however long the directory. */
+static bool t_nodeless_replies(struct env *e)
+{
+    env_init(e);
+    e->fs.readdirplus_no_entries = true;
+    struct vfs_config cfg = {.node_cache = 16}; /* replies of 8 records: 1500 names take 188 */
+    e->opts.config = &cfg;
+    if (!env_mount(e))
+        return false;
+    for (unsigned k = 0; k < RUN; k++)
+        CHECK(lstat_many(e, k));
+    REQUIRE(e->fs.ops[FUSE_OPENDIR] == 1 && e->fs.ops[FUSE_READDIRPLUS] == 8,
+            "%lu listings with %lu READDIRPLUS, want 1 with 8", e->fs.ops[FUSE_OPENDIR], e->fs.ops[FUSE_READDIRPLUS]);
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] == 1 + RUN, "%lu LOOKUPs, want %u", e->fs.ops[FUSE_LOOKUP], 1 + RUN);
+    return true;
+}
+
 int main(void)
 {
     run("open and read 300 files of one directory by path: one listing after 4 LOOKUPs, then 2 requests a file",
@@ -179,6 +197,7 @@ int main(void)
     run("node cache of 40: a listing takes half, the cache keeps its size", t_small_cache);
     run("OPENDIR refused: the lookups answered; the next listing after twice the run", t_unreadable);
     run("a spoilt READDIRPLUS record in the listing: names still answered, lookups exact", t_spoilt_reply);
+    run("READDIRPLUS replies without nodes: the listing stops after 8 replies; the lookup sent", t_nodeless_replies);
     printf("%d cases, %d failed\n", cases, failures);
     return failures ? 1 : 0;
 }
