@@ -28,8 +28,9 @@
 #define PLUS_RECORD_MAX ((uint32_t)fuse_direntplus_size(VFS_NAME_MAX))
 
 /* READDIRPLUS replies of dir into the node table until the end of the
- * directory or half the node cache; false if it could not be listed. */
-static bool list_dir(struct vfs_mount *m, struct vnode *dir)
+ * directory or half the node cache; a listing that fails leaves what it
+ * took before. */
+static void list_dir(struct vfs_mount *m, struct vnode *dir)
 {
     uint32_t cap = m->cfg.node_cache / 2, taken = 0;
     uint32_t size = VS_MAX(VS_MIN(vfs_plus_buf_size(m), cap * PLUS_RECORD_MIN), PLUS_RECORD_MAX);
@@ -37,18 +38,15 @@ static bool list_dir(struct vfs_mount *m, struct vnode *dir)
     uint64_t fh;
     if (!buf || vfs_fuse_open(m, dir, FUSE_OPENDIR, 0, &fh)) {
         m->conn.port->free(m->conn.port->ctx, buf);
-        return false;
+        return;
     }
     struct dir_cookies cookies;
     vs_memset(&cookies, 0, sizeof(cookies));
-    bool plus = true, listed = false;
+    bool plus = true;
     uint64_t off = 0;
     for (unsigned replies = 0; taken < cap && replies < PRELIST_REPLIES_MAX; replies++) {
         uint32_t got;
-        if (vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, size, &got, &cookies, &plus) || !plus)
-            break;
-        listed = true;
-        if (got == 0)
+        if (vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, size, &got, &cookies, &plus) || !plus || got == 0)
             break;
         uint64_t last = off;
         taken += vn_take_dirplus(m, dir, buf, got, &last);
@@ -58,7 +56,6 @@ static bool list_dir(struct vfs_mount *m, struct vnode *dir)
     }
     vfs_release_detached(m, dir->nodeid, fh, FUSE_RELEASEDIR);
     m->conn.port->free(m->conn.port->ctx, buf);
-    return listed;
 }
 
 struct vnode *vn_prelist(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len)
@@ -71,7 +68,8 @@ struct vnode *vn_prelist(struct vfs_mount *m, struct vnode *dir, const char *nam
     if (++dir->misses < after || !vfs_plus_offered(m))
         return 0;
     dir->misses = 0;
-    struct vnode *n = list_dir(m, dir) ? vn_dentry_peek(m, dir->nodeid, name, len) : 0;
+    list_dir(m, dir);
+    struct vnode *n = vn_dentry_peek(m, dir->nodeid, name, len);
     if (!n)
         dir->list_after = VS_MIN(after * 2, PRELIST_AFTER_MAX);
     return n;
