@@ -280,3 +280,19 @@ int fuse_dirent_next(const void *buf, uint32_t len, uint32_t *pos, bool plus,
     *pos = at + (uint32_t)reclen;
     return 1;
 }
+
+void fuse_dirent_accepted(const void *buf, uint32_t *pos, bool plus, struct fuse_dirent_view *d)
+{
+    const unsigned char *rec = (const unsigned char *)buf + *pos;
+    const uint32_t hdr = plus ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
+    struct fuse_dirent de;
+
+    vs_memcpy(&de, rec + hdr - FUSE_NAME_OFFSET, FUSE_NAME_OFFSET);
+    d->ino = de.ino;
+    d->off = de.off;
+    d->type = de.type;
+    d->name = (const char *)(rec + hdr);
+    d->namelen = de.namelen;
+    d->entry = plus ? (const struct fuse_entry_out *)(const void *)rec : NULL;
+    *pos += (uint32_t)(plus ? fuse_direntplus_size(de.namelen) : fuse_dirent_size(de.namelen));
+}

@@ -78,5 +78,9 @@ struct fuse_dirent_view {
  * '/' or NUL. */
 int fuse_dirent_next(const void *buf, uint32_t len, uint32_t *pos, bool plus,
                      struct fuse_dirent_view *d);
+/* The record at *pos of a reply that fuse_dirent_next has already accepted
+ * past *pos, in memory the device can no longer write: fills *d and advances
+ * *pos as fuse_dirent_next did, without checking the record again. */
+void fuse_dirent_accepted(const void *buf, uint32_t *pos, bool plus, struct fuse_dirent_view *d);
 
 #endif

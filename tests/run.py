@@ -53,7 +53,7 @@ EXPECTED = {
     "test_fmt": 12,
     "test_fdt_edit": 9,
     "test_gunzip": 12,
-    "test_fuse_codec": 69,
+    "test_fuse_codec": 70,
     "test_interop": 6,
     "test_late_answers": 10,
     "test_profiles": 10,

@@ -149,13 +149,15 @@ static bool dot_or_dotdot(const char *name, uint32_t len)
  * lookup of each.  "." and ".." are not taken, as in Linux (virtiofsd names
  * no node for them).  A node without memory is forgotten at once and just
  * not cached.  A record that fails validation ends it; a stream fails
- * there when the caller reaches it, as with READDIR. */
+ * there when the caller reaches it, as with READDIR.  *checked (unless
+ * NULL): the bytes of buf up to there, which need no second check. */
 uint32_t vn_take_dirplus(struct vfs_mount *m, struct vnode *dir, const uint8_t *buf, uint32_t len,
-                         uint64_t *last_off)
+                         uint64_t *last_off, uint32_t *checked)
 {
-    uint32_t pos = 0, taken = 0;
+    uint32_t pos = 0, end = 0, taken = 0;
     struct fuse_dirent_view d;
     while (fuse_dirent_next(buf, len, &pos, true, &d) == 1) {
+        end = pos;
         *last_off = d.off;
         struct fuse_entry_out e;
         vs_memcpy(&e, d.entry, sizeof(e));
@@ -164,6 +166,8 @@ uint32_t vn_take_dirplus(struct vfs_mount *m, struct vnode *dir, const uint8_t *
             taken++;
         }
     }
+    if (checked)
+        *checked = end;
     return taken;
 }
 
@@ -181,9 +185,10 @@ static int refill(struct vfs_file *f)
                                &f->dplus);
     if (err)
         return err;
+    f->dchecked = 0;
     if (f->dplus) {
         uint64_t last_off; /* the stream keeps its own, as the caller reads */
-        f->dtaken += vn_take_dirplus(f->m, f->node, f->dbuf, f->dlen, &last_off);
+        f->dtaken += vn_take_dirplus(f->m, f->node, f->dbuf, f->dlen, &last_off, &f->dchecked);
     }
     f->dpos = 0;
     f->deof = f->dlen == 0;
@@ -208,11 +213,17 @@ int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
                 return 0;
         }
         struct fuse_dirent_view d;
-        int r = fuse_dirent_next(f->dbuf, f->dlen, &f->dpos, f->dplus, &d);
-        if (r < 0)
-            return r;
-        if (r == 0)
-            continue;
+        /* dbuf is the core's own copy of the reply: what the node taking
+         * checked stays as it was checked. */
+        if (f->dpos < f->dchecked) {
+            fuse_dirent_accepted(f->dbuf, &f->dpos, f->dplus, &d);
+        } else {
+            int r = fuse_dirent_next(f->dbuf, f->dlen, &f->dpos, f->dplus, &d);
+            if (r < 0)
+                return r;
+            if (r == 0)
+                continue;
+        }
         if (d.namelen > VFS_NAME_MAX)
             return -VS_EPROTO;
         f->doff = d.off;

@@ -49,7 +49,7 @@ static void list_dir(struct vfs_mount *m, struct vnode *dir)
         if (vfs_fuse_readdir(m, dir->nodeid, fh, off, buf, size, &got, &cookies, &plus) || !plus || got == 0)
             break;
         uint64_t last = off;
-        taken += vn_take_dirplus(m, dir, buf, got, &last);
+        taken += vn_take_dirplus(m, dir, buf, got, &last, 0);
         if (last == off || size - got >= PLUS_RECORD_MAX)
             break;
         off = last;

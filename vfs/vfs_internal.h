@@ -87,6 +87,7 @@ struct vfs_file {
     uint32_t dsize, dlen, dpos;
     bool dplus;
     uint32_t dtaken;            /* nodes READDIRPLUS brought so far */
+    uint32_t dchecked;          /* bytes of dbuf taking its nodes checked */
     uint64_t doff;
     bool deof;
     struct dir_cookies cookies;
@@ -164,10 +165,11 @@ int vfs_fuse_readdir(struct vfs_mount *m, uint64_t nodeid, uint64_t fh, uint64_t
 bool vfs_plus_offered(const struct vfs_mount *m);
 uint32_t vfs_plus_buf_size(const struct vfs_mount *m);
 /* Takes the nodes of a READDIRPLUS reply of dir (buf, len) into the table;
- * returns how many, and the cookie of the last record in *last_off (left
- * as it was if there is none). */
+ * returns how many, the cookie of the last record in *last_off (left as it
+ * was if there is none) and, unless checked is NULL, in *checked the bytes
+ * of the records that passed fuse_dirent_next. */
 uint32_t vn_take_dirplus(struct vfs_mount *m, struct vnode *dir, const uint8_t *buf, uint32_t len,
-                         uint64_t *last_off);
+                         uint64_t *last_off, uint32_t *checked);
 
 /* prelist.c: after the name cache missed `name` in dir: when the walk has
  * been looking names up one by one in dir, lists dir with READDIRPLUS and

@@ -928,6 +928,36 @@ static const char *t_direntplus_ok(void)
     return NULL;
 }
 
+/* fuse_dirent_accepted over records fuse_dirent_next accepted: the same
+ * view and the same next position, READDIR and READDIRPLUS alike. */
+static const char *same_views(const unsigned char *buf, uint32_t n, bool plus)
+{
+    uint32_t pos = 0, again = 0;
+    struct fuse_dirent_view d, a;
+    while (pos < n) {
+        CHECK_RC(fuse_dirent_next(buf, n, &pos, plus, &d), 1);
+        fuse_dirent_accepted(buf, &again, plus, &a);
+        CHECK(again == pos && a.ino == d.ino && a.off == d.off && a.type == d.type);
+        CHECK(a.name == d.name && a.namelen == d.namelen && a.entry == d.entry);
+    }
+    return NULL;
+}
+
+static const char *t_dirent_accepted(void)
+{
+    static unsigned char b[1024];
+    size_t n = put_dirent(b, 0, 1, 1, VS_DT_DIR, 1, ".", 1, -1);
+    n = put_dirent(b, n, 77, 3, VS_DT_REG, 8, "file.txt", 8, -1);
+    n = put_dirent(b, n, 78, 4, VS_DT_LNK, 9, "link-name", 9, -1);
+    const char *why = same_views(exact(b, n), (uint32_t)n, false);
+    if (why)
+        return why;
+    struct fuse_entry_out f = good_entry(42, VS_S_IFREG), g = good_entry(43, VS_S_IFLNK);
+    n = put_direntplus(b, 0, &f, 5, VS_DT_REG, "hello");
+    n = put_direntplus(b, n, &g, 6, VS_DT_LNK, "a-longer-name");
+    return same_views(exact(b, n), (uint32_t)n, true);
+}
+
 static const char *t_direntplus_bad_attr(void)
 {
     const char *r;
@@ -1066,6 +1096,7 @@ static const struct test_case cases[] = {
     T(t_direntplus_root_alias),
     T(t_direntplus_truncated),
     T(t_direntplus_name_checks),
+    T(t_dirent_accepted),
 };
 
 int main(void)
