@@ -44,7 +44,7 @@ EXPECTED = {
     "test_aio": 10,
     "test_bootentries": 40,
     "test_cmdparse": 41,
-    "test_dirplus": 17,
+    "test_dirplus": 22,
     "test_prelist": 8,
     "test_sharepath": 3,
     "test_errno": 5,

@@ -64,6 +64,15 @@ struct vnode *vn_dentry_peek(struct vfs_mount *m, uint64_t parent, const char *n
     return dentry_lookup(m, parent, name, len, 0);
 }
 
+bool vn_dentry_is(struct vfs_mount *m, const struct vnode *n, uint64_t parent, const char *name, uint32_t len)
+{
+    if (!names(n, parent, name, len) || vn_now(m) >= n->entry_expire)
+        return false;
+    if (m->conn.stats)
+        m->conn.stats->name_hits++;
+    return true;
+}
+
 void vn_dentry_drop(struct vfs_mount *m, struct vnode *n)
 {
     if (!n->d_parent)

@@ -195,13 +195,10 @@ static int refill(struct vfs_file *f)
     return 0;
 }
 
-int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
+/* The stream's next record into *de; *entry its READDIRPLUS part (NULL for
+ * READDIR), in f->dbuf until the next refill. */
+static int next_record(struct vfs_file *f, struct vfs_dirent *de, const struct fuse_entry_out **entry)
 {
-    struct vfs_file *f = vfs_file_get(v, dd, true);
-    if (!f)
-        return -VS_EBADF;
-    if (!f->m)
-        return read_root(v, f, de);
     for (;;) {
         if (f->dpos == f->dlen) {
             if (f->deof)
@@ -232,6 +229,56 @@ int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
         de->namelen = d.namelen;
         vs_memcpy(de->name, d.name, d.namelen);
         de->name[d.namelen] = 0;
+        *entry = d.entry;
+        return 1;
+    }
+}
+
+int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de)
+{
+    struct vfs_file *f = vfs_file_get(v, dd, true);
+    if (!f)
+        return -VS_EBADF;
+    const struct fuse_entry_out *entry;
+    return f->m ? next_record(f, de, &entry) : read_root(v, f, de);
+}
+
+/* The attributes the name cache holds for de, named by the record's node
+ * (nodeid, generation), when vfs_lstat_in would answer with them without
+ * a request; else false. */
+static bool cached_stat(struct vfs_file *f, uint64_t nodeid, uint64_t generation, const struct vfs_dirent *de,
+                        struct vfs_stat *st)
+{
+    struct vfs_mount *m = f->m;
+    struct vnode *n = vn_by_id(m, nodeid, generation);
+    if (!n || vn_now(m) >= n->attr_expire || !vn_dentry_is(m, n, f->node->nodeid, de->name, de->namelen))
+        return false;
+    if (m->conn.stats)
+        m->conn.stats->attr_hits++;
+    vfs_attr_to_stat(&n->attr, st);
+    return true;
+}
+
+int vfs_readdir_stat(struct vfs *v, int dd, struct vfs_dirent *de, struct vfs_stat *st, int *st_err)
+{
+    struct vfs_file *f = vfs_file_get(v, dd, true);
+    if (!f)
+        return -VS_EBADF;
+    for (;;) {
+        const struct fuse_entry_out *entry = 0;
+        int r = f->m ? next_record(f, de, &entry) : read_root(v, f, de);
+        if (r != 1)
+            return r;
+        if (dot_or_dotdot(de->name, de->namelen))
+            continue;
+        *st_err = 0;
+        if (entry) {
+            struct fuse_entry_out e;
+            vs_memcpy(&e, entry, sizeof(e));
+            if (e.nodeid && cached_stat(f, e.nodeid, e.generation, de, st))
+                return 1;
+        }
+        *st_err = vfs_lstat_in(v, dd, de->name, st);
         return 1;
     }
 }

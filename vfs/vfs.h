@@ -247,6 +247,13 @@ int vfs_opendir(struct vfs *v, const char *path);
  * vfs_opendir (the device need not look every name up). */
 int vfs_opendir_plus(struct vfs *v, const char *path);
 int vfs_readdir(struct vfs *v, int dd, struct vfs_dirent *de);
+/* vfs_readdir without "." and "..", and with each entry its attributes:
+ * *st_err is what vfs_lstat_in(v, dd, de->name, st) returns, and *st what
+ * it gives.  While the caches may answer for the entry, they are taken
+ * straight from the node its READDIRPLUS record named (no request, no
+ * second look-up of the name); else it is vfs_lstat_in.  Streams of
+ * vfs_opendir_plus get the most from it. */
+int vfs_readdir_stat(struct vfs *v, int dd, struct vfs_dirent *de, struct vfs_stat *st, int *st_err);
 int vfs_closedir(struct vfs *v, int dd);
 /* vfs_lstat of one name (not ".", ".." and without '/') in the directory open
  * as dd, looked up from the directory's node rather than walked from the

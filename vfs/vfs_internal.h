@@ -103,6 +103,8 @@ void vn_table_init(struct vfs_mount *m);
  * looked up ignoring ASCII case; with fresh, the device is asked whatever the
  * name cache holds; *hit (if given) is set when the name cache answered. */
 int vn_lookup_exact(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, struct vnode **out);
+/* The node of (nodeid, generation) in the table, else NULL; no reference. */
+struct vnode *vn_by_id(struct vfs_mount *m, uint64_t nodeid, uint64_t generation);
 int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t len, bool fresh, bool *hit,
               struct vnode **out);
 /* SETATTR; refreshes n->attr from the reply. */
@@ -201,6 +203,9 @@ uint64_t vn_expiry_at(uint64_t now, uint64_t sec, uint32_t nsec);
  * counted in the stats' name hits and misses.  _peek: not counted. */
 struct vnode *vn_dentry_find(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
 struct vnode *vn_dentry_peek(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len);
+/* Whether n is what vn_dentry_find(m, parent, name, len) gives, counted as
+ * it counts a hit; without hashing the name. */
+bool vn_dentry_is(struct vfs_mount *m, const struct vnode *n, uint64_t parent, const char *name, uint32_t len);
 /* Records (parent, name) as n's name until `expire`; false if out of memory
  * (the node then simply has no cached name). */
 bool vn_dentry_set(struct vfs_mount *m, struct vnode *n, uint64_t parent, const char *name, uint32_t len,

@@ -144,6 +144,14 @@ int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t
     return err;
 }
 
+struct vnode *vn_by_id(struct vfs_mount *m, uint64_t nodeid, uint64_t generation)
+{
+    struct vnode *n = *bucket(m, nodeid);
+    while (n && n->nodeid != nodeid)
+        n = n->hnext;
+    return n && n->generation == generation ? n : 0;
+}
+
 /* n's node id now names another file: n leaves the table (a later lookup
  * of the id makes a new node) and goes once nobody holds it, returning its
  * own lookups; the new node counts its own. */

@@ -90,19 +90,19 @@ static int mf_set_rel(struct mf *m, size_t at, const char *rel, size_t len)
     return 0;
 }
 
-/* Records the entry name in the directory open as dd, whose relative path
- * (rel_len bytes) is in m->full; leaves the entry's path there.  Reports its
- * own errors. */
-static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
+/* Records the entry de of the directory whose relative path (rel_len
+ * bytes) is in m->full, with its attributes (st, or the error st_err of
+ * getting them); leaves the entry's path there.  Reports its own errors. */
+static int mf_add(struct mf *m, size_t rel_len, const struct vfs_dirent *de, const struct vfs_stat *st, int st_err)
 {
     struct app *a = m->a;
-    size_t nlen = vs_strlen(name);
+    size_t nlen = de->namelen;
     int err = 0;
     if (rel_len)
         err = mf_set_rel(m, rel_len, "/", 1);
     size_t at = rel_len + (rel_len != 0);
     if (!err)
-        err = mf_set_rel(m, at, name, nlen);
+        err = mf_set_rel(m, at, de->name, nlen);
     /* vfs_lstat of the path would refuse it: the name is looked up from
      * its directory, but the answer stays the same. */
     if (!err && m->base + at + nlen >= a->vfs.cfg.path_max)
@@ -111,9 +111,8 @@ static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
      * every MF_POLL_EVERY entries is soon enough for Ctrl-C. */
     if (!err && m->n % MF_POLL_EVERY == 0 && app_interrupted(a))
         err = -VS_EINTR;
-    struct vfs_stat st;
     if (!err)
-        err = vfs_lstat_in(&a->vfs, dd, name, &st);
+        err = st_err;
     size_t rel;
     if (!err)
         err = mf_text(m, m->full + m->base, at + nlen, &rel);
@@ -123,8 +122,8 @@ static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
     if (!err) {
         e->rel = rel;
         e->rel_len = (uint32_t)(at + nlen);
-        e->st = st;
-        e->link = (st.mode & VS_S_IFMT) == VS_S_IFLNK;
+        e->st = *st;
+        e->link = (st->mode & VS_S_IFMT) == VS_S_IFLNK;
     }
     if (!err && e->link) {
         int64_t t = vfs_readlink(&a->vfs, m->full, m->target, VFS_PATH_MAX);
@@ -137,28 +136,31 @@ static int mf_add(struct mf *m, int dd, size_t rel_len, const char *name)
 }
 
 /* Collects the entries below the directory whose relative path (rel_len
- * bytes, 0 for root itself) is in m->full: every name of its listing
- * stat'ed from its own node, then each subdirectory in turn.  Reports its
- * own errors. */
+ * bytes, 0 for root itself) is in m->full: every name of its listing with
+ * the attributes the listing brought, in the host's order (mf_sorted
+ * orders them all), then each subdirectory in turn.  Reports its own
+ * errors. */
 static int mf_walk(struct mf *m, size_t rel_len)
 {
     struct app *a = m->a;
     const char *dir = rel_len ? m->full : m->root;
-    struct name_list ns;
     int dd = vfs_opendir_plus(&a->vfs, dir);
-    int err = dd < 0 ? dd : name_list_take(a, dd, &ns);
-    if (err) {
-        if (dd >= 0)
-            vfs_closedir(&a->vfs, dd);
-        app_error(a, "manifest", dir, err);
-        return err;
+    if (dd < 0) {
+        app_error(a, "manifest", dir, dd);
+        return dd;
     }
     size_t first = m->n;
-    for (size_t i = 0; !err && i < ns.n; i++)
-        err = mf_add(m, dd, rel_len, ns.v[i]);
-    name_list_free(a, &ns);
-    int cerr = vfs_closedir(&a->vfs, dd);
+    struct vfs_dirent de;
+    struct vfs_stat st;
+    int r = 0, st_err, err = 0;
+    while (!err && (r = vfs_readdir_stat(&a->vfs, dd, &de, &st, &st_err)) == 1)
+        err = mf_add(m, rel_len, &de, &st, st_err);
     m->full[m->base + rel_len] = 0;
+    if (!err && r < 0) {
+        app_error(a, "manifest", dir, r);
+        err = r;
+    }
+    int cerr = vfs_closedir(&a->vfs, dd);
     if (!err && cerr) {
         app_error(a, "manifest", dir, cerr);
         err = cerr;
@@ -218,9 +220,9 @@ static int mf_sorted(struct mf *m, bool print, bool hashes)
         return -VS_ENOMEM;
     for (size_t i = 0; i < m->n; i++)
         order[i] = &m->v[i];
-    /* The walk lists each directory in byte order: its output is sorted
-     * but where a name sorts between a directory's and the paths below it
-     * ("d", "d-1", "d/x"), so the merge sort has little to do. */
+    /* Each directory's entries come in the host's order, often sorted or
+     * reversed, and a directory's subtree follows its own entries: the
+     * merge sort takes such runs whole. */
     vs_sort_ptrs(order, m->n, mf_cmp, m, order + m->n);
     int err = print ? mf_print(m, (const struct mf_entry **)order, hashes) : 0;
     port->free(port->ctx, order);

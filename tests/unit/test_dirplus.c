@@ -345,6 +345,183 @@ static bool t_lstat_in_zero_validity(struct env *e)
     return true;
 }
 
+/* The server's node for name in the directory rel ("" for the root). */
+static const struct simfs_node *child(struct env *e, const char *rel, const char *name)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s%s%s", rel, *rel ? "/" : "", name);
+    return node(e, path);
+}
+
+/* vfs_readdir_stat of the whole stream dd over the directory rel: every
+ * name but "." and "..", each with the server's attributes (ino, size,
+ * mode) and *st_err 0; the count in *names. */
+static bool readdir_stat_all(struct env *e, int dd, const char *rel, unsigned *names)
+{
+    struct vfs_dirent de;
+    struct vfs_stat st;
+    int r, st_err;
+    *names = 0;
+    while ((r = vfs_readdir_stat(&e->v, dd, &de, &st, &st_err)) == 1) {
+        REQUIRE(strcmp(de.name, ".") && strcmp(de.name, ".."), "vfs_readdir_stat returned \"%s\"", de.name);
+        const struct simfs_node *nd = child(e, rel, de.name);
+        REQUIRE(st_err == 0 && st.ino == nd->ino && st.size == nd->size && st.mode == nd->mode,
+                "%s: stat %d, ino %llu size %llu mode %o; the server has %llu, %llu, %o", de.name, st_err,
+                (unsigned long long)st.ino, (unsigned long long)st.size, st.mode, (unsigned long long)nd->ino,
+                (unsigned long long)nd->size, nd->mode);
+        ++*names;
+    }
+    REQUIRE(r == 0, "vfs_readdir_stat ended with %d (%s)", r, vs_errno_name(r));
+    return true;
+}
+
+/* After a READDIRPLUS listing every name's attributes come with it: no
+ * LOOKUP or GETATTR, a name and an attribute hit counted for each. */
+static bool t_readdir_stat(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    struct vfs_stat dir_st;
+    REQUIRE(vfs_stat(&e->v, "/sim/many", &dir_st) == 0, "stat /sim/many");
+    unsigned long before = e->fs.requests, lookups = e->fs.ops[FUSE_LOOKUP], getattrs = e->fs.ops[FUSE_GETATTR];
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    const struct vs_stats *s = vfs_mount_stats(&e->v, 0);
+    uint64_t name_hits = s->name_hits, attr_hits = s->attr_hits;
+    unsigned names;
+    CHECK(readdir_stat_all(e, dd, "many", &names));
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    REQUIRE(names == SIMFS_MANY, "%u names, want %u", names, SIMFS_MANY);
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] == lookups && e->fs.ops[FUSE_GETATTR] == getattrs && e->fs.requests - before <= 5,
+            "%lu requests after the stat of the directory, %lu LOOKUPs, %lu GETATTRs", e->fs.requests - before,
+            e->fs.ops[FUSE_LOOKUP] - lookups, e->fs.ops[FUSE_GETATTR] - getattrs);
+    REQUIRE(s->name_hits - name_hits == SIMFS_MANY && s->attr_hits - attr_hits == SIMFS_MANY,
+            "stats: %llu name hits, %llu attribute hits, want %u each",
+            (unsigned long long)(s->name_hits - name_hits), (unsigned long long)(s->attr_hits - attr_hits),
+            SIMFS_MANY);
+    CHECK(stats_match_server(e));
+    return true;
+}
+
+/* Files the client truncated after the listing arrived: their new size,
+ * as vfs_lstat_in gives it, not the listing's. */
+static bool t_readdir_stat_after_change(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    struct vfs_stat st;
+    int st_err;
+    REQUIRE(vfs_readdir_stat(&e->v, dd, &de, &st, &st_err) == 1 && st_err == 0, "first entry");
+    char first[VFS_NAME_MAX + 1];
+    strcpy(first, de.name);
+    static const char *const files[] = {"hello.txt", "one.bin", "small.bin", "page1.bin", "big.bin"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/sim/%s", files[i]);
+        REQUIRE(vfs_truncate(&e->v, path, 2) == 0, "truncate %s", path);
+    }
+    unsigned names, changed = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        changed += strcmp(first, files[i]) != 0;
+    CHECK(readdir_stat_all(e, dd, "", &names));
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        REQUIRE(child(e, "", files[i])->size == 2, "%s was not truncated", files[i]);
+    REQUIRE(names + 1 == node(e, "")->nchildren && changed >= 4, "%u names after %s", names, first);
+    return true;
+}
+
+/* Validity 0, and a name the host moved away after the listing: one
+ * LOOKUP a name as vfs_lstat_in sends, the moved name's -ENOENT in
+ * *st_err, and the stream goes on past it. */
+static bool t_readdir_stat_zero_validity(struct env *e)
+{
+    env_init(e);
+    e->fs.entry_valid = e->fs.attr_valid = 0;
+    if (!env_mount(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    struct vfs_dirent de;
+    struct vfs_stat st;
+    int r, st_err;
+    REQUIRE(vfs_readdir_stat(&e->v, dd, &de, &st, &st_err) == 1 && st_err == 0, "first entry");
+    const char *moved = strcmp(de.name, "f0700") ? "f0700" : "f0701";
+    REQUIRE(simfs_host_rename(&e->fs, moved[4] == '0' ? "many/f0700" : "many/f0701", "", "moved") >= 0,
+            "host rename");
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    unsigned names = 1, missing = 0;
+    while ((r = vfs_readdir_stat(&e->v, dd, &de, &st, &st_err)) == 1) {
+        names++;
+        if (!strcmp(de.name, moved)) {
+            missing++;
+            REQUIRE(st_err == -VS_ENOENT, "%s moved away: stat %d, want -ENOENT", moved, st_err);
+            continue;
+        }
+        const struct simfs_node *nd = child(e, "many", de.name);
+        REQUIRE(st_err == 0 && st.ino == nd->ino && st.size == nd->size, "%s: stat %d", de.name, st_err);
+    }
+    REQUIRE(r == 0 && vfs_closedir(&e->v, dd) == 0, "listing = %d", r);
+    REQUIRE(names == SIMFS_MANY && missing == 1, "%u names, %u missing", names, missing);
+    REQUIRE(e->fs.ops[FUSE_LOOKUP] - lookups == SIMFS_MANY - 1, "%lu LOOKUPs for %u names valid 0 s",
+            e->fs.ops[FUSE_LOOKUP] - lookups, SIMFS_MANY - 1);
+    return true;
+}
+
+/* Names valid 1 s but attributes 0 s: a GETATTR a name, as vfs_lstat_in
+ * sends after its name cache answered. */
+static bool t_readdir_stat_attrs_expired(struct env *e)
+{
+    env_init(e);
+    e->fs.attr_valid = 0;
+    if (!env_mount(e))
+        return false;
+    int dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP], getattrs = e->fs.ops[FUSE_GETATTR];
+    unsigned names;
+    CHECK(readdir_stat_all(e, dd, "many", &names));
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    REQUIRE(names == SIMFS_MANY && e->fs.ops[FUSE_GETATTR] - getattrs == SIMFS_MANY &&
+                e->fs.ops[FUSE_LOOKUP] == lookups,
+            "%u names: %lu GETATTRs, %lu LOOKUPs", names, e->fs.ops[FUSE_GETATTR] - getattrs,
+            e->fs.ops[FUSE_LOOKUP] - lookups);
+    return true;
+}
+
+/* A stream of names alone (vfs_opendir: READDIR) and the virtual root:
+ * the attributes come as vfs_lstat_in gets them. */
+static bool t_readdir_stat_names_alone(struct env *e)
+{
+    if (!env_up(e))
+        return false;
+    int dd = vfs_opendir(&e->v, "/sim/dir");
+    REQUIRE(dd >= 0, "opendir = %d", dd);
+    unsigned long lookups = e->fs.ops[FUSE_LOOKUP];
+    unsigned names;
+    CHECK(readdir_stat_all(e, dd, "dir", &names));
+    REQUIRE(vfs_closedir(&e->v, dd) == 0, "closedir");
+    REQUIRE(names == node(e, "dir")->nchildren && e->fs.ops[FUSE_LOOKUP] - lookups == names,
+            "%u names, %lu LOOKUPs", names, e->fs.ops[FUSE_LOOKUP] - lookups);
+    REQUIRE(e->fs.ops[FUSE_READDIRPLUS] == 0, "READDIRPLUS for names alone");
+    int root = vfs_opendir(&e->v, "/");
+    REQUIRE(root >= 0, "opendir / = %d", root);
+    struct vfs_dirent de;
+    struct vfs_stat st;
+    int r, st_err, mounts = 0;
+    while ((r = vfs_readdir_stat(&e->v, root, &de, &st, &st_err)) == 1) {
+        REQUIRE(!strcmp(de.name, "sim") && st_err == 0 && (st.mode & VS_S_IFMT) == VS_S_IFDIR,
+                "/ lists %s, stat %d, mode %o", de.name, st_err, st.mode);
+        mounts++;
+    }
+    REQUIRE(r == 0 && mounts == 1 && vfs_closedir(&e->v, root) == 0, "/: %d, %d mounts", r, mounts);
+    REQUIRE(vfs_readdir_stat(&e->v, root, &de, &st, &st_err) == -VS_EBADF, "a closed stream");
+    return true;
+}
+
 /* A spoilt last record: the stream returns only the directory's names,
  * then -EPROTO; the nodes of the records before it are taken and given back
  * (the server does not count the spoilt one: simenv checks the rest). */
@@ -403,6 +580,16 @@ int main(void)
         "-EBADF; the virtual root's mounts",
         t_lstat_in);
     run("vfs_lstat_in with validity 0: one LOOKUP of the name alone", t_lstat_in_zero_validity);
+    run("vfs_readdir_stat after a READDIRPLUS listing: 1500 names with the server's attributes, no dots, no LOOKUP "
+        "or GETATTR, a name and an attribute hit each",
+        t_readdir_stat);
+    run("vfs_readdir_stat of files truncated after the listing arrived: their new size", t_readdir_stat_after_change);
+    run("vfs_readdir_stat with validity 0: a LOOKUP a name; a name the host moved away gives -ENOENT in st_err and "
+        "the stream goes on",
+        t_readdir_stat_zero_validity);
+    run("vfs_readdir_stat with names valid 1 s, attributes 0 s: a GETATTR a name", t_readdir_stat_attrs_expired);
+    run("vfs_readdir_stat of names alone (READDIR) and of the virtual root: attributes as vfs_lstat_in gets them",
+        t_readdir_stat_names_alone);
     run("READDIRPLUS record's namelen running past the reply: -EPROTO, lookups exact", t_f_overflow);
     run("READDIRPLUS record's namelen 0: -EPROTO, lookups exact", t_f_namelen0);
     run("READDIRPLUS record's name with '/': -EPROTO, lookups exact", t_f_slash);
