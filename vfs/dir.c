@@ -273,9 +273,10 @@ int vfs_readdir_stat(struct vfs *v, int dd, struct vfs_dirent *de, struct vfs_st
             continue;
         *st_err = 0;
         if (entry) {
-            struct fuse_entry_out e;
-            vs_memcpy(&e, entry, sizeof(e));
-            if (e.nodeid && cached_stat(f, e.nodeid, e.generation, de, st))
+            uint64_t nodeid, generation;
+            vs_memcpy(&nodeid, &entry->nodeid, sizeof(nodeid));
+            vs_memcpy(&generation, &entry->generation, sizeof(generation));
+            if (nodeid && cached_stat(f, nodeid, generation, de, st))
                 return 1;
         }
         *st_err = vfs_lstat_in(v, dd, de->name, st);
