@@ -323,13 +323,18 @@ static void one_op(struct fz *f, struct in *in, int *fds)
     }
     case 20: {
         const char *p = path(in);
-        int dd = take(in) & 1 ? vfs_opendir_plus(v, p) : vfs_opendir(v, p);
+        uint8_t how = take(in);
+        int dd = how & 1 ? vfs_opendir_plus(v, p) : vfs_opendir(v, p);
         ok_err(dd);
         if (dd >= 0) {
             struct vfs_dirent de;
-            int k = 0;
-            while ((r = vfs_readdir(v, dd, &de)) == 1 && ++k < 3000)
+            struct vfs_stat st;
+            int k = 0, st_err = 0;
+            while ((r = how & 2 ? vfs_readdir_stat(v, dd, &de, &st, &st_err) : vfs_readdir(v, dd, &de)) == 1 &&
+                   ++k < 3000) {
                 REQUIRE(de.namelen == strlen(de.name) && de.namelen > 0 && !strchr(de.name, '/'));
+                ok_err(st_err);
+            }
             ok_err(r);
             REQUIRE(r <= 1);
             r = vfs_closedir(v, dd);

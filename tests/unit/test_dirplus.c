@@ -312,17 +312,27 @@ static bool t_lstat_in(struct env *e)
     return true;
 }
 
-/* Names and attributes valid 0 s: vfs_lstat_in asks the device again as
- * vfs_lstat does, but looks up the name alone (the stream holds its
- * directory). */
-static bool t_lstat_in_zero_validity(struct env *e)
+/* Mounts with names and attributes valid 0 s and opens /sim/many with
+ * vfs_opendir_plus as *dd. */
+static bool open_many_zero_validity(struct env *e, int *dd)
 {
     env_init(e);
     e->fs.entry_valid = e->fs.attr_valid = 0;
     if (!env_mount(e))
         return false;
-    int dd = vfs_opendir_plus(&e->v, "/sim/many");
-    REQUIRE(dd >= 0, "opendir = %d", dd);
+    *dd = vfs_opendir_plus(&e->v, "/sim/many");
+    REQUIRE(*dd >= 0, "opendir = %d", *dd);
+    return true;
+}
+
+/* Names and attributes valid 0 s: vfs_lstat_in asks the device again as
+ * vfs_lstat does, but looks up the name alone (the stream holds its
+ * directory). */
+static bool t_lstat_in_zero_validity(struct env *e)
+{
+    int dd;
+    if (!open_many_zero_validity(e, &dd))
+        return false;
     struct vfs_dirent de;
     int r;
     while ((r = vfs_readdir(&e->v, dd, &de)) == 1)
@@ -439,12 +449,9 @@ static bool t_readdir_stat_after_change(struct env *e)
  * *st_err, and the stream goes on past it. */
 static bool t_readdir_stat_zero_validity(struct env *e)
 {
-    env_init(e);
-    e->fs.entry_valid = e->fs.attr_valid = 0;
-    if (!env_mount(e))
+    int dd;
+    if (!open_many_zero_validity(e, &dd))
         return false;
-    int dd = vfs_opendir_plus(&e->v, "/sim/many");
-    REQUIRE(dd >= 0, "opendir = %d", dd);
     struct vfs_dirent de;
     struct vfs_stat st;
     int r, st_err;
