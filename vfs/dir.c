@@ -251,7 +251,7 @@ static bool cached_stat(struct vfs_file *f, uint64_t nodeid, uint64_t generation
 {
     struct vfs_mount *m = f->m;
     struct vnode *n = vn_by_id(m, nodeid, generation);
-    if (!n || vn_now(m) >= n->attr_expire || !vn_dentry_is(m, n, f->node->nodeid, de->name, de->namelen))
+    if (!n || !vn_attr_fresh(m, n, UINT64_MAX) || !vn_dentry_is(m, n, f->node->nodeid, de->name, de->namelen))
         return false;
     if (m->conn.stats)
         m->conn.stats->attr_hits++;

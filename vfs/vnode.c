@@ -144,11 +144,18 @@ int vn_lookup(struct vfs_mount *m, struct vnode *dir, const char *name, uint32_t
     return err;
 }
 
-struct vnode *vn_by_id(struct vfs_mount *m, uint64_t nodeid, uint64_t generation)
+/* The node of nodeid in the table, whatever its generation, else NULL. */
+static struct vnode *node_of_id(struct vfs_mount *m, uint64_t nodeid)
 {
     struct vnode *n = *bucket(m, nodeid);
     while (n && n->nodeid != nodeid)
         n = n->hnext;
+    return n;
+}
+
+struct vnode *vn_by_id(struct vfs_mount *m, uint64_t nodeid, uint64_t generation)
+{
+    struct vnode *n = node_of_id(m, nodeid);
     return n && n->generation == generation ? n : 0;
 }
 
@@ -174,9 +181,7 @@ static bool same_file_type(const struct fuse_attr *a, const struct fuse_attr *b)
 int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32_t len,
                   const struct fuse_entry_out *e, struct vnode **out)
 {
-    struct vnode **b = bucket(m, e->nodeid), *n = *b;
-    while (n && n->nodeid != e->nodeid)
-        n = n->hnext;
+    struct vnode *n = node_of_id(m, e->nodeid);
     /* The same id with another generation or file type is another file
      * (the host reused an inode number). */
     if (n && (n->generation != e->generation || !same_file_type(&n->attr, &e->attr))) {
@@ -193,6 +198,7 @@ int vn_from_entry(struct vfs_mount *m, uint64_t parent, const char *name, uint32
         vs_memset(n, 0, sizeof(*n));
         n->nodeid = e->nodeid;
         n->generation = e->generation;
+        struct vnode **b = bucket(m, e->nodeid);
         n->hnext = *b;
         *b = n;
         if (++m->nodes > m->nodes_max)
