@@ -58,6 +58,7 @@ EXPECTED = {
     "test_late_answers": 10,
     "test_profiles": 10,
     "test_sha256": 11,
+    "test_stats": 3,
     "test_soak": 4,                       # the 2-minute soak (100 s); make soak runs it for MINUTES
     "test_vfs_sim": 96,
     "test_vfs_write": 22,

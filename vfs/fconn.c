@@ -139,12 +139,41 @@ static uint64_t now(struct fconn *c)
 static struct fconn_waiting wait_start(struct fconn *c, uint64_t timeout_ns)
 {
     uint64_t t = now(c), every = VS_MIN(NUDGE_NS, timeout_ns / 2);
-    return (struct fconn_waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + every, every};
+    return (struct fconn_waiting){t + timeout_ns, t + STATUS_LOOK_NS, t + every, every, t, false};
 }
 
 struct fconn_waiting fconn_wait_start(struct fconn *c)
 {
     return wait_start(c, c->timeout_ns);
+}
+
+/* Counts the wait's time up to now: all but the last look, which finds
+ * the reply, and costs no more than any other. */
+static void note_idle(struct fconn *c, struct fconn_waiting *w)
+{
+    uint64_t t = now(c);
+    c->stats->wait_ns += t - w->since;
+    w->since = t;
+    if (!w->idle) {
+        w->idle = true;
+        c->stats->waits++;
+    }
+}
+
+/* Notifies the device of what q holds, timing a doorbell write when one is
+ * made. */
+static void ring(struct fconn *c, struct vq *q)
+{
+    if (!c->stats) {
+        vq_kick(q);
+        return;
+    }
+    uint64_t kicks = q->kicks, t = now(c);
+    vq_kick(q);
+    if (q->kicks != kicks) {
+        c->stats->doorbells++;
+        c->stats->doorbell_ns += now(c) - t;
+    }
 }
 
 /* One turn of a wait that found nothing to take, before its deadline:
@@ -170,6 +199,8 @@ static int wait_idle(struct fconn *c, struct fconn_waiting *w)
         p->wait_irq(p->ctx, VS_MIN(w->deadline, w->look));
     else if (p->relax)
         p->relax(p->ctx);
+    if (c->stats)
+        note_idle(c, w);
     return 0;
 }
 
@@ -389,7 +420,7 @@ int fconn_submit(struct fconn *c, struct fconn_req *r, struct fconn_slot **slot)
     if (bounced)
         c->bounce_owner = s;
     fconn_note_submit(c, s, r, out_fixed + r->wdata_len, in_fixed + r->rdata_len);
-    vq_kick(&c->dev->req);
+    ring(c, &c->dev->req);
     *slot = s;
     return 0;
 }
@@ -581,7 +612,7 @@ int fconn_forget_flush(struct fconn *c)
     c->forget_busy[cell] = true;
     c->forget_pending = 0;
     fconn_note_forget(c, opcode, first->nodeid, first->nlookup, n);
-    vq_kick(&c->dev->hiprio);
+    ring(c, &c->dev->hiprio);
     return 0;
 }
 

@@ -163,6 +163,8 @@ int fconn_wait(struct fconn *c, struct fconn_slot *slot);
  * often. */
 struct fconn_waiting {
     uint64_t deadline, look, nudge, nudge_every;
+    uint64_t since;     /* the wait's start or its last idle turn: counted in stats up to there */
+    bool idle;          /* it has had an idle turn (counted in stats' waits) */
 };
 struct fconn_waiting fconn_wait_start(struct fconn *c);
 /* Takes every reply that has arrived, without waiting: a submitted

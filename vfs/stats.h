@@ -49,6 +49,12 @@ struct vs_stats {
     /* Of the requests counted in op[], those nobody waits for: FORGET and
      * BATCH_FORGET (no reply), RELEASE and RELEASEDIR at a close. */
     uint64_t unanswered;
+    /* Where the caller's time went: waits that found their reply not yet
+     * there and the time they spent until it came (the device's work and
+     * its wake-up), and doorbell writes (both queues) with the time they
+     * took (on a host whose daemon sleeps between requests, waking it). */
+    uint64_t waits, wait_ns;
+    uint64_t doorbells, doorbell_ns;
     struct vs_opstat op[VS_STATS_OPS];
 };
 

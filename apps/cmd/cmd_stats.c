@@ -26,8 +26,7 @@ int cmd_debug(struct app *a, int argc, char **argv)
     return 0;
 }
 
-/* The mount slot PATH lies on (-1: none). */
-static int mount_of(struct app *a, const char *path)
+int app_mount_slot(struct app *a, const char *path)
 {
     struct vfs_mount_info mi;
     for (int i = 0; i < VFS_MAX_MOUNTS; i++) {
@@ -47,6 +46,28 @@ static void print_pct(struct app *a, const char *what, uint64_t hits, uint64_t m
     if (all)
         app_printf(a, " (%llu.%llu%% hits)", (unsigned long long)(hits * 100 / all),
                    (unsigned long long)(hits * 1000 / all % 10));
+    app_printf(a, "\n");
+}
+
+/* "S.mmm s" of ns. */
+static void print_secs(struct app *a, uint64_t ns)
+{
+    uint64_t ms = ns / 1000000;
+    app_printf(a, "%llu.%03llu s", (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+}
+
+/* Where the time went: waiting for the device, and ringing its doorbell. */
+static void print_time(struct app *a, const struct vs_stats *s)
+{
+    app_printf(a, "  time: ");
+    print_secs(a, s->wait_ns);
+    app_printf(a, " in %llu waits for a reply, ", (unsigned long long)s->waits);
+    print_secs(a, s->doorbell_ns);
+    app_printf(a, " in %llu doorbell writes", (unsigned long long)s->doorbells);
+    if (s->doorbells) {
+        uint64_t tenths = s->doorbell_ns / s->doorbells / 100;
+        app_printf(a, " (%llu.%llu us each)", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+    }
     app_printf(a, "\n");
 }
 
@@ -96,6 +117,7 @@ static void print_mount(struct app *a, int slot)
                (unsigned long long)s->unanswered);
     print_pct(a, "name", s->name_hits, s->name_misses);
     print_pct(a, "attr", s->attr_hits, s->attr_misses);
+    print_time(a, s);
     app_printf(a, "  request queue: %llu kicks, %llu not needed (event index %s)\n", (unsigned long long)mi.kicks,
                (unsigned long long)mi.kicks_spared, mi.features & VS_F_RING_EVENT_IDX ? "on" : "off");
     if (mi.nudges)
@@ -113,7 +135,7 @@ int cmd_stats(struct app *a, int argc, char **argv)
     const char *path = argc > first ? argv[first] : 0;
     int only = -1;
     if (path && !vs_streq(path, "/")) {
-        only = mount_of(a, path);
+        only = app_mount_slot(a, path);
         if (only < 0) {
             app_error(a, "stats", path, -VS_EINVAL);
             return -VS_EINVAL;

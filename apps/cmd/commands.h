@@ -49,6 +49,8 @@ int cmd_bench(struct app *a, int argc, char **argv);  /* cmd_bench.c */
 int cmd_boot(struct app *a, int argc, char **argv);   /* cmd_boot.c */
 int cmd_debug(struct app *a, int argc, char **argv);  /* cmd_stats.c */
 int cmd_stats(struct app *a, int argc, char **argv);
+/* The mount slot path lies on, -1 when none. */
+int app_mount_slot(struct app *a, const char *path);
 int cmd_version(struct app *a, int argc, char **argv);
 int cmd_help(struct app *a, int argc, char **argv);
 int cmd_entries(struct app *a, int argc, char **argv); /* apps/entries/entries.c */

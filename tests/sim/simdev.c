@@ -519,6 +519,8 @@ static void tr_notify(void *ctx, uint16_t index)
         return;
     }
     d->q[index].notifies++;
+    if (d->notify_hook)
+        d->notify_hook(d->notify_arg);
     if (d->lose_notifies[index]) {
         d->lose_notifies[index]--;
         d->q[index].lost_notifies++;

@@ -112,6 +112,8 @@ struct simdev {
     uint32_t config_generation;  /* what config_generation reads */
     simdev_handler_fn handler;   /* NULL: every chain is answered with 0 bytes */
     void *handler_ctx;
+    void (*notify_hook)(void *arg); /* called at every notify (a test's clock), or NULL */
+    void *notify_arg;
 
     /* State. */
     uint64_t features_acked;
