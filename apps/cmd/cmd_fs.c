@@ -291,22 +291,62 @@ int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off
     return 0;
 }
 
+static void print_hash(struct app *a, const char *hex, const char *path)
+{
+    app_printf(a, "%s  ", hex);
+    app_write_escaped(a, path, vs_strlen(path));
+    app_printf(a, "\n");
+}
+
+/* `sha256 PATH...`: the paths in turn, as sha256sum; a file that fails is
+ * reported and the others are still hashed. */
+struct sha256_list {
+    struct app *a;
+    char **paths;
+    size_t n;
+    int err;            /* the first file's error */
+};
+
+static int sha256_next(void *ctx, size_t i, const char **path)
+{
+    struct sha256_list *l = ctx;
+    if (i >= l->n)
+        return 0;
+    *path = l->paths[i];
+    return 1;
+}
+
+static int sha256_done(void *ctx, size_t i, const char *hex, int err)
+{
+    struct sha256_list *l = ctx;
+    if (hex)
+        print_hash(l->a, hex, l->paths[i]);
+    else if (!l->err)
+        l->err = err;
+    return 0;
+}
+
 int cmd_sha256(struct app *a, int argc, char **argv)
 {
+    /* Paths begin with '/', numbers never: a second word that is no path
+     * is the OFFSET of the one-file form. */
+    bool range = argc > 2 && argv[2][0] != '/';
     uint64_t off = 0, len = UINT64_MAX;
-    if (argc < 2 || argc > 4 || (argc > 2 && parse_u64(argv[2], &off)) ||
-        (argc > 3 && parse_u64(argv[3], &len))) {
-        app_usage(a, "sha256", -VS_EINVAL, "usage: sha256 PATH [OFFSET [LEN]]");
+    if (argc < 2 || (range && (argc > 4 || parse_u64(argv[2], &off) || (argc > 3 && parse_u64(argv[3], &len))))) {
+        app_usage(a, "sha256", -VS_EINVAL, "usage: sha256 PATH... | sha256 PATH OFFSET [LEN]");
         return -VS_EINVAL;
     }
-    char hex[65];
-    int err = app_hash_file(a, "sha256", argv[1], off, len, hex);
-    if (err)
+    if (range) {
+        char hex[65];
+        int err = app_hash_file(a, "sha256", argv[1], off, len, hex);
+        if (!err)
+            print_hash(a, hex, argv[1]);
         return err;
-    app_printf(a, "%s  ", hex);
-    app_write_escaped(a, argv[1], vs_strlen(argv[1]));
-    app_printf(a, "\n");
-    return 0;
+    }
+    struct sha256_list l = {a, argv + 1, (size_t)argc - 1, 0};
+    struct hash_run run = {sha256_next, sha256_done, &l};
+    int err = app_hash_files(a, "sha256", &run);
+    return err ? err : l.err;
 }
 
 int cmd_df(struct app *a, int argc, char **argv)

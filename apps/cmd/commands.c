@@ -7,7 +7,7 @@ const struct app_command app_commands[] = {
     {"ls", cmd_ls, "ls [-l] PATH"},
     {"stat", cmd_stat, "stat PATH"},
     {"cat", cmd_cat, "cat PATH"},
-    {"sha256", cmd_sha256, "sha256 PATH [OFFSET [LEN]]"},
+    {"sha256", cmd_sha256, "sha256 PATH... | sha256 PATH OFFSET [LEN]"},
     {"manifest", cmd_manifest, "manifest [-n] PATH"},
     {"df", cmd_df, "df PATH"},
     {"echo", cmd_echo, "echo TEXT..."},

@@ -28,6 +28,22 @@ int cmd_stat(struct app *a, int argc, char **argv);
 int cmd_cat(struct app *a, int argc, char **argv);
 int cmd_sha256(struct app *a, int argc, char **argv);
 int cmd_df(struct app *a, int argc, char **argv);
+/* A run of entries to hash in order (hashfiles.c).  next gives entry i's
+ * path to hash (valid until the next call), or NULL for an entry with
+ * nothing to hash, and returns 1; 0 when there are no more, a negative
+ * errno to stop the run with it (not reported).  done takes
+ * entry i once finished, in order: hex its hash (NULL with no path, or
+ * after err, which is already reported); nonzero from it stops the run. */
+struct hash_run {
+    int (*next)(void *ctx, size_t i, const char **path);
+    int (*done)(void *ctx, size_t i, const char *hex, int err);
+    void *ctx;
+};
+/* Hashes run's files one after another, the next one opened and its reads
+ * sent while the last reads of this one come back.  Returns 0, next's
+ * error, done's nonzero result, -EINTR (Ctrl-C; reported) or -ENOMEM
+ * (reported). */
+int app_hash_files(struct app *a, const char *cmd, const struct hash_run *run);
 int cmd_manifest(struct app *a, int argc, char **argv); /* manifest.c */
 /* What `manifest -n root` gathers (every entry below root, with its
  * attributes, sorted), without printing it: *count entries (bench's W7). */

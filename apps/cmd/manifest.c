@@ -186,29 +186,53 @@ static char type_char(uint32_t mode)
     }
 }
 
+/* Printing the sorted entries, each regular file's hash (with hashes)
+ * read as the entries before it are printed (app_hash_files). */
+struct mf_out {
+    struct mf *m;
+    const struct mf_entry **order;
+    bool hashes;
+};
+
+static int mf_next(void *ctx, size_t i, const char **path)
+{
+    struct mf_out *o = ctx;
+    if (i >= o->m->n)
+        return 0;
+    const struct mf_entry *e = o->order[i];
+    *path = 0;
+    if (o->hashes && (e->st.mode & VS_S_IFMT) == VS_S_IFREG) {
+        int err = mf_set_rel(o->m, 0, o->m->text + e->rel, e->rel_len);
+        if (err)
+            return err;
+        *path = o->m->full;
+    }
+    return 1;
+}
+
+static int mf_line(void *ctx, size_t i, const char *hex, int err)
+{
+    struct mf_out *o = ctx;
+    if (err)
+        return err; /* reported */
+    const struct mf_entry *e = o->order[i];
+    struct app *a = o->m->a;
+    app_printf(a, "%c %04o %u %llu %lld %s ", type_char(e->st.mode), e->st.mode & 07777, e->st.nlink,
+               (unsigned long long)e->st.size, (long long)e->st.mtime, hex ? hex : "-");
+    app_write_escaped(a, o->m->text + e->rel, e->rel_len);
+    if (e->link) {
+        app_printf(a, " -> ");
+        app_write_escaped(a, o->m->text + e->target, e->tlen);
+    }
+    app_printf(a, "\n");
+    return 0;
+}
+
 static int mf_print(struct mf *m, const struct mf_entry **order, bool hashes)
 {
-    struct app *a = m->a;
-    for (size_t i = 0; i < m->n; i++) {
-        const struct mf_entry *e = order[i];
-        char hex[65] = "-";
-        if (hashes && (e->st.mode & VS_S_IFMT) == VS_S_IFREG) {
-            int err = mf_set_rel(m, 0, m->text + e->rel, e->rel_len);
-            if (!err)
-                err = app_hash_file(a, "manifest", m->full, 0, UINT64_MAX, hex);
-            if (err)
-                return err;
-        }
-        app_printf(a, "%c %04o %u %llu %lld %s ", type_char(e->st.mode), e->st.mode & 07777, e->st.nlink,
-                   (unsigned long long)e->st.size, (long long)e->st.mtime, hex);
-        app_write_escaped(a, m->text + e->rel, e->rel_len);
-        if (e->link) {
-            app_printf(a, " -> ");
-            app_write_escaped(a, m->text + e->target, e->tlen);
-        }
-        app_printf(a, "\n");
-    }
-    return 0;
+    struct mf_out o = {m, order, hashes};
+    struct hash_run run = {mf_next, mf_line, &o};
+    return app_hash_files(m->a, "manifest", &run);
 }
 
 /* Sorts the entries by path and prints them (with print). */

@@ -131,8 +131,13 @@ def main():
     sparse_hash = vstest.sha256_file(os.path.join(root, b"sparse"), rng_off, rng_len)
     tail_hash = vstest.sha256_file(os.path.join(root, b"sparse"), SPARSE_SIZE - 1000, 1000)
     share = os.fsdecode(root)
+    several = (b"big64", b"hello.txt", b"dir/alpha", b"empty_file", b"sub/s4097", b"dir/beta.txt")
+    several_cmd = wrap("several", "sha256 " + " ".join("/myfs/" + os.fsdecode(n) for n in several))
+    several_want = b"".join(b"%s  /myfs/%s\n" % (vstest.sha256_file(os.path.join(root, n)).encode(), n)
+                            for n in several)
 
     cmds = [wrap("mn", "manifest -n /myfs"),
+            several_cmd,
             wrap("ms", "manifest /myfs/sub"),
             wrap("big", "sha256 /myfs/big64"),
             wrap("rng", "sha256 /myfs/sparse %d %d" % (rng_off, rng_len)),
@@ -155,6 +160,8 @@ def main():
     got = guest_block(r, "tail") or b""
     check("sha256 of the last 1000 bytes of the sparse file",
           got.startswith(("%s  /myfs/sparse" % tail_hash).encode()), "guest %r host %s" % (got, tail_hash))
+    compare("cache=auto: sha256 of several files, each line the host's, in order", guest_block(r, "several"),
+            several_want)
     compare("cat /myfs/hello.txt", guest_block(r, "cat"), HELLO)
     ls = (guest_block(r, "ls") or b"").decode(errors="replace")
     check("ls /myfs/dir names", all(n in ls for n in ("alpha", "beta.txt", "gamma", "delta")), ls)
@@ -167,9 +174,12 @@ def main():
     check("stat /myfs/sparse size past 4 GiB", str(SPARSE_SIZE) in st, st)
 
     for mode in ("none", "always"):
-        r = vstest.run(wrap("mn", "manifest -n /myfs"), shares=[share], cache=mode, timeout=300)
+        r = vstest.run(wrap("mn", "manifest -n /myfs") + "; " + several_cmd, shares=[share], cache=mode,
+                       timeout=300)
         check("cache=%s run: status 0" % mode, r.status == 0, r.summary())
         compare("cache=%s: guest manifest -n /myfs equals tools/manifest -n" % mode, guest_block(r, "mn"), want_all)
+        compare("cache=%s: sha256 of several files, each line the host's, in order" % mode,
+                guest_block(r, "several"), several_want)
 
     # Nothing the guest did changed the tree.
     compare("the share is unchanged after the runs", vstest.host_manifest(root, hashes=False), want_all)
