@@ -3,7 +3,7 @@
 # Makefile): boot/aarch64/ + the command language + the core, linked with
 # picolibc (Debian gcc-aarch64-linux-gnu, picolibc-aarch64-linux-gnu).
 A64_CC     := aarch64-linux-gnu-gcc
-A64_CFLAGS := -specs=picolibc.specs -std=c11 -O2 -g $(WARN) $(INCS) -Iboot/aarch64 -Iboot/linux \
+A64_CFLAGS := -specs=picolibc.specs -std=c11 -O2 $(LOOP_ALIGN) -g $(WARN) $(INCS) -Iboot/aarch64 -Iboot/linux \
 	-mcpu=cortex-a57 -fno-pie -fno-stack-protector -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -ffunction-sections -MMD -MP
 A64_SRC    := $(CORE_SRC) $(APPS_SRC) $(wildcard boot/aarch64/*.c boot/aarch64/*.S boot/common/*.c) \

@@ -7,7 +7,7 @@
 # object is copied out as a flat binary, padded to the 512-byte end (_edata) that header gives
 # its .data section: the firmware refuses an image whose last section runs past the file.
 A64_EFI_USR := $(or $(VIOSHARE_ARM64_DIR),/var/cache/vioshare/arm64)/root/usr
-A64_EFI_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCS) -Iboot/efi -I$(A64_EFI_USR)/include/efi \
+A64_EFI_CFLAGS := -std=c11 -O2 $(LOOP_ALIGN) -g $(WARN) $(INCS) -Iboot/efi -I$(A64_EFI_USR)/include/efi \
 	-I$(A64_EFI_USR)/include/efi/aarch64 -ffreestanding -fno-stack-protector -fpic -fvisibility=hidden \
 	-fshort-wchar -mgeneral-regs-only -fno-strict-aliasing -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -MMD -MP
