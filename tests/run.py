@@ -119,6 +119,7 @@ EXPECTED = {
     "test_roundtrips.py": 12,
     "test_current_roundtrips.py": 12,
     "test_tree.py": 20,
+    "test_cptree.py": 10,
     "test_uboot.py": 32,
     "test_current_tree.py": 17,
 }

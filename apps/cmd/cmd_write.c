@@ -60,9 +60,7 @@ static const char *base_name(const char *path, size_t *len)
     return path + start;
 }
 
-/* Where `dst` names an existing directory, dst/basename(src) like mv and
- * cp do; else dst itself.  out has VFS_PATH_MAX + 1 bytes. */
-static int target_path(struct app *a, const char *src, const char *dst, char *out)
+int app_target_path(struct app *a, const char *src, const char *dst, char *out)
 {
     struct vfs_stat st;
     size_t n = vs_strlen(dst);
@@ -89,7 +87,7 @@ int cmd_mv(struct app *a, int argc, char **argv)
     char *to = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
     if (!to)
         return report(a, "mv", argv[1], -VS_ENOMEM);
-    int err = target_path(a, argv[1], argv[2], to);
+    int err = app_target_path(a, argv[1], argv[2], to);
     if (!err)
         err = vfs_rename(&a->vfs, argv[1], to, 0);
     report(a, "mv", argv[1], err);
@@ -215,41 +213,32 @@ static int copy_data(struct app *a, int in, int out)
     return err;
 }
 
-int cmd_cp(struct app *a, int argc, char **argv)
+bool app_same_file(const struct vfs_stat *x, const struct vfs_stat *y)
 {
-    if (argc != 3)
-        return usage(a, "cp", "usage: cp SRC DST");
-    char *to = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
-    if (!to)
-        return report(a, "cp", argv[1], -VS_ENOMEM);
-    int err = target_path(a, argv[1], argv[2], to);
-    if (err) {
-        a->port->free(a->port->ctx, to);
-        return report(a, "cp", argv[2], err);
-    }
-    int in = vfs_open(&a->vfs, argv[1], VFS_O_RDONLY, 0);
-    if (in < 0) {
-        a->port->free(a->port->ctx, to);
-        return report(a, "cp", argv[1], in);
-    }
+    /* Without a device number: the same inode with the same change time,
+     * size and link count is the same file. */
+    return x->ino == y->ino && x->ctime == y->ctime && x->ctime_ns == y->ctime_ns && x->size == y->size &&
+           x->nlink == y->nlink;
+}
+
+int app_copy_file(struct app *a, const char *from, const char *to)
+{
+    int in = vfs_open(&a->vfs, from, VFS_O_RDONLY, 0);
+    if (in < 0)
+        return report(a, "cp", from, in);
     /* Not truncated at once: SRC and DST may be one file (DST a symlink to
      * SRC, a hard link of it, the same path), which cp refuses (EINVAL)
      * instead of emptying it. */
     int out = vfs_open(&a->vfs, to, VFS_O_WRONLY | VFS_O_CREAT, NEW_FILE_MODE);
     if (out < 0) {
         vfs_close(&a->vfs, in);
-        err = report(a, "cp", to, out);
-        a->port->free(a->port->ctx, to);
-        return err;
+        return report(a, "cp", to, out);
     }
     struct vfs_stat si, so;
-    err = vfs_fstat(&a->vfs, in, &si);
+    int err = vfs_fstat(&a->vfs, in, &si);
     if (!err)
         err = vfs_fstat(&a->vfs, out, &so);
-    /* Without a device number: the same inode with the same change time,
-     * size and link count is the same file. */
-    if (!err && si.ino == so.ino && si.ctime == so.ctime && si.ctime_ns == so.ctime_ns &&
-        si.size == so.size && si.nlink == so.nlink)
+    if (!err && app_same_file(&si, &so))
         err = -VS_EINVAL;
     if (!err && so.size)
         err = vfs_ftruncate(&a->vfs, out, 0);
@@ -257,7 +246,24 @@ int cmd_cp(struct app *a, int argc, char **argv)
         err = copy_data(a, in, out);
     int cerr = vfs_close(&a->vfs, out);
     vfs_close(&a->vfs, in);
-    report(a, "cp", to, err ? err : cerr);
+    return report(a, "cp", to, err ? err : cerr);
+}
+
+int cmd_cp(struct app *a, int argc, char **argv)
+{
+    bool tree = argc == 4 && vs_streq(argv[1], "-r");
+    if (argc != 3 + tree)
+        return usage(a, "cp", "usage: cp [-r] SRC DST");
+    if (tree)
+        return app_copy_tree(a, argv[2], argv[3]);
+    char *to = a->port->alloc(a->port->ctx, VFS_PATH_MAX + 1);
+    if (!to)
+        return report(a, "cp", argv[1], -VS_ENOMEM);
+    int err = app_target_path(a, argv[1], argv[2], to);
+    if (err)
+        report(a, "cp", argv[2], err);
+    else
+        err = app_copy_file(a, argv[1], to);
     a->port->free(a->port->ctx, to);
-    return err ? err : cerr;
+    return err;
 }

@@ -24,7 +24,7 @@ const struct app_command app_commands[] = {
     {"truncate", cmd_truncate, "truncate PATH SIZE"},
     {"write", cmd_write, "write PATH SIZE SEED"},
     {"append", cmd_append, "append PATH SIZE SEED"},
-    {"cp", cmd_cp, "cp SRC DST"},
+    {"cp", cmd_cp, "cp [-r] SRC DST"},
     {"shell", cmd_shell, "shell"},
     {"bench", cmd_bench, "bench DIR"},
     {"boot", cmd_boot, "boot KERNEL [initrd=PATH[,PATH...]] [CMDLINE...] | boot -e N | boot --default"},

@@ -60,6 +60,18 @@ int cmd_truncate(struct app *a, int argc, char **argv);
 int cmd_write(struct app *a, int argc, char **argv);
 int cmd_append(struct app *a, int argc, char **argv);
 int cmd_cp(struct app *a, int argc, char **argv);
+/* Where dst names an existing directory, dst/basename(src), as mv and cp
+ * take it; else dst itself.  out has VFS_PATH_MAX + 1 bytes. */
+int app_target_path(struct app *a, const char *src, const char *dst, char *out);
+/* Whether two stats are of one file (there is no device number). */
+bool app_same_file(const struct vfs_stat *x, const struct vfs_stat *y);
+/* cp of the file from to the path to (made, or emptied first; one file onto
+ * itself is EINVAL).  Reports its error as cp's. */
+int app_copy_file(struct app *a, const char *from, const char *to);
+/* cp -r (cp_tree.c): the tree at from copied to app_target_path(from, to);
+ * a file is copied as cp copies it.  Reports every error, goes on after
+ * each, returns the first. */
+int app_copy_tree(struct app *a, const char *from, const char *to);
 int cmd_shell(struct app *a, int argc, char **argv);  /* cmd_shell.c */
 int cmd_bench(struct app *a, int argc, char **argv);  /* cmd_bench.c */
 int cmd_boot(struct app *a, int argc, char **argv);   /* cmd_boot.c */

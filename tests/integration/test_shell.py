@@ -216,7 +216,7 @@ def test_shell(share):
         ok, s = t.wait_prompts(n)
         names = ["ls [-l] PATH", "stat PATH", "cat PATH", "sha256 PATH", "manifest [-n] PATH", "mkdir PATH",
                  "mount TAG PATH", "umount PATH", "exit [N]", "shell", "boot KERNEL", "debug [LEVEL]",
-                 "stats [-r] [PATH]", "help", "bench DIR", "cp SRC DST", "write PATH SIZE SEED"]
+                 "stats [-r] [PATH]", "help", "bench DIR", "cp [-r] SRC DST", "write PATH SIZE SEED"]
         missing = [x for x in names if not any(l.strip().startswith(x) for l in out_lines(s))]
         check("help lists the commands with their usage", ok and not missing, "missing %s" % missing)
 
