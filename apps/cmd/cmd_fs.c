@@ -277,8 +277,9 @@ static void hash_chunk(void *ctx, const void *p, size_t n)
     sha256_update(ctx, p, n);
 }
 
-/* The hex SHA-256 of a byte range of path; used by sha256 and manifest. */
-int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len, char hex[65])
+/* The hex SHA-256 of a byte range of path (len UINT64_MAX: to its end):
+ * `sha256 PATH OFFSET [LEN]`; whole files go through app_hash_files. */
+static int hash_range(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len, char hex[65])
 {
     struct sha256_ctx c;
     uint8_t d[SHA256_DIGEST_LEN];
@@ -338,7 +339,7 @@ int cmd_sha256(struct app *a, int argc, char **argv)
     }
     if (range) {
         char hex[65];
-        int err = app_hash_file(a, "sha256", argv[1], off, len, hex);
+        int err = hash_range(a, "sha256", argv[1], off, len, hex);
         if (!err)
             print_hash(a, hex, argv[1]);
         return err;

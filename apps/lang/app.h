@@ -135,10 +135,6 @@ void app_usage(struct app *a, const char *cmd, int err, const char *message);
 /* Writes s escaped as the manifest does (bytes outside 0x21..0x7e and '\'). */
 void app_write_escaped(struct app *a, const char *s, size_t n);
 
-/* The hex SHA-256 of [off, off + len) of path (len UINT64_MAX: to its end);
- * errors are reported as coming from cmd. */
-int app_hash_file(struct app *a, const char *cmd, const char *path, uint64_t off, uint64_t len, char hex[65]);
-
 /* A command: returns 0 on success or a negative errno (already reported). */
 typedef int (*app_cmd_fn)(struct app *a, int argc, char **argv);
 
