@@ -19,7 +19,6 @@
 #define AHEAD 2 /* files open at once, and reads in flight */
 
 struct hf_file {
-    bool live;          /* taken by an entry not yet reported */
     size_t index;
     bool hashed_entry;  /* it has a file to hash (path) */
     int fd;             /* < 0: not open */
@@ -84,7 +83,6 @@ static bool open_next(struct hf *h)
     }
     struct hf_file *f = nth_file(h, h->nfiles++);
     vs_memset(f, 0, sizeof(*f));
-    f->live = true;
     f->index = h->next_index++;
     f->fd = -1;
     f->end = UINT64_MAX;
@@ -230,7 +228,6 @@ static bool report_oldest(struct hf *h)
         sha256_final(&f->sha, d);
         sha256_hex(d, hex);
     }
-    f->live = false;
     h->first = (h->first + 1) % AHEAD;
     h->nfiles--;
     h->stop = h->run->done(h->run->ctx, f->index, f->hashed_entry && !err ? hex : 0, err);
